@@ -1,0 +1,2 @@
+// @dfc/syntax: Dockerfile text → AST with exact source ranges, plus diagnostics.
+export {};
