@@ -1,0 +1,2 @@
+// @dfc/ir: AST → IR → build graph.
+export {};

@@ -1,0 +1,2 @@
+// @dfc/store: blobs, OCI image layout, layers. Knows nothing of Dockerfiles.
+export {};
