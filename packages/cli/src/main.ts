@@ -1,5 +1,46 @@
-// The dfc command line.
-export async function main(argv: string[]): Promise<number> {
-  process.stderr.write(`dfc: not yet: ${argv.join(' ')}\n`);
-  return 2;
+// The dfc command line: dispatches to one module per subcommand.
+import type { Command, CommandIO } from './command.js';
+import { UsageError } from './command.js';
+
+const commands: Record<string, Command> = {
+};
+
+function helpText(): string {
+  const names = Object.keys(commands).sort();
+  const width = Math.max(0, ...names.map((n) => n.length));
+  const lines = names.map((n) => `  ${n.padEnd(width)}  ${commands[n]!.summary}`);
+  return `usage: dfc COMMAND [ARGS…]\n\nCommands:\n${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    (name === undefined ? io.stderr : io.stdout).write(helpText());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr.write(`dfc: unknown command "${name}"\n\n${helpText()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(command.usage.endsWith('\n') ? command.usage : command.usage + '\n');
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`dfc ${name}: ${err.message}\n${command.usage}\n`);
+      return 2;
+    }
+    // I/O failures and the like: one clear line, never a stack trace.
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`dfc ${name}: ${message}\n`);
+    return 1;
+  }
+}
+
+function processIO(): CommandIO {
+  return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
 }
