@@ -1,0 +1,195 @@
+// The deterministic layer writer: entries in layer order, normalized headers, and in one pass the
+// diff_id (sha256 of the tar) and the digest of the compressed blob, in constant memory.
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { Readable, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip, constants as zlibConstants } from 'node:zlib';
+import tar from 'tar-stream';
+type TarHeader = Partial<tar.Header> & { name: string };
+import { DigestStream, type Digest } from './digest.js';
+import { cleanLayerPath, compareLayerPaths, tarNameOf, type LayerEntry } from './layer-entry.js';
+import { MediaType, type Descriptor } from './oci.js';
+import type { Store } from './store.js';
+
+export interface PackOptions {
+  /** mtime of every entry, in seconds; default $SOURCE_DATE_EPOCH, else 0. */
+  mtime?: number;
+}
+
+export interface WriteLayerOptions extends PackOptions {
+  /** Default 'gzip'. */
+  compression?: 'gzip' | 'none';
+  /** gzip level, default 6. */
+  level?: number;
+}
+
+export interface LayerInfo {
+  /** sha256 of the uncompressed tar: the layer's identity in the image config. */
+  diffId: Digest;
+  /** The blob as stored: digest, size and media type, ready for a manifest. */
+  descriptor: Descriptor;
+  /** Bytes of the uncompressed tar. */
+  tarSize: number;
+}
+
+/** The layer mtime: $SOURCE_DATE_EPOCH when it is a whole number of seconds, else 0. */
+export function defaultLayerMtime(env: NodeJS.ProcessEnv = process.env): number {
+  const value = env.SOURCE_DATE_EPOCH;
+  if (value !== undefined && /^\d+$/.test(value)) return Number(value);
+  return 0;
+}
+
+/** Sorts entries into layer order; two entries with one tar name are an error. */
+export function sortLayerEntries(entries: readonly LayerEntry[]): LayerEntry[] {
+  const keyed = entries.map((entry) => ({ entry, name: tarNameOf(entry) }));
+  keyed.sort((a, b) => compareLayerPaths(a.name, b.name));
+  for (let i = 1; i < keyed.length; i++) {
+    if (keyed[i]!.name === keyed[i - 1]!.name) throw new Error(`layer has two entries for "${keyed[i]!.name || '/'}"`);
+  }
+  return keyed.map((k) => k.entry);
+}
+
+const MAX_OCTAL_ID = 0o7777777;
+
+function headerOf(entry: LayerEntry, name: string, mtime: Date): TarHeader {
+  const uid = entry.uid ?? 0;
+  const gid = entry.gid ?? 0;
+  const header: TarHeader = { name, mtime, uid, gid, uname: '', gname: '', mode: 0, size: 0 };
+  // PAX only when a field does not fit the ustar header (tar-stream adds it for long names itself).
+  if (uid > MAX_OCTAL_ID || gid > MAX_OCTAL_ID) {
+    header.pax = { uid: String(uid), gid: String(gid) };
+    header.uid = Math.min(uid, MAX_OCTAL_ID);
+    header.gid = Math.min(gid, MAX_OCTAL_ID);
+  }
+  switch (entry.kind) {
+    case 'dir':
+      return { ...header, name: `${name}/`, type: 'directory', mode: entry.mode ?? 0o755 };
+    case 'file': {
+      const c = entry.content;
+      const size = typeof c === 'string' ? Buffer.byteLength(c) : c instanceof Uint8Array ? c.length : c.size;
+      return { ...header, type: 'file', mode: entry.mode ?? 0o644, size };
+    }
+    case 'symlink':
+      return { ...header, type: 'symlink', mode: 0o777, linkname: entry.target };
+    case 'hardlink':
+      return { ...header, type: 'link', mode: 0o644, linkname: cleanLayerPath(entry.target) };
+    case 'char':
+    case 'block':
+      return { ...header, type: entry.kind === 'char' ? 'character-device' : 'block-device', mode: entry.mode ?? 0o600, devmajor: entry.major, devminor: entry.minor };
+    case 'fifo':
+      return { ...header, type: 'fifo', mode: entry.mode ?? 0o644 };
+    case 'whiteout':
+    case 'opaque':
+      return { ...header, type: 'file', mode: 0o644, uid: 0, gid: 0 };
+  }
+}
+
+function entryFinished(pack: tar.Pack, header: TarHeader): { sink: Writable; done: Promise<void> } {
+  let sink!: Writable;
+  const done = new Promise<void>((resolve, reject) => {
+    sink = pack.entry(header, (err) => (err ? reject(err) : resolve())) as unknown as Writable;
+  });
+  return { sink, done };
+}
+
+async function writeEntry(pack: tar.Pack, entry: LayerEntry, mtime: Date, written: Set<string>): Promise<void> {
+  const name = tarNameOf(entry);
+  if (name === '' && entry.kind === 'dir') return; // the root itself is never an entry
+  if (name === '') throw new Error(`layer entry "${entry.path}" has an empty path`);
+  if (entry.kind === 'hardlink' && !written.has(cleanLayerPath(entry.target))) {
+    throw new Error(`hard link "${name}" points at "${entry.target}", which is not earlier in the layer`);
+  }
+  const header = headerOf(entry, name, mtime);
+  if (entry.kind === 'file') {
+    const c = entry.content;
+    if (typeof c === 'string' || c instanceof Uint8Array) {
+      const { sink, done } = entryFinished(pack, header);
+      sink.end(typeof c === 'string' ? Buffer.from(c) : c);
+      await done;
+    } else {
+      const { sink, done } = entryFinished(pack, header);
+      let got = 0;
+      if (c.size > 0) {
+        const source = createReadStream(c.hostPath, { start: 0, end: c.size - 1, highWaterMark: 1 << 20 });
+        try {
+          for await (const chunk of source as AsyncIterable<Buffer>) {
+            got += chunk.length;
+            if (!sink.write(chunk)) await once(sink, 'drain');
+          }
+        } catch (err) {
+          sink.destroy(err as Error);
+          throw new Error(`${c.hostPath}: cannot read: ${(err as Error).message}`);
+        }
+      }
+      if (got !== c.size) {
+        const err = new Error(`${c.hostPath}: file shrank while it was packed (${got} of ${c.size} bytes)`);
+        sink.destroy(err);
+        throw err;
+      }
+      sink.end();
+      await done;
+    }
+  } else {
+    const { sink, done } = entryFinished(pack, header);
+    sink.end();
+    await done;
+  }
+  if (entry.kind !== 'whiteout' && entry.kind !== 'opaque') written.add(name);
+}
+
+/**
+ * The layer tar as a stream. `entries` must already be in layer order when it is an async
+ * iterable (a directory walk is); an array is sorted here.
+ */
+export function packLayer(entries: readonly LayerEntry[] | AsyncIterable<LayerEntry>, options: PackOptions = {}): Readable {
+  const mtime = new Date((options.mtime ?? defaultLayerMtime()) * 1000);
+  const pack = tar.pack();
+  const source: AsyncIterable<LayerEntry> | LayerEntry[] = Array.isArray(entries) ? sortLayerEntries(entries) : (entries as AsyncIterable<LayerEntry>);
+  const produce = async (): Promise<void> => {
+    const written = new Set<string>();
+    let previous: string | undefined;
+    for await (const entry of source) {
+      const name = tarNameOf(entry);
+      if (previous !== undefined && compareLayerPaths(previous, name) >= 0) {
+        throw new Error(`layer entries out of order: "${name}" after "${previous}"`);
+      }
+      previous = name;
+      await writeEntry(pack, entry, mtime, written);
+    }
+    pack.finalize();
+  };
+  produce().catch((err: Error) => pack.destroy(err));
+  // tar-stream's streams are streamx streams; wrap as a Node stream through async iteration.
+  return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false, highWaterMark: 1 << 20 });
+}
+
+/** Packs entries into a layer blob in the store: diff_id and blob digest in one pass. */
+export async function writeLayer(
+  store: Store,
+  entries: readonly LayerEntry[] | AsyncIterable<LayerEntry>,
+  options: WriteLayerOptions = {},
+): Promise<LayerInfo> {
+  return writeLayerFromTar(store, packLayer(entries, options), options);
+}
+
+/** Stores an already-made layer tar stream: hashes it (diff_id) and compresses it on the way in. */
+export async function writeLayerFromTar(store: Store, tarStream: Readable, options: WriteLayerOptions = {}): Promise<LayerInfo> {
+  const compression = options.compression ?? 'gzip';
+  const writer = await store.createBlobWriter();
+  const diff = new DigestStream();
+  try {
+    if (compression === 'gzip') {
+      const gzip = createGzip({ level: options.level ?? 6, chunkSize: 1 << 16, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
+      await pipeline(tarStream, diff, gzip, writer.stream);
+    } else {
+      await pipeline(tarStream, diff, writer.stream);
+    }
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+  const blob = await writer.commit();
+  const mediaType = compression === 'gzip' ? MediaType.layerGzip : MediaType.layer;
+  return { diffId: diff.digest(), descriptor: { mediaType, digest: blob.digest, size: blob.size }, tarSize: diff.size };
+}

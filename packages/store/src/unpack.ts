@@ -1,0 +1,285 @@
+// The safe unpacker: applies a layer tar onto a directory, whiteouts included, and never writes
+// outside it. Paths resolve inside the root the way a container sees them (a symlink to /etc means
+// ROOT/etc); `..` that climbs out of the root is refused, as is a hard link to a path outside.
+import { spawnSync } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { chmod, chown, lchown, link, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import tar from 'tar-stream';
+type TarHeader = Partial<tar.Header> & { name: string };
+import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './layer-entry.js';
+
+export interface UnpackOptions {
+  /** Set owners from the tar (default: when running as root). */
+  chown?: boolean;
+}
+
+export interface UnpackResult {
+  entries: number;
+  /** Entries skipped, with why (devices when not root, unknown types). */
+  skipped: string[];
+}
+
+export class UnsafeLayerError extends Error {}
+
+/** Splits a tar name into clean parts; `..` that climbs above the root is refused. */
+export function safeParts(name: string, what = 'entry'): string[] {
+  const parts: string[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) throw new UnsafeLayerError(`layer ${what} "${name}" climbs out of the root with ".."; refusing it`);
+      parts.pop();
+      continue;
+    }
+    parts.push(part);
+  }
+  return parts;
+}
+
+/** Undoes gzip when the stream starts with its magic bytes. */
+export async function maybeGunzip(input: Readable): Promise<Readable> {
+  const iterator = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let first = await iterator.next();
+  while (!first.done && first.value.length === 0) first = await iterator.next();
+  if (first.done) return Readable.from([]);
+  const head = first.value;
+  async function* rest(): AsyncGenerator<Buffer> {
+    yield head;
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  }
+  const joined = Readable.from(rest(), { objectMode: false });
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    const gunzip = createGunzip();
+    pipeline(joined, gunzip).catch((err: Error) => gunzip.destroy(err));
+    return gunzip;
+  }
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) throw new Error('zstd-compressed layers are not supported yet');
+  return joined;
+}
+
+class RootFs {
+  private readonly dirCache = new Map<string, string>();
+  /** Paths this layer wrote: a whiteout or opaque marker in the same layer must spare them. */
+  readonly written = new Set<string>();
+  readonly deferredDirs: { path: string; mode: number; mtime: Date }[] = [];
+
+  constructor(readonly root: string) {}
+
+  invalidate(): void {
+    this.dirCache.clear();
+  }
+
+  /** Host path of directory `parts`, resolving symlinks inside the root; creates missing dirs. */
+  async dir(parts: string[]): Promise<string> {
+    const key = parts.join('/');
+    const cached = this.dirCache.get(key);
+    if (cached !== undefined) return cached;
+    const resolved: string[] = [];
+    const queue = [...parts];
+    let hops = 0;
+    while (queue.length > 0) {
+      const part = queue.shift()!;
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        resolved.pop();
+        continue;
+      }
+      const host = join(this.root, ...resolved, part);
+      let st;
+      try {
+        st = await lstat(host);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        await mkdir(host, { mode: 0o755 });
+        resolved.push(part);
+        continue;
+      }
+      if (st.isSymbolicLink()) {
+        if (++hops > 40) throw new UnsafeLayerError(`layer path "${key}": too many levels of symbolic links`);
+        const target = await readlink(host);
+        if (target.startsWith('/')) resolved.length = 0;
+        queue.unshift(...target.split('/'));
+        continue;
+      }
+      if (!st.isDirectory()) {
+        // A file where the layer needs a directory: the layer replaces it, as Docker does.
+        await rm(host, { force: true });
+        await mkdir(host, { mode: 0o755 });
+      }
+      resolved.push(part);
+    }
+    const path = join(this.root, ...resolved);
+    this.dirCache.set(key, path);
+    return path;
+  }
+}
+
+function paxNumber(pax: unknown, key: string): number | undefined {
+  if (pax && typeof pax === 'object' && key in pax) {
+    const v = Number((pax as Record<string, string>)[key]);
+    if (Number.isFinite(v)) return v;
+  }
+  return undefined;
+}
+
+/** Applies a layer tar (plain or gzip) onto `dir`. */
+export async function unpackLayer(input: Readable, dir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
+  const asRoot = options.chown ?? process.getuid?.() === 0;
+  await mkdir(dir, { recursive: true });
+  const fs = new RootFs(dir);
+  const result: UnpackResult = { entries: 0, skipped: [] };
+  const extract = tar.extract();
+  const source = await maybeGunzip(input);
+  const feeding = pipeline(source, extract as unknown as NodeJS.WritableStream);
+  feeding.catch(() => undefined);
+  try {
+    for await (const entry of extract) {
+      const h = entry.header;
+      try {
+        await applyEntry(fs, h, entry as unknown as Readable, asRoot, result);
+      } catch (err) {
+        entry.destroy?.();
+        if (err instanceof UnsafeLayerError) throw err;
+        throw new Error(`layer entry "${h.name}": ${(err as Error).message}`);
+      }
+      result.entries++;
+    }
+    await feeding;
+  } catch (err) {
+    source.destroy();
+    await feeding.catch(() => undefined);
+    const message = (err as Error).message;
+    if (err instanceof UnsafeLayerError) throw err;
+    throw new Error(message.startsWith('layer entry') ? message : `bad layer tar: ${message}`);
+  }
+  // Directory modes and times last, so read-only directories could be filled first.
+  for (const d of fs.deferredDirs.reverse()) {
+    await chmod(d.path, d.mode);
+    await utimes(d.path, d.mtime, d.mtime);
+  }
+  return result;
+}
+
+async function drain(stream: Readable): Promise<void> {
+  for await (const _ of stream) void _;
+}
+
+async function applyEntry(fs: RootFs, h: TarHeader, body: Readable, asRoot: boolean, result: UnpackResult): Promise<void> {
+  const parts = safeParts(h.name);
+  const mtime = h.mtime ?? new Date(0);
+  const uid = paxNumber(h.pax, 'uid') ?? h.uid ?? 0;
+  const gid = paxNumber(h.pax, 'gid') ?? h.gid ?? 0;
+  const mode = (h.mode ?? 0o644) & 0o7777;
+  if (parts.length === 0) {
+    // The root itself ("./"): take its metadata, never replace it.
+    await drain(body);
+    if (h.type === 'directory') fs.deferredDirs.push({ path: fs.root, mode, mtime });
+    return;
+  }
+  const base = parts[parts.length - 1]!;
+  const parentParts = parts.slice(0, -1);
+  const key = parts.join('/');
+
+  if (base.startsWith(WHITEOUT_PREFIX)) {
+    await drain(body);
+    const parent = await fs.dir(parentParts);
+    if (base === OPAQUE_MARKER) {
+      const prefix = parentParts.join('/');
+      for (const name of await readdir(parent)) {
+        const child = prefix ? `${prefix}/${name}` : name;
+        if (!fs.written.has(child)) await rm(join(parent, name), { recursive: true, force: true });
+      }
+    } else {
+      const name = base.slice(WHITEOUT_PREFIX.length);
+      const victim = [...parentParts, name].join('/');
+      if (name === '' || name === '.' || name === '..') throw new UnsafeLayerError(`layer whiteout "${h.name}" names no file; refusing it`);
+      if (!fs.written.has(victim)) await rm(join(parent, name), { recursive: true, force: true });
+    }
+    fs.invalidate();
+    return;
+  }
+
+  const parent = await fs.dir(parentParts);
+  const target = join(parent, base);
+  let existing;
+  try {
+    existing = await lstat(target);
+  } catch {
+    existing = undefined;
+  }
+  if (existing && !(existing.isDirectory() && h.type === 'directory')) {
+    await rm(target, { recursive: true, force: true });
+    if (existing.isSymbolicLink() || existing.isDirectory()) fs.invalidate();
+  }
+
+  switch (h.type) {
+    case 'directory':
+      if (!existing || !existing.isDirectory()) await mkdir(target, { mode: 0o700 });
+      if (asRoot) await chown(target, uid, gid);
+      fs.deferredDirs.push({ path: target, mode, mtime });
+      fs.invalidate();
+      break;
+    case 'file':
+    case 'contiguous-file':
+      await pipeline(body, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+      if (asRoot) await chown(target, uid, gid);
+      await chmod(target, mode);
+      await utimes(target, mtime, mtime);
+      break;
+    case 'symlink':
+      await drain(body);
+      await symlink(h.linkname ?? '', target);
+      if (asRoot) await lchown(target, uid, gid);
+      await lutimes(target, mtime, mtime).catch(() => undefined);
+      fs.invalidate();
+      break;
+    case 'link': {
+      await drain(body);
+      const linkParts = safeParts(h.linkname ?? '', 'hard link target');
+      if (linkParts.length === 0) throw new UnsafeLayerError(`layer hard link "${h.name}" points at the root; refusing it`);
+      const source = join(await fs.dir(linkParts.slice(0, -1)), linkParts[linkParts.length - 1]!);
+      let st;
+      try {
+        st = await lstat(source);
+      } catch {
+        throw new UnsafeLayerError(`layer hard link "${h.name}" points at "${h.linkname}", which is not in the root; refusing it`);
+      }
+      if (st.isDirectory()) throw new UnsafeLayerError(`layer hard link "${h.name}" points at directory "${h.linkname}"; refusing it`);
+      await link(source, target);
+      break;
+    }
+    case 'character-device':
+    case 'block-device':
+    case 'fifo': {
+      await drain(body);
+      const kind = h.type === 'fifo' ? 'p' : h.type === 'character-device' ? 'c' : 'b';
+      if (kind !== 'p' && !asRoot) {
+        result.skipped.push(`${key}: device files need root`);
+        return;
+      }
+      const args = kind === 'p' ? [target, 'p'] : [target, kind, String(h.devmajor ?? 0), String(h.devminor ?? 0)];
+      const run = spawnSync('mknod', ['-m', (mode & 0o777).toString(8), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      if (run.status !== 0) {
+        result.skipped.push(`${key}: mknod failed: ${run.stderr?.toString().trim() || run.error?.message}`);
+        return;
+      }
+      if (asRoot) await chown(target, uid, gid);
+      await chmod(target, mode);
+      await utimes(target, mtime, mtime);
+      break;
+    }
+    default:
+      await drain(body);
+      result.skipped.push(`${key}: unsupported entry type ${String(h.type)}`);
+      return;
+  }
+  fs.written.add(key);
+}
