@@ -1,2 +1,5 @@
 // @dfc/ir: AST → IR → build graph.
-export {};
+
+// Shell-word expansion with BuildKit's semantics: `$VAR`, `${VAR…}`, quotes, escapes, splitting.
+export { expandWord, expandWords } from './expand.js';
+export type { Environment, EscapeChar, ExpandError, ExpandOptions, Expansion, VariableReads } from './expand.js';
