@@ -67,6 +67,35 @@ export async function putImage(store: Store, image: NewImage): Promise<ImageReco
   return { manifestDigest: manifestBlob.digest, id: configBlob.digest, manifest, config, descriptor };
 }
 
+/**
+ * Writes a manifest for a config blob and layer blobs already in the store (config bytes kept as
+ * they are, so an image id survives a load), then tags it, or indexes it untagged.
+ */
+export async function putManifest(store: Store, config: Descriptor, layers: Descriptor[], tags: string[] = []): Promise<Descriptor> {
+  for (const d of [config, ...layers]) {
+    if (!(await store.hasBlob(d.digest))) throw new Error(`blob ${d.digest} is not in the store`);
+  }
+  const manifest: Manifest = {
+    schemaVersion: 2,
+    mediaType: MediaType.manifest,
+    config: { mediaType: MediaType.config, digest: config.digest, size: config.size },
+    layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
+  };
+  const blob = await store.putBlob(Buffer.from(canonicalJson(manifest)));
+  const descriptor: Descriptor = { mediaType: MediaType.manifest, digest: blob.digest, size: blob.size };
+  await indexImage(store, descriptor, tags);
+  return descriptor;
+}
+
+/** Adds `descriptor` to the index under `tags`, or untagged when there are none. */
+export async function indexImage(store: Store, descriptor: Descriptor, tags: string[]): Promise<void> {
+  if (tags.length > 0) return setTags(store, descriptor, tags);
+  await store.updateIndex((index) => {
+    if (index.manifests.some((m) => m.digest === descriptor.digest)) return;
+    index.manifests.push({ mediaType: descriptor.mediaType, digest: descriptor.digest, size: descriptor.size });
+  });
+}
+
 /** Points each tag at `descriptor`, replacing what it pointed at; one index write. */
 export async function setTags(store: Store, descriptor: Descriptor, tags: string[]): Promise<void> {
   const names = tags.map(normalizeTag);

@@ -19,3 +19,15 @@ export { unpackLayer, maybeGunzip, UnsafeLayerError, type UnpackOptions, type Un
 // Images: write, tag, resolve, list, remove.
 export { putImage, setTags, resolveImage, listImages, tagImage, removeImage, canonicalJson } from './image.js';
 export type { NewImage, ImageRecord, ResolvedImage, ImageSummary } from './image.js';
+export { putManifest, indexImage } from './image.js';
+
+// Housekeeping: garbage collection and verification.
+export { pruneStore, setRoots, removeRoots, reachableBlobs, type PruneResult } from './prune.js';
+export { verifyStore, type VerifyReport, type VerifyProblem } from './verify.js';
+
+// Formats in and out: rootfs import/export, OCI and docker archives.
+export { importRootfs, exportRootfsToDir, exportRootfsTar, type ImportOptions } from './rootfs.js';
+export { saveArchive, loadArchive, type ArchiveFormat, type LoadedImage } from './archive.js';
+
+// A base image made from the host's busybox-static, for tests and the demo.
+export { makeBusyboxImage, busyboxEntries, BUSYBOX_PATH, BUSYBOX_INSTALL_HINT, type BusyboxImageOptions } from './busybox.js';
