@@ -30,7 +30,10 @@ export interface ExpandError {
   readonly end: number;
 }
 
-/** Variable names an expansion looked up, in first-read order. */
+/**
+ * Variable names an expansion looked up, in first-read order. Like BuildKit's matched and
+ * unmatched sets, these include positional and special parameters (`1`, `@`, `$`), never set.
+ */
 export interface VariableReads {
   /** Every name looked up, set or not (a step's cache key depends on all of them). */
   readonly read: readonly string[];
@@ -50,6 +53,7 @@ const CLOSE_BRACE = 0x7d;
 const COLON = 0x3a;
 const SLASH = 0x2f;
 const UNDERSCORE = 0x5f;
+const BOM = 0xfeff;
 const END = -1;
 
 /** Deep enough for any real Dockerfile; bounds recursion on hostile input. */
@@ -62,8 +66,8 @@ const NO_NAMES: readonly string[] = Object.freeze([]);
  * substituted, whitespace kept, no splitting.
  */
 export function expandWord(word: string, env: Environment, options: ExpandOptions = {}): Expansion<string> {
+  if (!hasSpecialChars(word, options)) return { ok: true, value: word, read: NO_NAMES, unset: NO_NAMES };
   const scanner = new WordScanner(word, env, options);
-  if (!scanner.hasSpecialChars()) return { ok: true, value: word, read: NO_NAMES, unset: NO_NAMES };
   const value = scanner.scan(END, options.rawEscapes === true, null);
   return scanner.finish(value);
 }
@@ -74,14 +78,27 @@ export function expandWord(word: string, env: Environment, options: ExpandOption
  * `w` of an unquoted `${VAR:-w}`); quoted and escaped text is never split; empty words are dropped.
  */
 export function expandWords(word: string, env: Environment, options: ExpandOptions = {}): Expansion<string[]> {
-  const scanner = new WordScanner(word, env, options);
   const words = new WordSplitter();
-  if (!scanner.hasSpecialChars()) {
+  if (!hasSpecialChars(word, options)) {
     words.plain(word, 0, word.length);
     return { ok: true, value: words.finish(), read: NO_NAMES, unset: NO_NAMES };
   }
+  const scanner = new WordScanner(word, env, options);
   const value = scanner.scan(END, options.rawEscapes === true, words);
   return scanner.finish(value === null ? null : words.finish());
+}
+
+/**
+ * Whether the word needs the scanner at all. A leading byte-order mark does: Go's text/scanner,
+ * which BuildKit reads words with, drops it.
+ */
+function hasSpecialChars(word: string, options: ExpandOptions): boolean {
+  const escape = options.escapeChar === '`' ? 0x60 : 0x5c;
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c === DOLLAR || c === SINGLE_QUOTE || c === DOUBLE_QUOTE || c === escape) return true;
+  }
+  return word.charCodeAt(0) === BOM;
 }
 
 /** Go's unicode.IsSpace: ASCII and Latin-1 blanks plus the Unicode White_Space characters. */
@@ -174,15 +191,7 @@ class WordScanner {
     private readonly options: ExpandOptions,
   ) {
     this.escape = (options.escapeChar ?? '\\').charCodeAt(0);
-  }
-
-  hasSpecialChars(): boolean {
-    const s = this.src;
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c === DOLLAR || c === SINGLE_QUOTE || c === DOUBLE_QUOTE || c === this.escape) return true;
-    }
-    return false;
+    if (src.charCodeAt(0) === BOM) this.pos = 1;
   }
 
   finish<T>(value: T | null): Expansion<T> {

@@ -43,6 +43,12 @@ describe('expandWord', function () {
       expect(word('')).to.equal('');
       expect(word('100%{}#')).to.equal('100%{}#');
     });
+
+    it('drops a byte-order mark that starts the word, as BuildKit does', function () {
+      expect(word('\ufeffabc')).to.equal('abc');
+      expect(word('a\ufeffb')).to.equal('a\ufeffb');
+      expect(words('\ufeff$NAME')).to.deep.equal(['web']);
+    });
   });
 
   describe('variables', function () {
@@ -308,6 +314,7 @@ describe('expandWord', function () {
       expect(word('"a\\"', backtick)).to.equal('a\\');
       expect(word('"`n"', backtick)).to.equal('`n');
       expect(word('end`', backtick)).to.equal('end');
+      expect(words('a` b c', backtick)).to.deep.equal(['a b', 'c']);
       expect(word('${UNSET:-`}}', backtick)).to.equal('}');
     });
 
