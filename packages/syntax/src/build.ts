@@ -1,0 +1,546 @@
+// CST → AST. Each instruction's tokens are joined into its logical line; the keyword decides
+// how the arguments split, exactly as BuildKit's parser splits them, and every piece keeps the
+// range of the source characters it came from.
+import type { CstNode, IToken } from 'chevrotain';
+import type {
+  ArgDeclaration, Comment, CommandLine, Diagnostic, Directive, Dockerfile, Flag, Heredoc, Instruction,
+  InstructionName, KeyValue, Part, Range, TopLevel, Word,
+} from './ast.js';
+import { INSTRUCTION_NAMES } from './ast.js';
+import { diagnostic } from './diagnostics.js';
+import { looksLikeDirective, scanDirectives, type ScannedDirective } from './directives.js';
+import { heredocMarkersOfLine, splitLine } from './instruction-line.js';
+import { parseJsonArray } from './json-array.js';
+import { joinTokens, sourceEndAt, sourceOffsetAt, type LogicalLine } from './logical-line.js';
+import { parseTokens } from './parser.js';
+import { LineMap } from './positions.js';
+import {
+  Bom, Comment as CommentToken, Continuation, ContinuationComment, EmptyContinuationLine, HeredocBody,
+  InstructionEnd, LineContinuation, Newline, tokenize, Whitespace, type HeredocBodyPayload,
+} from './tokens.js';
+import { isAsciiBlankCode, isSpaceCode, splitRawWords } from './words.js';
+import { checkInstruction } from './validate.js';
+
+const MAX_LINE_BYTES = 65535;
+
+/** What the builder needs while it works on one file. */
+export interface BuildContext {
+  text: string;
+  lines: LineMap;
+  escape: '\\' | '`';
+  diagnostics: Diagnostic[];
+}
+
+export function buildDockerfile(text: string): { ast: Dockerfile; diagnostics: Diagnostic[] } {
+  const scan = scanDirectives(text);
+  const lines = new LineMap(text);
+  const ctx: BuildContext = { text, lines, escape: scan.escape, diagnostics: [] };
+  for (const p of scan.problems) ctx.diagnostics.push(diagnostic(p.code, p.message, lines.range(p.start, p.end)));
+
+  const { tokens, errors: lexErrors } = tokenize(text, scan.escape);
+  for (const e of lexErrors) {
+    ctx.diagnostics.push(diagnostic('DF001', `unexpected character: ${e.message}`, lines.range(e.offset, e.offset + e.length)));
+  }
+  const { cst, errors } = parseTokens(tokens);
+  for (const e of errors) {
+    const start = Number.isFinite(e.token.startOffset) ? e.token.startOffset : text.length;
+    ctx.diagnostics.push(diagnostic('DF001', `syntax error: ${e.message}`, lines.range(start, start)));
+  }
+
+  const directivesByOffset = new Map<number, ScannedDirective>(scan.directives.map((d) => [d.hashOffset, d]));
+  const children: TopLevel[] = [];
+  const directives: Directive[] = [];
+  const instructions: Instruction[] = [];
+  let blankStart = -1;
+  let blankText = '';
+  const flushBlank = (): void => {
+    if (blankStart < 0) return;
+    children.push({ kind: 'blank', range: lines.range(blankStart, blankStart + blankText.length), text: blankText });
+    blankStart = -1;
+    blankText = '';
+  };
+
+  for (const item of (cst.children['item'] ?? []) as CstNode[]) {
+    const c = item.children;
+    const token = (c['Whitespace'] ?? c['Newline'] ?? c['Comment'] ?? c['Bom'])?.[0] as IToken | undefined;
+    if (token && (token.tokenType === Whitespace || token.tokenType === Newline)) {
+      if (blankStart < 0) blankStart = token.startOffset;
+      blankText += token.image;
+      continue;
+    }
+    flushBlank();
+    if (token?.tokenType === Bom) {
+      children.push({ kind: 'bom', range: lines.range(0, 1), text: token.image });
+    } else if (token?.tokenType === CommentToken) {
+      const directive = directivesByOffset.get(token.startOffset);
+      if (directive) {
+        const node = directiveNode(ctx, directive, token);
+        directives.push(node);
+        children.push(node);
+      } else {
+        const node = commentNode(ctx, token.startOffset, token.image);
+        const name = looksLikeDirective(token.image);
+        if (name) {
+          ctx.diagnostics.push(
+            diagnostic('DF013', `parser directive "${name}" is ignored here: directives must come first in the file, before any comment, blank line or instruction`, node.range),
+          );
+        }
+        children.push(node);
+      }
+    } else if (c['instruction']) {
+      const node = instructionNode(ctx, c['instruction'][0] as CstNode);
+      instructions.push(node);
+      children.push(node);
+    }
+  }
+  flushBlank();
+
+  if (instructions.length === 0) {
+    ctx.diagnostics.push(diagnostic('DF014', 'file with no instructions', lines.range(0, 0)));
+  }
+  checkLineLengths(ctx);
+
+  const ast: Dockerfile = {
+    kind: 'dockerfile',
+    range: lines.range(0, text.length),
+    escapeChar: scan.escape,
+    bom: text.charCodeAt(0) === 0xfeff,
+    children,
+    directives,
+    instructions,
+  };
+  ctx.diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset);
+  return { ast, diagnostics: ctx.diagnostics };
+}
+
+function directiveNode(ctx: BuildContext, d: ScannedDirective, token: IToken): Directive {
+  return {
+    kind: 'directive',
+    range: ctx.lines.range(token.startOffset, d.lineEnd),
+    text: token.image,
+    name: d.name,
+    value: d.value,
+    nameRange: ctx.lines.range(d.nameStart, d.nameEnd),
+    valueRange: ctx.lines.range(d.valueStart, d.valueEnd),
+  };
+}
+
+/** A comment line; `image` may carry the line's CRs (and for continuation comments, its newline). */
+function commentNode(ctx: BuildContext, start: number, image: string): Comment {
+  const hash = image.indexOf('#');
+  let end = image.length;
+  while (end > hash && (image.charCodeAt(end - 1) === 10 || image.charCodeAt(end - 1) === 13)) end--;
+  return {
+    kind: 'comment',
+    range: ctx.lines.range(start + hash, start + end),
+    text: image,
+    value: image.slice(hash + 1, end).trim(),
+  };
+}
+
+function checkLineLengths(ctx: BuildContext): void {
+  const { text, lines } = ctx;
+  for (let line = 1; line <= lines.lineCount; line++) {
+    const start = lines.lineStart(line);
+    const end = line < lines.lineCount ? lines.lineStart(line + 1) : text.length;
+    // Only long lines can be too long in bytes: a UTF-16 unit is at most 3 UTF-8 bytes.
+    if ((end - start) * 3 <= MAX_LINE_BYTES) continue;
+    if (Buffer.byteLength(text.slice(start, end)) > MAX_LINE_BYTES + 1) {
+      ctx.diagnostics.push(diagnostic('DF015', `dockerfile line greater than max allowed size of ${MAX_LINE_BYTES}`, lines.range(start, start)));
+    }
+  }
+}
+
+// --- instructions --------------------------------------------------------------------------
+
+/** The instruction's tokens in source order (the grammar fixes the order: head, pieces, end, bodies). */
+function instructionTokens(node: CstNode): IToken[] {
+  const out: IToken[] = [];
+  const c = node.children;
+  const head = (c['Keyword'] ?? c['LineEscape']) as IToken[] | undefined;
+  if (head) out.push(head[0]!);
+  else pushContinuation(out, c['continuation']![0] as CstNode);
+  for (const piece of (c['piece'] ?? []) as CstNode[]) {
+    const p = piece.children;
+    const token = (p['Text'] ?? p['Escape']) as IToken[] | undefined;
+    if (token) out.push(token[0]!);
+    else pushContinuation(out, p['continuation']![0] as CstNode);
+  }
+  const end = c['InstructionEnd'] as IToken[] | undefined;
+  if (end) out.push(end[0]!);
+  const bodies = c['HeredocBody'] as IToken[] | undefined;
+  if (bodies) for (const b of bodies) out.push(b);
+  return out;
+}
+
+function pushContinuation(out: IToken[], node: CstNode): void {
+  const c = node.children;
+  out.push(((c['Continuation'] ?? c['LineContinuation']) as IToken[])[0]!);
+  const comments = (c['ContinuationComment'] ?? []) as IToken[];
+  const empties = (c['EmptyContinuationLine'] ?? []) as IToken[];
+  if (empties.length === 0) for (const t of comments) out.push(t);
+  else if (comments.length === 0) for (const t of empties) out.push(t);
+  else for (const t of [...comments, ...empties].sort((a, b) => a.startOffset - b.startOffset)) out.push(t);
+}
+
+const PART_KIND = new Map<unknown, Part['kind']>([
+  [Continuation, 'continuation'],
+  [LineContinuation, 'continuation'],
+  [ContinuationComment, 'comment'],
+  [EmptyContinuationLine, 'empty-line'],
+  [InstructionEnd, 'newline'],
+  [HeredocBody, 'heredoc'],
+]);
+
+function instructionNode(ctx: BuildContext, cst: CstNode): Instruction {
+  const { lines } = ctx;
+  const tokens = instructionTokens(cst);
+  let lineTokenCount = tokens.length;
+  while (lineTokenCount > 0 && (tokens[lineTokenCount - 1]!.tokenType === HeredocBody || tokens[lineTokenCount - 1]!.tokenType === InstructionEnd)) lineTokenCount--;
+  const logical = joinTokens(tokens, 0, lineTokenCount);
+
+  const parts: Part[] = [];
+  const comments: Comment[] = [];
+  const emptyLines: Range[] = [];
+  const bodies: IToken[] = [];
+  let text = '';
+  for (const token of tokens) {
+    const start = token.startOffset;
+    const end = start + token.image.length;
+    const kind = PART_KIND.get(token.tokenType) ?? 'text';
+    parts.push({ kind, range: lines.range(start, end), text: token.image });
+    text += token.image;
+    if (kind === 'comment') comments.push(commentNode(ctx, start, token.image));
+    else if (kind === 'empty-line') emptyLines.push(lines.range(start, end));
+    else if (kind === 'heredoc') bodies.push(token);
+  }
+  const first = tokens[0]!;
+  const last = tokens[tokens.length - 1]!;
+  let endOffset = last.startOffset + last.image.length;
+  while (endOffset > first.startOffset && (ctx.text.charCodeAt(endOffset - 1) === 10 || ctx.text.charCodeAt(endOffset - 1) === 13)) endOffset--;
+
+  const node = instructionFromLine(ctx, logical, 0, logical.text.length, {
+    range: lines.range(first.startOffset, endOffset),
+    text,
+    parts,
+    comments,
+    emptyContinuationLines: emptyLines,
+  });
+  if (emptyLines.length > 0) {
+    ctx.diagnostics.push(
+      diagnostic('DF010', 'empty continuation lines will become errors in a future release', emptyLines[0]!, {
+        title: 'Remove empty continuation lines',
+        edits: emptyLines.map((range) => ({ range, newText: '' })),
+      }),
+    );
+  }
+  attachHeredocs(ctx, node, logical, bodies);
+  return node;
+}
+
+/** Where an instruction sits in the source: filled in for top-level instructions. */
+interface Placement {
+  range: Range | undefined;
+  text: string;
+  parts: Part[];
+  comments: Comment[];
+  emptyContinuationLines: Range[];
+}
+
+/** Builds an instruction from logical[from, to): the whole line, or ONBUILD's trigger. */
+function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: number, to: number, place: Placement): Instruction {
+  const line = logical.text.slice(from, to);
+  const parts = splitLine(line);
+  const range = (s: number, e: number): Range => rangeOf(ctx, logical, from + s, from + e);
+  const word = (value: string, s: number): Word => ({ value, range: range(s, s + value.length) });
+  const upper = parts.keyword.toUpperCase();
+  const name = INSTRUCTION_SET.has(upper) ? (upper as InstructionName) : undefined;
+  const args = parts.args;
+  const at = parts.argsStart;
+
+  // One literal with the common fields, then the kind's own fields in a fixed order: objects
+  // of one kind share a shape (object spread here made parsing several times slower).
+  const node = {
+    kind: 'instruction',
+    name,
+    range: place.range ?? range(parts.keywordStart, to - from),
+    text: place.text,
+    keyword: parts.keyword,
+    keywordRange: range(parts.keywordStart, parts.keywordEnd),
+    flags: parts.flags.map((f) => flagNode(f.text, range(f.start, f.end), line.slice(f.start, f.end), ctx, logical, from + f.start)),
+    args: args ? word(args, at) : undefined,
+    argNodes: [] as Word[],
+    comments: place.comments,
+    emptyContinuationLines: place.emptyContinuationLines,
+    heredocs: [] as Heredoc[],
+    parts: place.parts,
+  } as Instruction;
+  const fields = node as unknown as Record<string, unknown>;
+
+  switch (node.name) {
+    case 'FROM': {
+      const items = splitBlank(args, at, word);
+      const hasAs = items.length >= 3 && items[1]!.value.toLowerCase() === 'as';
+      node.argNodes = items;
+      fields['image'] = items[0];
+      fields['asKeyword'] = hasAs ? items[1] : undefined;
+      fields['stageName'] = hasAs ? items[2] : undefined;
+      break;
+    }
+    case 'EXPOSE':
+      node.argNodes = splitBlank(args, at, word);
+      fields['form'] = args ? 'shell' : undefined;
+      fields['items'] = node.argNodes;
+      break;
+    case 'MAINTAINER':
+    case 'USER':
+    case 'WORKDIR':
+    case 'STOPSIGNAL': {
+      const value = args ? word(args, at) : undefined;
+      if (value) node.argNodes = [value];
+      fields['value'] = value;
+      break;
+    }
+    case 'RUN':
+    case 'CMD':
+    case 'ENTRYPOINT':
+    case 'SHELL': {
+      const command = commandLine(ctx, args, at, word, range, node.name);
+      node.argNodes = commandNodes(command);
+      fields['command'] = command;
+      break;
+    }
+    case 'ADD':
+    case 'COPY':
+    case 'VOLUME': {
+      const list = listArgs(ctx, args, at, word, range, node.name);
+      node.argNodes = list.items;
+      fields['form'] = list.form;
+      if (node.name === 'VOLUME') fields['items'] = list.items;
+      else {
+        fields['sources'] = list.items.slice(0, -1);
+        fields['destination'] = list.items.length > 1 ? list.items[list.items.length - 1] : undefined;
+      }
+      break;
+    }
+    case 'ENV':
+    case 'LABEL': {
+      const kv = keyValues(ctx, args, at, word, range, node.name);
+      node.argNodes = kv.nodes;
+      fields['legacy'] = kv.legacy;
+      fields['pairs'] = kv.pairs;
+      break;
+    }
+    case 'ARG': {
+      const declarations: ArgDeclaration[] = [];
+      for (const w of splitRawWords(args, ctx.escape)) {
+        node.argNodes.push(word(w.value, at + w.start));
+        const eq = w.value.indexOf('=');
+        declarations.push({
+          range: range(at + w.start, at + w.end),
+          name: word(eq < 0 ? w.value : w.value.slice(0, eq), at + w.start),
+          value: eq < 0 ? undefined : word(w.value.slice(eq + 1), at + w.start + eq + 1),
+        });
+      }
+      fields['declarations'] = declarations;
+      break;
+    }
+    case 'HEALTHCHECK': {
+      let sep = 0;
+      while (sep < args.length && !isSpaceCode(args.charCodeAt(sep))) sep++;
+      let next = sep;
+      while (next < args.length && isSpaceCode(args.charCodeAt(next))) next++;
+      const type = sep > 0 ? word(args.slice(0, sep), at) : undefined;
+      const command = type ? commandLine(ctx, args.slice(next), at + next, word, range, node.name) : undefined;
+      if (type) node.argNodes = [type, ...commandNodes(command)];
+      fields['type'] = type;
+      fields['command'] = command;
+      break;
+    }
+    case 'ONBUILD': {
+      const trigger = args
+        ? instructionFromLine(ctx, logical, from + at, from + at + args.length, {
+            range: undefined,
+            text: args,
+            parts: [],
+            comments: [],
+            emptyContinuationLines: [],
+          })
+        : undefined;
+      fields['trigger'] = trigger;
+      break;
+    }
+    case undefined:
+      node.argNodes = [word('', at)];
+      break;
+  }
+  checkInstruction(ctx, node);
+  return node;
+}
+
+const INSTRUCTION_SET: ReadonlySet<string> = new Set(INSTRUCTION_NAMES);
+
+function rangeOf(ctx: BuildContext, logical: LogicalLine, start: number, end: number): Range {
+  const s = sourceOffsetAt(logical, start);
+  const e = end > start ? sourceEndAt(logical, end) : s;
+  return ctx.lines.range(s, e);
+}
+
+type WordAt = (value: string, start: number) => Word;
+type RangeAt = (start: number, end: number) => Range;
+
+function flagNode(text: string, range: Range, raw: string, ctx: BuildContext, logical: LogicalLine, rawStart: number): Flag {
+  const body = text.slice(2);
+  const eq = body.indexOf('=');
+  const name = eq < 0 ? body : body.slice(0, eq);
+  const rawEq = raw.indexOf('=');
+  const nameRange = rangeOf(ctx, logical, rawStart, rawStart + (rawEq < 0 ? raw.length : rawEq));
+  return {
+    kind: 'flag',
+    range,
+    text,
+    name,
+    nameRange,
+    value: eq < 0 ? undefined : body.slice(eq + 1),
+    valueRange: eq < 0 || rawEq < 0 ? undefined : rangeOf(ctx, logical, rawStart + rawEq + 1, rawStart + raw.length),
+  };
+}
+
+/** Words separated by runs of `[\t\v\f\r ]` (FROM, EXPOSE, and COPY/ADD/VOLUME in shell form). */
+function splitBlank(args: string, at: number, word: WordAt): Word[] {
+  const out: Word[] = [];
+  let i = 0;
+  while (i < args.length) {
+    const start = i;
+    while (i < args.length && !isAsciiBlankCode(args.charCodeAt(i))) i++;
+    if (i > start) out.push(word(args.slice(start, i), at + start));
+    while (i < args.length && isAsciiBlankCode(args.charCodeAt(i))) i++;
+  }
+  return out;
+}
+
+function commandNodes(command: CommandLine | undefined): Word[] {
+  if (!command) return [];
+  return command.form === 'exec' ? command.items : [command.text];
+}
+
+/** Heuristic for a failed attempt at the exec form, as opposed to `RUN [ -f x ]` shell tests. */
+const looksLikeJson = /^\[\s*(?:"[^"]*"|'[^']*')\s*(?:,|\]\s*$)|^\[\s*"[^"]*$/;
+
+function commandLine(ctx: BuildContext, args: string, at: number, word: WordAt, range: RangeAt, name: string): CommandLine | undefined {
+  if (!args) return undefined;
+  if (args.startsWith('[')) {
+    const json = parseJsonArray(args);
+    if (json.kind === 'array') {
+      return {
+        form: 'exec',
+        range: range(at, at + args.length),
+        items: json.items.map((s) => ({ value: s.value, range: range(at + s.start, at + s.end) })),
+      };
+    }
+    if (json.kind === 'not-strings') {
+      ctx.diagnostics.push(diagnostic('DF005', `${name}: the JSON array must hold only strings`, range(at + json.at, at + json.at + 1)));
+    } else if (looksLikeJson.test(args)) {
+      ctx.diagnostics.push(
+        diagnostic('DF006', `${name}: not valid JSON (${json.message}), so it runs as a shell command line`, range(at + json.at, at + Math.min(args.length, json.at + 1))),
+      );
+    }
+  }
+  return { form: 'shell', range: range(at, at + args.length), text: word(args, at) };
+}
+
+function listArgs(
+  ctx: BuildContext, args: string, at: number, word: WordAt, range: RangeAt, name: string,
+): { form: 'exec' | 'shell' | undefined; items: Word[] } {
+  if (!args) return { form: undefined, items: [] };
+  if (args.startsWith('[')) {
+    const command = commandLine(ctx, args, at, word, range, name);
+    if (command?.form === 'exec') return { form: 'exec', items: command.items };
+  }
+  return { form: 'shell', items: splitBlank(args, at, word) };
+}
+
+function keyValues(
+  ctx: BuildContext, args: string, at: number, word: WordAt, range: RangeAt, name: 'ENV' | 'LABEL',
+): { legacy: boolean; pairs: KeyValue[]; nodes: Word[] } {
+  const words = splitRawWords(args, ctx.escape);
+  if (words.length === 0) return { legacy: false, pairs: [], nodes: [] };
+  if (!words[0]!.value.includes('=')) {
+    let k = 0;
+    while (k < args.length && !isAsciiBlankCode(args.charCodeAt(k))) k++;
+    let v = k;
+    while (v < args.length && isAsciiBlankCode(args.charCodeAt(v))) v++;
+    const key = word(args.slice(0, k), at);
+    const value = word(args.slice(v), at + v);
+    if (v >= args.length) {
+      ctx.diagnostics.push(diagnostic('DF008', `${name} must have two arguments: ${name} ${key.value}=<value>`, key.range));
+    }
+    return { legacy: true, pairs: [{ range: range(0 + at, at + args.length), key, value }], nodes: [key, value, word('', at + args.length)] };
+  }
+  const pairs: KeyValue[] = [];
+  const nodes: Word[] = [];
+  for (const w of words) {
+    const eq = w.value.indexOf('=');
+    if (eq < 0) {
+      ctx.diagnostics.push(
+        diagnostic('DF009', `can't find = in "${w.value}": ${name} needs the form name=value`, range(at + w.start, at + w.end)),
+      );
+      continue;
+    }
+    const key = word(w.value.slice(0, eq), at + w.start);
+    const value = word(w.value.slice(eq + 1), at + w.start + eq + 1);
+    if (key.value === '') {
+      ctx.diagnostics.push(diagnostic('DF008', `${name} names can not be blank`, range(at + w.start, at + w.end)));
+    }
+    pairs.push({ range: range(at + w.start, at + w.end), key, value });
+    nodes.push(key, value, word('=', at + w.start + eq));
+  }
+  return { legacy: false, pairs, nodes };
+}
+
+// --- heredocs ------------------------------------------------------------------------------
+
+function attachHeredocs(ctx: BuildContext, node: Instruction, logical: LogicalLine, bodies: IToken[]): void {
+  const inner = node.name === 'ONBUILD' ? node.trigger : node;
+  if (!inner) return;
+  const markers = heredocMarkersOfLine(logical.text);
+  if (markers.length === 0) return;
+  const kind = inner.name;
+  let b = 0;
+  for (const marker of markers) {
+    const markerRange = rangeOf(ctx, logical, marker.start, marker.end);
+    if (marker.error) {
+      ctx.diagnostics.push(diagnostic('DF020', marker.error, markerRange));
+      continue;
+    }
+    const body = bodies[b];
+    const payload = body?.payload as HeredocBodyPayload | undefined;
+    if (!body || !payload || payload.marker.start !== marker.start) {
+      ctx.diagnostics.push(diagnostic('DF007', `unterminated heredoc: no line "${marker.name}" ends it`, markerRange));
+      continue;
+    }
+    b++;
+    const start = body.startOffset;
+    let end = start + body.image.length;
+    while (end > start && (ctx.text.charCodeAt(end - 1) === 10 || ctx.text.charCodeAt(end - 1) === 13)) end--;
+    const heredoc: Heredoc = {
+      kind: 'heredoc',
+      range: ctx.lines.range(start, end),
+      name: marker.name,
+      content: body.image.slice(0, payload.bodyLength),
+      contentRange: ctx.lines.range(start, start + payload.bodyLength),
+      chomp: marker.chomp,
+      expand: marker.expand,
+      fileDescriptor: marker.fileDescriptor,
+      markerRange,
+    };
+    node.heredocs.push(heredoc);
+    if (inner !== node) inner.heredocs.push(heredoc);
+  }
+  if (kind === 'COPY' || kind === 'ADD') {
+    const dest = (inner as { destination?: Word }).destination;
+    if (dest && /^\d*<<-?[^<]/.test(dest.value)) {
+      ctx.diagnostics.push(diagnostic('DF020', `${kind} cannot use a heredoc as its destination`, dest.range));
+    }
+  }
+}

@@ -1,0 +1,59 @@
+// A logical line: the physical lines of one instruction joined the way BuildKit joins them
+// (continuations, and the comment and empty lines they skip, removed), with a map from each
+// character back to its offset in the source, so every argument keeps an exact range.
+import type { IToken } from 'chevrotain';
+import { Continuation, ContinuationComment, EmptyContinuationLine, LineContinuation } from './tokens.js';
+
+export interface LogicalLine {
+  text: string;
+  /** Start of each joined piece in `text`, ascending. */
+  pieceStarts: number[];
+  /** Source offset of each piece's first character. */
+  pieceSources: number[];
+}
+
+/** Joins tokens[from, to) into one logical line. */
+export function joinTokens(tokens: IToken[], from: number, to: number): LogicalLine {
+  let text = '';
+  const pieceStarts: number[] = [];
+  const pieceSources: number[] = [];
+  for (let k = from; k < to; k++) {
+    const token = tokens[k]!;
+    const t = token.tokenType;
+    if (t === Continuation || t === LineContinuation || t === ContinuationComment || t === EmptyContinuationLine) continue;
+    const last = pieceStarts.length - 1;
+    // Adjacent tokens extend the current piece; a gap (a dropped continuation) starts a new one.
+    if (last < 0 || pieceSources[last]! + (text.length - pieceStarts[last]!) !== token.startOffset) {
+      pieceStarts.push(text.length);
+      pieceSources.push(token.startOffset);
+    }
+    text += token.image;
+  }
+  return { text, pieceStarts, pieceSources };
+}
+
+/** Source offset of the character at `index` in the logical line (index may equal text.length). */
+export function sourceOffsetAt(line: LogicalLine, index: number): number {
+  const piece = pieceAt(line, index);
+  if (piece < 0) return line.pieceSources[0] ?? 0;
+  return line.pieceSources[piece]! + (index - line.pieceStarts[piece]!);
+}
+
+/** Source offset just past the character before `index`: the end of a range ending at `index`. */
+export function sourceEndAt(line: LogicalLine, index: number): number {
+  if (index <= 0) return sourceOffsetAt(line, 0);
+  return sourceOffsetAt(line, index - 1) + 1;
+}
+
+function pieceAt(line: LogicalLine, index: number): number {
+  const starts = line.pieceStarts;
+  let lo = 0;
+  let hi = starts.length - 1;
+  if (hi < 0) return -1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= index) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

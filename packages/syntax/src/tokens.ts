@@ -1,0 +1,269 @@
+// Tokens and the lexer. The lexer covers every character of the input (the tree is lossless),
+// so whitespace, comments, continuations and heredoc bodies are tokens too.
+//
+// Two modes: `line` at the start of a logical line (blank lines, comments, the keyword) and
+// `instruction` for the rest of it. Tokens that depend on context use Chevrotain custom
+// matchers: the escape character (set by a directive) decides what a continuation is, a
+// continuation's escape must not be escaped itself, a continuation skips comment and empty
+// lines, and heredoc bodies follow the line that opened them.
+import { createToken, Lexer, type CustomPatternMatcherReturn, type IToken, type TokenType } from 'chevrotain';
+import type { HeredocMarker } from './heredoc.js';
+import { heredocMarkersOfLine } from './instruction-line.js';
+import { joinTokens } from './logical-line.js';
+import { isSpaceCode } from './words.js';
+
+export type EscapeChar = '\\' | '`';
+
+/** Go's unicode.IsSpace minus the newline: what BuildKit trims before a keyword. */
+export const SPACE_CHARS = ' \\t\\v\\f\\r\\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+
+/** Payload of a HeredocBody token: which marker of its instruction it closes. */
+export interface HeredocBodyPayload {
+  marker: HeredocMarker;
+  /** Length of the body proper; the rest of the token is the terminator line. */
+  bodyLength: number;
+}
+
+// The escape character of the text being tokenized; set by tokenize() for the duration of a call.
+let escapeInUse: EscapeChar = '\\';
+
+const spaceRun = new RegExp(`[${SPACE_CHARS}]+`);
+const lineEnd = /\r*\n|\r+$/y;
+const afterEscape = /[ \t]*(?:\r*\n|\r*$)/y;
+const commentLine = new RegExp(`[${SPACE_CHARS}]*#[^\\n]*(?:\\n|$)`, 'y');
+const emptyLine = new RegExp(`[${SPACE_CHARS}]*(?:\\n|[${SPACE_CHARS}]$)`, 'y');
+
+function matchAt(re: RegExp, text: string, offset: number): CustomPatternMatcherReturn | null {
+  re.lastIndex = offset;
+  const m = re.exec(text);
+  return m ? [m[0]] : null;
+}
+
+/** An escape followed only by spaces and tabs up to the end of the line, not itself escaped. */
+function matchContinuation(text: string, offset: number): CustomPatternMatcherReturn | null {
+  if (text[offset] !== escapeInUse || text[offset - 1] === escapeInUse) return null;
+  afterEscape.lastIndex = offset + 1;
+  const m = afterEscape.exec(text);
+  if (!m || m[0].length === 0 && offset + 1 < text.length) return null;
+  return [text.slice(offset, offset + 1 + m[0].length)];
+}
+
+function followsContinuation(tokens: IToken[]): boolean {
+  const last = tokens[tokens.length - 1];
+  if (!last) return false;
+  const t = last.tokenType;
+  return t === Continuation || t === LineContinuation || t === ContinuationComment || t === EmptyContinuationLine;
+}
+
+// --- line mode ---------------------------------------------------------------------------
+
+/** A byte-order mark at the very start of the text. */
+export const Bom = createToken({
+  name: 'Bom',
+  pattern: { exec: (text, offset) => (offset === 0 && text.charCodeAt(0) === 0xfeff ? ['\ufeff'] : null) },
+  line_breaks: false,
+});
+
+export const Newline = createToken({ name: 'Newline', pattern: /\r*\n/, line_breaks: true });
+export const Whitespace = createToken({ name: 'Whitespace', pattern: spaceRun });
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/ });
+
+export const Keyword = createToken({
+  name: 'Keyword',
+  pattern: {
+    exec: (text, offset) => {
+      const esc = escapeInUse;
+      let end = offset;
+      while (end < text.length) {
+        const c = text.charCodeAt(end);
+        if (c === 10 || isSpaceCode(c) || text[end] === esc) break;
+        end++;
+      }
+      return end > offset ? [text.slice(offset, end)] : null;
+    },
+  },
+  line_breaks: false,
+  push_mode: 'instruction',
+});
+
+export const LineContinuation = createToken({
+  name: 'LineContinuation',
+  pattern: { exec: (text, offset) => matchContinuation(text, offset) },
+  line_breaks: true,
+  push_mode: 'instruction',
+});
+
+/** An escape character that starts a line without continuing it (the keyword begins with it). */
+export const LineEscape = createToken({
+  name: 'LineEscape',
+  pattern: { exec: (text, offset) => (text[offset] === escapeInUse ? [escapeInUse] : null) },
+  line_breaks: false,
+  push_mode: 'instruction',
+});
+
+/** Heredoc bodies follow the line of the instruction that opened them, terminator included. */
+export const HeredocBody = createToken({
+  name: 'HeredocBody',
+  pattern: { exec: (text, offset, tokens) => matchHeredocBody(text, offset, tokens) },
+  line_breaks: true,
+});
+
+// --- instruction mode --------------------------------------------------------------------
+
+export const Text = createToken({
+  name: 'Text',
+  pattern: {
+    exec: (text, offset) => {
+      const esc = escapeInUse;
+      let end = offset;
+      while (end < text.length) {
+        const c = text.charCodeAt(end);
+        if (c === 10) break;
+        if (c === 13 && isLineEndFrom(text, end)) break;
+        if (text[end] === esc) break;
+        end++;
+      }
+      return end > offset ? [text.slice(offset, end)] : null;
+    },
+  },
+  line_breaks: false,
+});
+
+/** An escape character that is not a line continuation: part of the argument text. */
+export const Escape = createToken({
+  name: 'Escape',
+  pattern: { exec: (text, offset) => (text[offset] === escapeInUse ? [escapeInUse] : null) },
+  line_breaks: false,
+});
+
+export const Continuation = createToken({
+  name: 'Continuation',
+  pattern: { exec: (text, offset) => matchContinuation(text, offset) },
+  line_breaks: true,
+});
+
+/** A comment line inside a continued instruction: dropped, and the instruction goes on. */
+export const ContinuationComment = createToken({
+  name: 'ContinuationComment',
+  pattern: {
+    exec: (text, offset, tokens) => (followsContinuation(tokens) ? matchAt(commentLine, text, offset) : null),
+  },
+  line_breaks: true,
+});
+
+/** An empty line inside a continued instruction: dropped (deprecated, BuildKit warns). */
+export const EmptyContinuationLine = createToken({
+  name: 'EmptyContinuationLine',
+  pattern: {
+    exec: (text, offset, tokens) => (followsContinuation(tokens) ? matchAt(emptyLine, text, offset) : null),
+  },
+  line_breaks: true,
+});
+
+export const InstructionEnd = createToken({
+  name: 'InstructionEnd',
+  pattern: { exec: (text, offset) => matchAt(lineEnd, text, offset) },
+  line_breaks: true,
+  pop_mode: true,
+});
+
+/** A CR run that ends the line (CRLF, or CRs at the end of the file). */
+function isLineEndFrom(text: string, i: number): boolean {
+  while (i < text.length && text.charCodeAt(i) === 13) i++;
+  return i === text.length || text.charCodeAt(i) === 10;
+}
+
+// --- heredoc bodies ----------------------------------------------------------------------
+
+// The instruction whose markers were last computed, so several bodies don't redo the work.
+let heredocCache: { tokens: IToken[]; start: number; markers: HeredocMarker[] } | undefined;
+
+function matchHeredocBody(text: string, offset: number, tokens: IToken[]): CustomPatternMatcherReturn | null {
+  // Bodies come right after the instruction's line end, or after the previous body.
+  let i = tokens.length - 1;
+  let done = 0;
+  while (i >= 0 && tokens[i]!.tokenType === HeredocBody) {
+    done++;
+    i--;
+  }
+  const end = tokens[i];
+  if (!end || end.tokenType !== InstructionEnd) return null;
+  let start = i - 1;
+  while (start >= 0 && !isInstructionStart(tokens[start]!.tokenType)) start--;
+  if (start < 0) return null;
+  let markers: HeredocMarker[];
+  if (heredocCache && heredocCache.tokens === tokens && heredocCache.start === start) {
+    markers = heredocCache.markers;
+  } else {
+    markers = [];
+    let hasMarker = false;
+    for (let k = start; k < i; k++) if (tokens[k]!.image.includes('<<')) hasMarker = true;
+    if (hasMarker) markers = heredocMarkersOfLine(joinTokens(tokens, start, i).text).filter((m) => !m.error);
+    heredocCache = { tokens, start, markers };
+  }
+  const marker = markers[done];
+  if (!marker) return null;
+  const bodyEnd = findTerminator(text, offset, marker);
+  if (bodyEnd === undefined) return null;
+  const result: CustomPatternMatcherReturn = [text.slice(offset, bodyEnd.end)];
+  result.payload = { marker, bodyLength: bodyEnd.terminatorStart - offset } satisfies HeredocBodyPayload;
+  return result;
+}
+
+function isInstructionStart(t: TokenType): boolean {
+  return t === Keyword || t === LineContinuation || t === LineEscape;
+}
+
+/** The line that ends a heredoc: its name alone (after leading tabs for `<<-`), CRs ignored. */
+function findTerminator(
+  text: string,
+  offset: number,
+  marker: HeredocMarker,
+): { terminatorStart: number; end: number } | undefined {
+  let lineStart = offset;
+  while (lineStart <= text.length) {
+    if (lineStart === text.length) return undefined;
+    let nl = text.indexOf('\n', lineStart);
+    const lineEndAt = nl < 0 ? text.length : nl;
+    let contentEnd = lineEndAt;
+    while (contentEnd > lineStart && text.charCodeAt(contentEnd - 1) === 13) contentEnd--;
+    let contentStart = lineStart;
+    if (marker.chomp) while (text.charCodeAt(contentStart) === 9 && contentStart < contentEnd) contentStart++;
+    if (contentEnd - contentStart === marker.name.length && text.startsWith(marker.name, contentStart)) {
+      return { terminatorStart: lineStart, end: nl < 0 ? text.length : nl + 1 };
+    }
+    if (nl < 0) return undefined;
+    lineStart = nl + 1;
+  }
+  return undefined;
+}
+
+// --- the lexer ---------------------------------------------------------------------------
+
+export const allTokens: TokenType[] = [
+  Bom, Newline, Whitespace, Comment, Keyword, LineContinuation, LineEscape, HeredocBody,
+  Text, Escape, Continuation, ContinuationComment, EmptyContinuationLine, InstructionEnd,
+];
+
+const lexer = new Lexer(
+  {
+    modes: {
+      line: [Bom, HeredocBody, Newline, Whitespace, Comment, LineContinuation, LineEscape, Keyword],
+      instruction: [ContinuationComment, EmptyContinuationLine, InstructionEnd, Continuation, Escape, Text],
+    },
+    defaultMode: 'line',
+  },
+  { positionTracking: 'onlyOffset', ensureOptimizations: false, skipValidations: true },
+);
+
+/** Tokenizes `text` with the given escape character. Never throws; unknown characters can't occur. */
+export function tokenize(text: string, escape: EscapeChar): { tokens: IToken[]; errors: { offset: number; length: number; message: string }[] } {
+  escapeInUse = escape;
+  heredocCache = undefined;
+  try {
+    const result = lexer.tokenize(text);
+    return { tokens: result.tokens, errors: result.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })) };
+  } finally {
+    heredocCache = undefined;
+  }
+}
