@@ -243,7 +243,12 @@ async function applyEntry(fs: RootFs, h: TarHeader, body: Readable, asRoot: bool
       break;
     case 'link': {
       await drain(body);
-      const linkParts = safeParts(h.linkname ?? '', 'hard link target');
+      let linkParts: string[];
+      try {
+        linkParts = safeParts(h.linkname ?? '');
+      } catch {
+        throw new UnsafeLayerError(`layer hard link "${h.name}" points at "${h.linkname}", which climbs out of the root; refusing it`);
+      }
       if (linkParts.length === 0) throw new UnsafeLayerError(`layer hard link "${h.name}" points at the root; refusing it`);
       const source = join(await fs.dir(linkParts.slice(0, -1)), linkParts[linkParts.length - 1]!);
       let st;

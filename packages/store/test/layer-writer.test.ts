@@ -1,0 +1,153 @@
+import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { chmodSync, linkSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { Store, entriesFromDir, writeLayer, type LayerEntry } from '../src/index.js';
+import { tarHeaders, tempDir } from './helpers.js';
+
+async function layerBytes(store: Store, digest: string): Promise<Buffer> {
+  return readFileSync(store.blobPath(digest as `sha256:${string}`));
+}
+
+function makeTree(dir: string, when: Date): void {
+  mkdirSync(path.join(dir, 'b', 'deep'), { recursive: true });
+  mkdirSync(path.join(dir, 'a'), { recursive: true });
+  writeFileSync(path.join(dir, 'a', 'one.txt'), 'one\n');
+  writeFileSync(path.join(dir, 'b', 'deep', 'big.bin'), Buffer.alloc(300_000, 7));
+  writeFileSync(path.join(dir, 'b', 'tool'), '#!/bin/sh\n');
+  chmodSync(path.join(dir, 'b', 'tool'), 0o4755);
+  mkdirSync(path.join(dir, 'shared'));
+  chmodSync(path.join(dir, 'shared'), 0o1777);
+  linkSync(path.join(dir, 'a', 'one.txt'), path.join(dir, 'b', 'one-again.txt'));
+  symlinkSync('../a/one.txt', path.join(dir, 'b', 'link'));
+  writeFileSync(path.join(dir, 'a-sibling'), 'x');
+  for (const p of ['a', 'a/one.txt', 'b', 'b/deep', 'b/deep/big.bin', 'b/tool', 'shared', 'a-sibling']) utimesSync(path.join(dir, p), when, when);
+}
+
+describe('layer writer: deterministic tars', () => {
+  it('packs the same tree with different mtimes and atimes to byte-identical blobs', async () => {
+    const store = await Store.open(tempDir());
+    const one = tempDir();
+    const two = tempDir();
+    makeTree(one, new Date('2001-02-03T04:05:06Z'));
+    makeTree(two, new Date('2024-12-31T23:59:59Z'));
+    const a = await writeLayer(store, entriesFromDir(one), { mtime: 0 });
+    const b = await writeLayer(store, entriesFromDir(two), { mtime: 0 });
+    expect(b.diffId).to.equal(a.diffId);
+    expect(b.descriptor).to.deep.equal(a.descriptor);
+    // A second run, later in the day, gives the same blob again.
+    const c = await writeLayer(store, entriesFromDir(one), { mtime: 0 });
+    expect(c.descriptor.digest).to.equal(a.descriptor.digest);
+  });
+
+  it('computes diff_id over the tar and the digest over the gzip blob', async () => {
+    const store = await Store.open(tempDir());
+    const layer = await writeLayer(store, [{ kind: 'file', path: 'f', content: 'data' }]);
+    const blob = await layerBytes(store, layer.descriptor.digest);
+    expect(`sha256:${createHash('sha256').update(blob).digest('hex')}`).to.equal(layer.descriptor.digest);
+    const plain = gunzipSync(blob);
+    expect(`sha256:${createHash('sha256').update(plain).digest('hex')}`).to.equal(layer.diffId);
+    expect(layer.tarSize).to.equal(plain.length);
+    expect(layer.descriptor.mediaType).to.equal('application/vnd.oci.image.layer.v1.tar+gzip');
+  });
+
+  it('writes entries in layer order with normalized metadata', async () => {
+    const store = await Store.open(tempDir());
+    const dir = tempDir();
+    makeTree(dir, new Date('2010-01-01T00:00:00Z'));
+    const layer = await writeLayer(store, entriesFromDir(dir, { owner: { uid: 1000, gid: 1000 } }), { mtime: 1700000000 });
+    const headers = await tarHeaders(gunzipSync(await layerBytes(store, layer.descriptor.digest)));
+    expect(headers.map((h) => h.name)).to.deep.equal([
+      'a/', 'a/one.txt', 'a-sibling', 'b/', 'b/deep/', 'b/deep/big.bin', 'b/link', 'b/one-again.txt', 'b/tool', 'shared/',
+    ]);
+    for (const h of headers) {
+      expect(h.mtime.getTime()).to.equal(1700000000 * 1000);
+      expect([h.uid, h.gid, h.uname, h.gname]).to.deep.equal([1000, 1000, '', '']);
+      expect(h.pax).to.equal(null);
+    }
+    const byName = new Map(headers.map((h) => [h.name, h]));
+    expect(byName.get('b/tool')!.mode).to.equal(0o4755);
+    expect(byName.get('shared/')!.mode).to.equal(0o1777);
+    expect(byName.get('b/one-again.txt')).to.include({ type: 'link', linkname: 'a/one.txt' });
+    expect(byName.get('b/link')).to.include({ type: 'symlink', linkname: '../a/one.txt' });
+    expect(byName.get('b/deep/big.bin')!.body.length).to.equal(300_000);
+  });
+
+  it('takes mtime from SOURCE_DATE_EPOCH, else 0', async () => {
+    const store = await Store.open(tempDir());
+    const saved = process.env.SOURCE_DATE_EPOCH;
+    try {
+      process.env.SOURCE_DATE_EPOCH = '1234567890';
+      const a = await writeLayer(store, [{ kind: 'file', path: 'f', content: 'x' }]);
+      delete process.env.SOURCE_DATE_EPOCH;
+      const b = await writeLayer(store, [{ kind: 'file', path: 'f', content: 'x' }]);
+      const [ha] = await tarHeaders(gunzipSync(await layerBytes(store, a.descriptor.digest)));
+      const [hb] = await tarHeaders(gunzipSync(await layerBytes(store, b.descriptor.digest)));
+      expect(ha!.mtime.getTime()).to.equal(1234567890000);
+      expect(hb!.mtime.getTime()).to.equal(0);
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
+      else process.env.SOURCE_DATE_EPOCH = saved;
+    }
+  });
+
+  it('uses PAX records only for fields that need them', async () => {
+    const store = await Store.open(tempDir());
+    const long = `d/${'n'.repeat(120)}`;
+    const entries: LayerEntry[] = [
+      { kind: 'file', path: 'short', content: '' },
+      { kind: 'file', path: long, content: '' },
+      { kind: 'file', path: 'ünicode', content: '' },
+      { kind: 'file', path: 'bigid', content: '', uid: 3_000_000, gid: 7 },
+      { kind: 'symlink', path: 'far', target: `/${'t'.repeat(150)}` },
+    ];
+    const layer = await writeLayer(store, entries);
+    const headers = await tarHeaders(gunzipSync(await layerBytes(store, layer.descriptor.digest)));
+    const byName = new Map(headers.map((h) => [h.name, h]));
+    expect(byName.get('short')!.pax).to.equal(null);
+    expect(byName.get(long)!.pax).to.not.equal(null);
+    expect(byName.get('ünicode')!.pax).to.not.equal(null);
+    expect((byName.get('bigid')!.pax as Record<string, string>).uid).to.equal('3000000');
+    expect(byName.get('far')!.linkname).to.equal(`/${'t'.repeat(150)}`);
+  });
+
+  it('writes whiteouts and opaque markers', async () => {
+    const store = await Store.open(tempDir());
+    const layer = await writeLayer(store, [
+      { kind: 'whiteout', path: '/etc/gone.conf' },
+      { kind: 'opaque', path: 'var/cache' },
+      { kind: 'dir', path: 'var/cache' },
+    ]);
+    const headers = await tarHeaders(gunzipSync(await layerBytes(store, layer.descriptor.digest)));
+    expect(headers.map((h) => `${h.name} ${h.type} ${h.size}`)).to.deep.equal(['etc/.wh.gone.conf file 0', 'var/cache/ directory 0', 'var/cache/.wh..wh..opq file 0']);
+  });
+
+  it('sorts a list of entries and refuses duplicates and dangling hard links', async () => {
+    const store = await Store.open(tempDir());
+    const unsorted = await writeLayer(store, [
+      { kind: 'file', path: 'z', content: 'z' },
+      { kind: 'file', path: 'a', content: 'a' },
+    ]);
+    const sorted = await writeLayer(store, [
+      { kind: 'file', path: 'a', content: 'a' },
+      { kind: 'file', path: 'z', content: 'z' },
+    ]);
+    expect(unsorted.diffId).to.equal(sorted.diffId);
+    let message = '';
+    await writeLayer(store, [
+      { kind: 'file', path: 'a', content: 'a' },
+      { kind: 'file', path: '/a', content: 'b' },
+    ]).catch((err: Error) => (message = err.message));
+    expect(message).to.contain('two entries for "a"');
+    await writeLayer(store, [{ kind: 'hardlink', path: 'a', target: 'zzz' }]).catch((err: Error) => (message = err.message));
+    expect(message).to.contain('not earlier in the layer');
+  });
+
+  it('can store a layer uncompressed, its digest then being its diff_id', async () => {
+    const store = await Store.open(tempDir());
+    const layer = await writeLayer(store, [{ kind: 'file', path: 'f', content: 'x' }], { compression: 'none' });
+    expect(layer.descriptor.digest).to.equal(layer.diffId);
+    expect(layer.descriptor.mediaType).to.equal('application/vnd.oci.image.layer.v1.tar');
+  });
+});
