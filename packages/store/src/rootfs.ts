@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import tar from 'tar-stream';
 import { resolveImage, putImage, type ImageRecord } from './image.js';
 import { defaultLayerMtime, packLayer, writeLayerFromTar, type PackOptions } from './layer-writer.js';
@@ -101,8 +101,14 @@ export async function exportRootfsTar(store: Store, reference: string, options: 
     await rm(scratch, { recursive: true, force: true });
     throw err;
   }
-  const stream = packLayer(entriesFromDir(scratch), options);
-  const cleanup = (): void => void rm(scratch, { recursive: true, force: true });
-  stream.once('close', cleanup);
-  return stream;
+  const packed = packLayer(entriesFromDir(scratch), options);
+  async function* thenClean(): AsyncGenerator<Buffer> {
+    try {
+      yield* packed as AsyncIterable<Buffer>;
+    } finally {
+      packed.destroy();
+      await rm(scratch, { recursive: true, force: true });
+    }
+  }
+  return Readable.from(thenClean(), { objectMode: false });
 }
