@@ -15,7 +15,7 @@ export function canonicalJson(value: unknown): string {
 }
 
 export interface NewImage {
-  /** The config; `rootfs` is filled in from `layers` (and checked when given). */
+  /** The config; `rootfs` is always rewritten from `layers`, so a base image's config can be spread in. */
   config: Omit<ImageConfig, 'rootfs'> & { rootfs?: ImageConfig['rootfs'] };
   /** Layers bottom to top, as `writeLayer` (or a base image) described them. */
   layers: { diffId: Digest; descriptor: Descriptor }[];
@@ -38,9 +38,6 @@ export interface ImageRecord {
 /** Writes an image's config and manifest (its layers must be in the store) and tags it. */
 export async function putImage(store: Store, image: NewImage): Promise<ImageRecord> {
   const diffIds = image.layers.map((l) => l.diffId);
-  if (image.config.rootfs && image.config.rootfs.diff_ids.join() !== diffIds.join()) {
-    throw new Error('image config rootfs.diff_ids do not match the layers given');
-  }
   const history = image.config.history;
   if (history && history.length > 0) {
     const nonEmpty = history.filter((h) => !h.empty_layer).length;

@@ -93,14 +93,23 @@ function entryFinished(pack: tar.Pack, header: TarHeader): { sink: Writable; don
   return { sink, done };
 }
 
-async function writeEntry(pack: tar.Pack, entry: LayerEntry, mtime: Date, written: Set<string>): Promise<void> {
+/** What the layer holds so far: a hard link's header repeats its file's mode and owner, as GNU tar's does. */
+type Written = Map<string, { mode: number; uid: number; gid: number }>;
+
+async function writeEntry(pack: tar.Pack, entry: LayerEntry, mtime: Date, written: Written): Promise<void> {
   const name = tarNameOf(entry);
   if (name === '' && entry.kind === 'dir') return; // the root itself is never an entry
   if (name === '') throw new Error(`layer entry "${entry.path}" has an empty path`);
   if (entry.kind === 'hardlink' && !written.has(cleanLayerPath(entry.target))) {
     throw new Error(`hard link "${name}" points at "${entry.target}", which is not earlier in the layer`);
   }
-  const header = headerOf(entry, name, mtime);
+  let header: TarHeader;
+  if (entry.kind === 'hardlink') {
+    const target = written.get(cleanLayerPath(entry.target))!;
+    header = { ...headerOf({ ...entry, uid: target.uid, gid: target.gid }, name, mtime), mode: target.mode };
+  } else {
+    header = headerOf(entry, name, mtime);
+  }
   if (entry.kind === 'file') {
     const c = entry.content;
     if (typeof c === 'string' || c instanceof Uint8Array) {
@@ -135,7 +144,7 @@ async function writeEntry(pack: tar.Pack, entry: LayerEntry, mtime: Date, writte
     sink.end();
     await done;
   }
-  if (entry.kind !== 'whiteout' && entry.kind !== 'opaque') written.add(name);
+  if (entry.kind !== 'whiteout' && entry.kind !== 'opaque') written.set(name, { mode: header.mode ?? 0, uid: header.uid ?? 0, gid: header.gid ?? 0 });
 }
 
 /**
@@ -147,7 +156,7 @@ export function packLayer(entries: readonly LayerEntry[] | AsyncIterable<LayerEn
   const pack = tar.pack();
   const source: AsyncIterable<LayerEntry> | LayerEntry[] = Array.isArray(entries) ? sortLayerEntries(entries) : (entries as AsyncIterable<LayerEntry>);
   const produce = async (): Promise<void> => {
-    const written = new Set<string>();
+    const written: Written = new Map();
     let previous: string | undefined;
     for await (const entry of source) {
       const name = tarNameOf(entry);
