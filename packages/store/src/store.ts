@@ -56,7 +56,9 @@ export class Store {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     if (layout === undefined) {
-      const entries = (await readdir(this.root)).filter((e) => e !== '.dfc');
+      // What a concurrent `open` of the same new store may already have made is not foreign.
+      const ours = new Set(['.dfc', 'blobs', 'index.json']);
+      const entries = (await readdir(this.root)).filter((e) => !ours.has(e) && !e.startsWith('.tmp-'));
       if (entries.length > 0) {
         throw new Error(`${this.root}: not a dfc store (no oci-layout file) and not empty; choose another --root`);
       }
@@ -318,13 +320,17 @@ export class Store {
     return names.map((n) => `sha256:${n}`).filter(isDigest).sort();
   }
 
-  /** Removes leftovers of writers that died (temp files); returns bytes freed. */
+  /** Removes leftovers of writers that died (temp files, scratch trees); returns bytes freed. */
   async removeStaleTemps(): Promise<number> {
     let freed = 0;
-    for (const name of await readdir(this.tmpDir).catch(() => [] as string[])) {
-      const pid = Number.parseInt(name.replace(/^(blob|\.tmp-.*?)-/, ''), 10);
+    const candidates = [
+      ...(await readdir(this.tmpDir).catch(() => [] as string[])).map((n) => join(this.tmpDir, n)),
+      ...(await readdir(this.root)).filter((n) => n.startsWith('.tmp-')).map((n) => join(this.root, n)),
+    ];
+    for (const path of candidates) {
+      // Temp names end in -PID-RANDOM; a live writer's are left alone.
+      const pid = Number(/-(\d+)-[0-9a-f]+$/.exec(path)?.[1]);
       if (Number.isInteger(pid) && pidAlive(pid)) continue;
-      const path = join(this.tmpDir, name);
       freed += (await stat(path).catch(() => ({ size: 0 }))).size;
       await rm(path, { force: true, recursive: true });
     }
