@@ -1,8 +1,24 @@
 // The dfc command line: dispatches to one module per subcommand.
 import type { Command, CommandIO } from './command.js';
 import { UsageError } from './command.js';
+import { imagesCommand } from './commands/images.js';
+import { rmiCommand } from './commands/rmi.js';
+import { tagCommand } from './commands/tag.js';
+import { pruneCommand } from './commands/prune.js';
+import { storeCommand } from './commands/store.js';
+import { saveCommand } from './commands/save.js';
+import { loadCommand } from './commands/load.js';
+import { importCommand } from './commands/import.js';
 
 const commands: Record<string, Command> = {
+  images: imagesCommand,
+  rmi: rmiCommand,
+  tag: tagCommand,
+  prune: pruneCommand,
+  store: storeCommand,
+  save: saveCommand,
+  load: loadCommand,
+  import: importCommand,
 };
 
 function helpText(): string {
