@@ -145,13 +145,6 @@ export const INSTRUCTION_NAMES: readonly InstructionName[] = [
   'VOLUME', 'USER', 'WORKDIR', 'ARG', 'ONBUILD', 'STOPSIGNAL', 'HEALTHCHECK', 'SHELL',
 ];
 
-/** A piece of an instruction's text: what print() writes back. */
-export interface Part {
-  kind: 'text' | 'continuation' | 'comment' | 'empty-line' | 'newline' | 'heredoc';
-  range: Range;
-  text: string;
-}
-
 interface InstructionBase {
   kind: 'instruction';
   /**
@@ -159,7 +152,7 @@ interface InstructionBase {
    * (continuation lines and heredoc bodies included, the final newline excluded).
    */
   range: Range;
-  /** The instruction's text: every part, the final newline and heredoc bodies included. */
+  /** The instruction's source text: continuation lines, the final newline and heredoc bodies included. */
   text: string;
   /** The keyword as written (after joining continuations), e.g. `run` or `Copy`. */
   keyword: string;
@@ -169,14 +162,14 @@ interface InstructionBase {
   args: Word | undefined;
   /** BuildKit's argument nodes: what its parser would produce for this instruction. */
   argNodes: Word[];
+  /** The line continuations (the escape character and the blanks after it, newline excluded). */
+  continuations: Range[];
   /** Comment lines inside a continued instruction (BuildKit drops them). */
   comments: Comment[];
   /** Empty lines inside a continued instruction (deprecated; BuildKit warns). */
   emptyContinuationLines: Range[];
   /** Heredoc markers and bodies (RUN, COPY, ADD, and ONBUILD of those). */
   heredocs: Heredoc[];
-  /** The source pieces of this instruction (lossless). */
-  parts: Part[];
 }
 
 export interface FromInstruction extends InstructionBase {

@@ -1,10 +1,10 @@
 // CST → AST. Each instruction's tokens are joined into its logical line; the keyword decides
 // how the arguments split, exactly as BuildKit's parser splits them, and every piece keeps the
 // range of the source characters it came from.
-import type { CstNode, IToken } from 'chevrotain';
+import type { IToken } from 'chevrotain';
 import type {
   ArgDeclaration, Comment, CommandLine, Diagnostic, Directive, Dockerfile, Flag, Heredoc, Instruction,
-  InstructionName, KeyValue, Part, Range, TopLevel, Word,
+  InstructionName, KeyValue, Range, TopLevel, Word,
 } from './ast.js';
 import { INSTRUCTION_NAMES } from './ast.js';
 import { diagnostic } from './diagnostics.js';
@@ -12,12 +12,13 @@ import { looksLikeDirective, scanDirectives, type ScannedDirective } from './dir
 import { heredocMarkersOfLine, splitLine } from './instruction-line.js';
 import { parseJsonArray } from './json-array.js';
 import { joinTokens, sourceEndAt, sourceOffsetAt, type LogicalLine } from './logical-line.js';
-import { parseTokens } from './parser.js';
+import { checkTokens } from './parser.js';
 import { LineMap } from './positions.js';
 import {
-  Bom, Comment as CommentToken, Continuation, ContinuationComment, EmptyContinuationLine, HeredocBody,
-  InstructionEnd, LineContinuation, Newline, tokenize, Whitespace, type HeredocBodyPayload,
+  Bom, Comment as CommentToken, Continuation, ContinuationComment, EmptyContinuationLine, Escape, HeredocBody,
+  InstructionEnd, LineContinuation, Newline, Text, tokenize, Whitespace, type HeredocBodyPayload,
 } from './tokens.js';
+import type { TokenType } from 'chevrotain';
 import { isAsciiBlankCode, isSpaceCode, splitRawWords } from './words.js';
 import { checkInstruction } from './validate.js';
 
@@ -41,8 +42,7 @@ export function buildDockerfile(text: string): { ast: Dockerfile; diagnostics: D
   for (const e of lexErrors) {
     ctx.diagnostics.push(diagnostic('DF001', `unexpected character: ${e.message}`, lines.range(e.offset, e.offset + e.length)));
   }
-  const { cst, errors } = parseTokens(tokens);
-  for (const e of errors) {
+  for (const e of checkTokens(tokens)) {
     const start = Number.isFinite(e.token.startOffset) ? e.token.startOffset : text.length;
     ctx.diagnostics.push(diagnostic('DF001', `syntax error: ${e.message}`, lines.range(start, start)));
   }
@@ -60,18 +60,23 @@ export function buildDockerfile(text: string): { ast: Dockerfile; diagnostics: D
     blankText = '';
   };
 
-  for (const item of (cst.children['item'] ?? []) as CstNode[]) {
-    const c = item.children;
-    const token = (c['Whitespace'] ?? c['Newline'] ?? c['Comment'] ?? c['Bom'])?.[0] as IToken | undefined;
-    if (token && (token.tokenType === Whitespace || token.tokenType === Newline)) {
+  // The token stream has the grammar's shape: trivia, comments, and instructions that run
+  // from their head to their line end and heredoc bodies.
+  let i = 0;
+  while (i < tokens.length) {
+    const token = tokens[i]!;
+    const type = token.tokenType;
+    if (type === Whitespace || type === Newline) {
       if (blankStart < 0) blankStart = token.startOffset;
       blankText += token.image;
+      i++;
       continue;
     }
     flushBlank();
-    if (token?.tokenType === Bom) {
+    if (type === Bom) {
       children.push({ kind: 'bom', range: lines.range(0, 1), text: token.image });
-    } else if (token?.tokenType === CommentToken) {
+      i++;
+    } else if (type === CommentToken) {
       const directive = directivesByOffset.get(token.startOffset);
       if (directive) {
         const node = directiveNode(ctx, directive, token);
@@ -87,10 +92,21 @@ export function buildDockerfile(text: string): { ast: Dockerfile; diagnostics: D
         }
         children.push(node);
       }
-    } else if (c['instruction']) {
-      const node = instructionNode(ctx, c['instruction'][0] as CstNode);
+      i++;
+    } else {
+      let end = i + 1;
+      while (end < tokens.length && INSTRUCTION_BODY.has(tokens[end]!.tokenType)) {
+        if (tokens[end]!.tokenType === InstructionEnd) {
+          end++;
+          while (end < tokens.length && tokens[end]!.tokenType === HeredocBody) end++;
+          break;
+        }
+        end++;
+      }
+      const node = instructionNode(ctx, tokens, i, end);
       instructions.push(node);
       children.push(node);
+      i = end;
     }
   }
   flushBlank();
@@ -153,76 +169,47 @@ function checkLineLengths(ctx: BuildContext): void {
 
 // --- instructions --------------------------------------------------------------------------
 
-/** The instruction's tokens in source order (the grammar fixes the order: head, pieces, end, bodies). */
-function instructionTokens(node: CstNode): IToken[] {
-  const out: IToken[] = [];
-  const c = node.children;
-  const head = (c['Keyword'] ?? c['LineEscape']) as IToken[] | undefined;
-  if (head) out.push(head[0]!);
-  else pushContinuation(out, c['continuation']![0] as CstNode);
-  for (const piece of (c['piece'] ?? []) as CstNode[]) {
-    const p = piece.children;
-    const token = (p['Text'] ?? p['Escape']) as IToken[] | undefined;
-    if (token) out.push(token[0]!);
-    else pushContinuation(out, p['continuation']![0] as CstNode);
-  }
-  const end = c['InstructionEnd'] as IToken[] | undefined;
-  if (end) out.push(end[0]!);
-  const bodies = c['HeredocBody'] as IToken[] | undefined;
-  if (bodies) for (const b of bodies) out.push(b);
-  return out;
+/** Tokens that continue an instruction after its head. */
+const INSTRUCTION_BODY: ReadonlySet<TokenType> = new Set([Text, Escape, Continuation, ContinuationComment, EmptyContinuationLine, InstructionEnd]);
+
+/** The escape character and the blanks after it: what a continuation adds to the line. */
+function continuationRange(ctx: BuildContext, token: IToken): Range {
+  let end = token.image.length;
+  while (end > 1 && (token.image.charCodeAt(end - 1) === 10 || token.image.charCodeAt(end - 1) === 13)) end--;
+  return ctx.lines.range(token.startOffset, token.startOffset + end);
 }
 
-function pushContinuation(out: IToken[], node: CstNode): void {
-  const c = node.children;
-  out.push(((c['Continuation'] ?? c['LineContinuation']) as IToken[])[0]!);
-  const comments = (c['ContinuationComment'] ?? []) as IToken[];
-  const empties = (c['EmptyContinuationLine'] ?? []) as IToken[];
-  if (empties.length === 0) for (const t of comments) out.push(t);
-  else if (comments.length === 0) for (const t of empties) out.push(t);
-  else for (const t of [...comments, ...empties].sort((a, b) => a.startOffset - b.startOffset)) out.push(t);
-}
-
-const PART_KIND = new Map<unknown, Part['kind']>([
-  [Continuation, 'continuation'],
-  [LineContinuation, 'continuation'],
-  [ContinuationComment, 'comment'],
-  [EmptyContinuationLine, 'empty-line'],
-  [InstructionEnd, 'newline'],
-  [HeredocBody, 'heredoc'],
-]);
-
-function instructionNode(ctx: BuildContext, cst: CstNode): Instruction {
+/** The instruction made of tokens[from, to). */
+function instructionNode(ctx: BuildContext, all: IToken[], from: number, to: number): Instruction {
   const { lines } = ctx;
-  const tokens = instructionTokens(cst);
-  let lineTokenCount = tokens.length;
-  while (lineTokenCount > 0 && (tokens[lineTokenCount - 1]!.tokenType === HeredocBody || tokens[lineTokenCount - 1]!.tokenType === InstructionEnd)) lineTokenCount--;
-  const logical = joinTokens(tokens, 0, lineTokenCount);
-
-  const parts: Part[] = [];
+  let lineEnd = to;
+  while (lineEnd > from && (all[lineEnd - 1]!.tokenType === HeredocBody || all[lineEnd - 1]!.tokenType === InstructionEnd)) lineEnd--;
+  const logical = joinTokens(all, from, lineEnd);
+  const continuations: Range[] = [];
   const comments: Comment[] = [];
   const emptyLines: Range[] = [];
   const bodies: IToken[] = [];
-  let text = '';
-  for (const token of tokens) {
+  for (let k = from + 1; k < to; k++) {
+    const token = all[k]!;
+    const type = token.tokenType;
+    if (type === Text || type === Escape || type === InstructionEnd) continue;
     const start = token.startOffset;
     const end = start + token.image.length;
-    const kind = PART_KIND.get(token.tokenType) ?? 'text';
-    parts.push({ kind, range: lines.range(start, end), text: token.image });
-    text += token.image;
-    if (kind === 'comment') comments.push(commentNode(ctx, start, token.image));
-    else if (kind === 'empty-line') emptyLines.push(lines.range(start, end));
-    else if (kind === 'heredoc') bodies.push(token);
+    if (type === Continuation) continuations.push(continuationRange(ctx, token));
+    else if (type === ContinuationComment) comments.push(commentNode(ctx, start, token.image));
+    else if (type === EmptyContinuationLine) emptyLines.push(lines.range(start, end));
+    else if (type === HeredocBody) bodies.push(token);
   }
-  const first = tokens[0]!;
-  const last = tokens[tokens.length - 1]!;
+  const first = all[from]!;
+  if (first.tokenType === LineContinuation) continuations.unshift(continuationRange(ctx, first));
+  const last = all[to - 1]!;
   let endOffset = last.startOffset + last.image.length;
   while (endOffset > first.startOffset && (ctx.text.charCodeAt(endOffset - 1) === 10 || ctx.text.charCodeAt(endOffset - 1) === 13)) endOffset--;
 
   const node = instructionFromLine(ctx, logical, 0, logical.text.length, {
     range: lines.range(first.startOffset, endOffset),
-    text,
-    parts,
+    text: ctx.text.slice(first.startOffset, last.startOffset + last.image.length),
+    continuations,
     comments,
     emptyContinuationLines: emptyLines,
   });
@@ -242,7 +229,7 @@ function instructionNode(ctx: BuildContext, cst: CstNode): Instruction {
 interface Placement {
   range: Range | undefined;
   text: string;
-  parts: Part[];
+  continuations: Range[];
   comments: Comment[];
   emptyContinuationLines: Range[];
 }
@@ -270,10 +257,10 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
     flags: parts.flags.map((f) => flagNode(f.text, range(f.start, f.end), line.slice(f.start, f.end), ctx, logical, from + f.start)),
     args: args ? word(args, at) : undefined,
     argNodes: [] as Word[],
+    continuations: place.continuations,
     comments: place.comments,
     emptyContinuationLines: place.emptyContinuationLines,
     heredocs: [] as Heredoc[],
-    parts: place.parts,
   } as Instruction;
   const fields = node as unknown as Record<string, unknown>;
 
@@ -362,7 +349,7 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
         ? instructionFromLine(ctx, logical, from + at, from + at + args.length, {
             range: undefined,
             text: args,
-            parts: [],
+            continuations: [],
             comments: [],
             emptyContinuationLines: [],
           })

@@ -1,56 +1,52 @@
-// The Dockerfile grammar: rules only, no actions (the AST is built from the CST in build.ts).
+// The Dockerfile grammar: rules only, no actions. The parser checks that the token stream has
+// this shape; the AST builder (build.ts) then walks the same tokens in the same shape.
+// (A CST would cost more than lexing and building together, for a tree this flat.)
 //
 // A Dockerfile is a sequence of lines. An instruction starts at its keyword and runs to the
 // end of its last physical line (continuations join lines), followed by its heredoc bodies.
 // What the arguments mean depends on the keyword and is decided on the joined line, exactly
 // as BuildKit does, by the AST builder; the grammar fixes the line structure.
-import { CstParser, type CstNode, type IToken } from 'chevrotain';
+import { EmbeddedActionsParser, type IToken } from 'chevrotain';
 import {
   allTokens, Bom, Comment, Continuation, ContinuationComment, EmptyContinuationLine, Escape, HeredocBody,
   InstructionEnd, Keyword, LineContinuation, LineEscape, Newline, Text, Whitespace,
 } from './tokens.js';
 
-export class DockerfileParser extends CstParser {
+export class DockerfileParser extends EmbeddedActionsParser {
   constructor() {
-    super(allTokens, { recoveryEnabled: true, nodeLocationTracking: 'none', skipValidations: true });
+    super(allTokens, { recoveryEnabled: false, skipValidations: true });
     this.performSelfAnalysis();
   }
 
-  /** dockerfile := item* */
+  /** dockerfile := (Bom | Whitespace | Newline | Comment | instruction)* */
   public dockerfile = this.RULE('dockerfile', () => {
-    this.MANY(() => this.SUBRULE(this.item));
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.CONSUME(Bom) },
+        { ALT: () => this.CONSUME(Whitespace) },
+        { ALT: () => this.CONSUME(Newline) },
+        { ALT: () => this.CONSUME(Comment) },
+        { ALT: () => this.SUBRULE(this.instruction) },
+      ]),
+    );
   });
 
-  /** item := Bom | Whitespace | Newline | Comment | instruction */
-  public item = this.RULE('item', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(Bom) },
-      { ALT: () => this.CONSUME(Whitespace) },
-      { ALT: () => this.CONSUME(Newline) },
-      { ALT: () => this.CONSUME(Comment) },
-      { ALT: () => this.SUBRULE(this.instruction) },
-    ]);
-  });
-
-  /** instruction := (Keyword | LineEscape | continuation) piece* InstructionEnd? HeredocBody* */
+  /** instruction := (Keyword | LineEscape | continuation) (Text | Escape | continuation)* InstructionEnd? HeredocBody* */
   public instruction = this.RULE('instruction', () => {
     this.OR([
       { ALT: () => this.CONSUME(Keyword) },
       { ALT: () => this.CONSUME(LineEscape) },
       { ALT: () => this.SUBRULE(this.continuation) },
     ]);
-    this.MANY(() => this.SUBRULE(this.piece));
+    this.MANY(() =>
+      this.OR2([
+        { ALT: () => this.CONSUME(Text) },
+        { ALT: () => this.CONSUME(Escape) },
+        { ALT: () => this.SUBRULE2(this.continuation) },
+      ]),
+    );
     this.OPTION(() => this.CONSUME(InstructionEnd));
     this.MANY2(() => this.CONSUME(HeredocBody));
-  });
-
-  /** piece := Text | Escape | continuation */
-  public piece = this.RULE('piece', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(Text) },
-      { ALT: () => this.CONSUME(Escape) },
-      { ALT: () => this.SUBRULE(this.continuation) },
-    ]);
   });
 
   /** continuation := (LineContinuation | Continuation) (ContinuationComment | EmptyContinuationLine)* */
@@ -70,9 +66,10 @@ export function grammar(): DockerfileParser {
   return shared;
 }
 
-export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: { token: IToken; message: string }[] } {
+/** Checks the token stream against the grammar; errors mean a bug in the lexer, not bad input. */
+export function checkTokens(tokens: IToken[]): { token: IToken; message: string }[] {
   const parser = grammar();
   parser.input = tokens;
-  const cst = parser.dockerfile();
-  return { cst, errors: parser.errors.map((e) => ({ token: e.token, message: e.message })) };
+  parser.dockerfile();
+  return parser.errors.map((e) => ({ token: e.token, message: e.message }));
 }

@@ -24,20 +24,70 @@ export class LineMap {
     return this.starts[line - 1] ?? this.starts[this.starts.length - 1]!;
   }
 
+  // The builder asks in nearly increasing order: start from the line of the last answer.
+  private hint = 0;
+
   position(offset: number): Position {
     const starts = this.starts;
-    let lo = 0;
+    let lo = this.hint;
+    if (starts[lo]! <= offset && (lo + 1 >= starts.length || starts[lo + 1]! > offset)) {
+      return this.at(lo, offset);
+    }
+    if (lo + 2 < starts.length && starts[lo + 1]! <= offset && starts[lo + 2]! > offset) {
+      this.hint = lo + 1;
+      return this.at(lo + 1, offset);
+    }
+    lo = 0;
     let hi = starts.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if (starts[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
-    const column = offset - starts[lo]! + 1 - (lo === 0 && offset >= this.bomLength ? this.bomLength : 0);
-    return { line: lo + 1, column, offset };
+    this.hint = lo;
+    return this.at(lo, offset);
+  }
+
+  private at(line: number, offset: number): Position {
+    const column = offset - this.starts[line]! + 1 - (line === 0 && offset >= this.bomLength ? this.bomLength : 0);
+    return { line: line + 1, column, offset };
   }
 
   range(start: number, end: number): Range {
-    return { start: this.position(start), end: this.position(end) };
+    return new SourceRange(this, start, end);
+  }
+}
+
+/**
+ * A range that works out its line and column when asked: a parse makes hundreds of thousands
+ * of ranges and reads few. Serializes (JSON) as a plain `{start, end}`.
+ */
+export class SourceRange implements Range {
+  readonly #lines: LineMap;
+  readonly #start: number;
+  readonly #end: number;
+
+  constructor(lines: LineMap, start: number, end: number) {
+    this.#lines = lines;
+    this.#start = start;
+    this.#end = end;
+  }
+
+  get start(): Position {
+    return this.#lines.position(this.#start);
+  }
+
+  get end(): Position {
+    return this.#lines.position(this.#end);
+  }
+
+  toJSON(): { start: Position; end: Position } {
+    return { start: this.start, end: this.end };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const s = this.start;
+    const e = this.end;
+    return `${s.line}:${s.column}-${e.line}:${e.column}`;
   }
 }

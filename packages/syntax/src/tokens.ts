@@ -10,7 +10,6 @@ import { createToken, Lexer, type CustomPatternMatcherReturn, type IToken, type 
 import type { HeredocMarker } from './heredoc.js';
 import { heredocMarkersOfLine } from './instruction-line.js';
 import { joinTokens } from './logical-line.js';
-import { isSpaceCode } from './words.js';
 
 export type EscapeChar = '\\' | '`';
 
@@ -28,6 +27,11 @@ export interface HeredocBodyPayload {
 let escapeInUse: EscapeChar = '\\';
 
 const spaceRun = new RegExp(`[${SPACE_CHARS}]+`);
+const keywordBackslash = new RegExp(`[^${SPACE_CHARS}\\n\\\\]+`, 'y');
+const keywordBacktick = new RegExp(`[^${SPACE_CHARS}\\n\`]+`, 'y');
+// A CR is text unless a run of CRs ends the line; an escape is text unless only blanks follow it.
+const textBackslash = /(?:[^\r\n\\]|\\(?![ \t]*(?:\r*\n|\r*$))|\r(?!\r*(?:\n|$)))+/y;
+const textBacktick = /(?:[^\r\n`]|`(?![ \t]*(?:\r*\n|\r*$))|\r(?!\r*(?:\n|$)))+/y;
 const lineEnd = /\r*\n|\r+$/y;
 const afterEscape = /[ \t]*(?:\r*\n|\r*$)/y;
 const commentLine = new RegExp(`[${SPACE_CHARS}]*#[^\\n]*(?:\\n|$)`, 'y');
@@ -70,18 +74,7 @@ export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/ });
 
 export const Keyword = createToken({
   name: 'Keyword',
-  pattern: {
-    exec: (text, offset) => {
-      const esc = escapeInUse;
-      let end = offset;
-      while (end < text.length) {
-        const c = text.charCodeAt(end);
-        if (c === 10 || isSpaceCode(c) || text[end] === esc) break;
-        end++;
-      }
-      return end > offset ? [text.slice(offset, end)] : null;
-    },
-  },
+  pattern: { exec: (text, offset) => matchAt(escapeInUse === '\\' ? keywordBackslash : keywordBacktick, text, offset) },
   line_breaks: false,
   push_mode: 'instruction',
 });
@@ -110,20 +103,16 @@ export const HeredocBody = createToken({
 
 // --- instruction mode --------------------------------------------------------------------
 
+/**
+ * Argument text up to the end of the line or a continuation. An escape that does not end the
+ * line is text; one that does is a Continuation (or, when escaped itself, an Escape).
+ */
 export const Text = createToken({
   name: 'Text',
   pattern: {
-    exec: (text, offset) => {
-      const esc = escapeInUse;
-      let end = offset;
-      while (end < text.length) {
-        const c = text.charCodeAt(end);
-        if (c === 10) break;
-        if (c === 13 && isLineEndFrom(text, end)) break;
-        if (text[end] === esc) break;
-        end++;
-      }
-      return end > offset ? [text.slice(offset, end)] : null;
+    exec: (text, offset, tokens) => {
+      if (followsContinuation(tokens) && (matchAt(commentLine, text, offset) || matchAt(emptyLine, text, offset))) return null;
+      return matchAt(escapeInUse === '\\' ? textBackslash : textBacktick, text, offset);
     },
   },
   line_breaks: false,
@@ -166,12 +155,6 @@ export const InstructionEnd = createToken({
   line_breaks: true,
   pop_mode: true,
 });
-
-/** A CR run that ends the line (CRLF, or CRs at the end of the file). */
-function isLineEndFrom(text: string, i: number): boolean {
-  while (i < text.length && text.charCodeAt(i) === 13) i++;
-  return i === text.length || text.charCodeAt(i) === 10;
-}
 
 // --- heredoc bodies ----------------------------------------------------------------------
 
@@ -249,7 +232,7 @@ const lexer = new Lexer(
   {
     modes: {
       line: [Bom, HeredocBody, Newline, Whitespace, Comment, LineContinuation, LineEscape, Keyword],
-      instruction: [ContinuationComment, EmptyContinuationLine, InstructionEnd, Continuation, Escape, Text],
+      instruction: [Text, ContinuationComment, EmptyContinuationLine, InstructionEnd, Continuation, Escape],
     },
     defaultMode: 'line',
   },

@@ -122,6 +122,7 @@ export function checkInstruction(ctx: BuildContext, node: Instruction): void {
 }
 
 function checkFlags(ctx: BuildContext, name: InstructionName, flags: Flag[]): void {
+  if (flags.length === 0) return;
   const allowed = INSTRUCTION_FLAGS[name];
   const seen = new Set<string>();
   for (const flag of flags) {
