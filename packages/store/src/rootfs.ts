@@ -56,6 +56,9 @@ export interface ImportOptions {
 export async function importRootfs(store: Store, input: Readable, options: ImportOptions = {}): Promise<ImageRecord> {
   const check = new TarCheck();
   const source = await maybeGunzip(input);
+  // pipe() forwards no errors: pass the source's on, and keep late ones from going unhandled.
+  source.on('error', (err) => check.destroy(err));
+  check.on('error', () => undefined);
   let layer;
   try {
     layer = await writeLayerFromTar(store, source.pipe(check));
