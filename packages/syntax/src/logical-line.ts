@@ -29,6 +29,11 @@ export function joinTokens(tokens: IToken[], from: number, to: number): LogicalL
     }
     text += token.image;
   }
+  // A line of nothing but continuations still has a place: where it starts.
+  if (pieceStarts.length === 0 && from < to) {
+    pieceStarts.push(0);
+    pieceSources.push(tokens[from]!.startOffset);
+  }
   return { text, pieceStarts, pieceSources };
 }
 
