@@ -1,4 +1,5 @@
 // A host directory as layer entries, in layer order, one directory listing in memory at a time.
+import type { Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayerEntry } from './layer-entry.js';
@@ -23,10 +24,22 @@ export async function* entriesFromDir(dir: string, options: WalkOptions = {}): A
       throw new Error(`${hostDir}: cannot list: ${(err as Error).message}`);
     }
     names.sort((a, b) => compareLayerPaths(a, b));
-    for (const name of names) {
+    // lstat a batch of names at once: the thread pool overlaps them, order stays the sorted one.
+    const stats: Promise<Stats>[] = [];
+    const BATCH = 64;
+    const launch = (from: number): void => {
+      for (let j = from; j < Math.min(from + BATCH, names.length); j++) {
+        stats[j] = lstat(join(hostDir, names[j]!));
+        stats[j]!.catch(() => undefined);
+      }
+    };
+    launch(0);
+    for (const [i, name] of names.entries()) {
+      if (i % BATCH === 0) launch(i + BATCH);
       const hostPath = join(hostDir, name);
       const path = layerDir ? `${layerDir}/${name}` : name;
-      const st = await lstat(hostPath);
+      const st = await stats[i]!;
+      delete stats[i];
       const uid = options.owner?.uid ?? st.uid;
       const gid = options.owner?.gid ?? st.gid;
       const mode = st.mode & 0o7777;
