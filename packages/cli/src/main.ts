@@ -1,6 +1,7 @@
 // The dfc command line: dispatches to one module per subcommand.
 import type { Command, CommandIO } from './command.js';
 import { UsageError } from './command.js';
+import { parseCommand } from './commands/parse.js';
 import { imagesCommand } from './commands/images.js';
 import { rmiCommand } from './commands/rmi.js';
 import { tagCommand } from './commands/tag.js';
@@ -11,6 +12,7 @@ import { loadCommand } from './commands/load.js';
 import { importCommand } from './commands/import.js';
 
 const commands: Record<string, Command> = {
+  parse: parseCommand,
   images: imagesCommand,
   rmi: rmiCommand,
   tag: tagCommand,
