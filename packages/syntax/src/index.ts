@@ -7,6 +7,7 @@
 //   directives.ts    `# syntax=`, `# escape=`, `# check=`
 //   heredoc.ts       `<<EOF` markers;  json-array.ts  the exec form;  words.ts  word splitting
 //   print.ts         the lossless printer;  dump.ts  BuildKit's AST dump format
+//   reference.ts     what each instruction looks like;  grammar-docs.ts  grammar/ for readers
 import type { ParseResult } from './ast.js';
 import { buildDockerfile } from './build.js';
 
@@ -18,6 +19,8 @@ export { print } from './print.js';
 export { dumpBuildkit, goQuote } from './dump.js';
 export { splitRawWords, type RawWord } from './words.js';
 export { grammar } from './parser.js';
+export { grammarDocs } from './grammar-docs.js';
+export { INSTRUCTION_REFERENCE, type InstructionReference } from './reference.js';
 
 /** Parses Dockerfile text. Never throws: problems come back as diagnostics. */
 export function parse(text: string): ParseResult {

@@ -223,6 +223,24 @@ function findTerminator(
 
 // --- the lexer ---------------------------------------------------------------------------
 
+/** What each token matches, for the grammar reference. */
+export const TOKEN_DOCS: Readonly<Record<string, { mode: string; matches: string }>> = {
+  Bom: { mode: 'line', matches: 'a byte-order mark at the start of the text' },
+  HeredocBody: { mode: 'line', matches: 'the lines after an instruction with `<<NAME`, up to and including the line `NAME`' },
+  Newline: { mode: 'line', matches: 'a line end (`\\n`, after any CRs): a blank line' },
+  Whitespace: { mode: 'line', matches: 'blanks before a keyword or comment (Unicode spaces)' },
+  Comment: { mode: 'line', matches: 'a line whose first non-blank character is `#`' },
+  LineContinuation: { mode: 'line → instruction', matches: 'an escape and blanks ending the line, before any keyword' },
+  LineEscape: { mode: 'line → instruction', matches: 'an escape starting a keyword' },
+  Keyword: { mode: 'line → instruction', matches: 'the first word of an instruction (up to a blank or an escape)' },
+  Text: { mode: 'instruction', matches: 'argument text up to the line end or a continuation' },
+  ContinuationComment: { mode: 'instruction', matches: 'a comment line after a continuation: skipped' },
+  EmptyContinuationLine: { mode: 'instruction', matches: 'an empty line after a continuation: skipped (deprecated)' },
+  InstructionEnd: { mode: 'instruction → line', matches: 'the line end that ends the instruction' },
+  Continuation: { mode: 'instruction', matches: 'the escape (not itself escaped) and blanks ending a line: joins the next line' },
+  Escape: { mode: 'instruction', matches: 'an escaped escape at the end of a line: text, not a continuation' },
+};
+
 export const allTokens: TokenType[] = [
   Bom, Newline, Whitespace, Comment, Keyword, LineContinuation, LineEscape, HeredocBody,
   Text, Escape, Continuation, ContinuationComment, EmptyContinuationLine, InstructionEnd,
