@@ -1,0 +1,2 @@
+// @dfc/lint: rules over the AST and IR → diagnostics. Prints nothing.
+export {};

@@ -1,0 +1,2 @@
+// @dfc/lsp: the language server over stdio.
+export {};
