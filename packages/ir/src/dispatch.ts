@@ -1,0 +1,712 @@
+// Runs a stage's instructions in order, as BuildKit's dispatcher does, without running
+// anything: each step expands its words against the variables in force, updates the image
+// config, and becomes a vertex of the build graph with the inputs of its cache key.
+import { createHash } from 'node:crypto';
+import { parse } from '@dfc/syntax';
+import type {
+  ArgInstruction, CommandInstruction, CopyInstruction, SingleValueInstruction, Diagnostic, Flag, HealthcheckInstruction, Instruction, KeyValueInstruction, ListInstruction, Range, Word,
+} from '@dfc/syntax';
+import {
+  checkSignal, cleanPath, cloneConfig, DEFAULT_PATH, envKey, envValue, parseHealthDuration, parsePortSpec, resolveWorkdir, setEnv, withShell,
+  type ContainerConfig, type HealthConfig, type ImageConfig,
+} from './config.js';
+import { irDiagnostic, plainRange } from './diagnostics.js';
+import { expandWord, expandWords } from './expand.js';
+import { parseMount } from './mounts.js';
+import { formatPlatform, type Platform } from './platform.js';
+import type { CacheKeyInputs, CopySource, Edge, FileSource, HistoryEntry, MetaInstruction, Op, RunFile, RunMount, Vertex } from './plan.js';
+import { wordRange } from './ranges.js';
+import { stageSteps, type FromTarget, type StageHeader, type StageSetup } from './stages.js';
+
+/** What a base image's config holds, when the caller knows it (the engine does once it pulled the image). */
+export type BaseImageConfigs = (normalizedRef: string, platform: Platform) => ContainerConfig | undefined;
+
+export interface DispatchOptions {
+  buildArgs: ReadonlyMap<string, string>;
+  baseImageConfig?: BaseImageConfigs;
+}
+
+/** A stage's state between steps. */
+interface StageState {
+  config: ImageConfig;
+  /** What words expand against: the config's Env and the ARGs with a value, in the order they were set. */
+  env: Map<string, string>;
+  /** The ARGs declared in the stage (or its base stage), with their value if they have one. */
+  args: Map<string, string | undefined>;
+  /** Whether CMD was set in this stage (a later ENTRYPOINT then keeps it). */
+  cmdSet: boolean;
+  last: number;
+}
+
+const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
+
+/** Accumulates vertices and edges in dependency order across stages. */
+export class GraphBuilder {
+  readonly vertices: Vertex[] = [];
+  readonly edges: Edge[] = [];
+  readonly stageVertices = new Map<number, number[]>();
+  readonly usedArgs: Set<string>;
+  private readonly results = new Map<number, StageState>();
+  private readonly images = new Map<string, number>();
+  private readonly fromTargets = new Map<Flag, FromTarget | undefined>();
+
+  constructor(
+    private readonly setup: StageSetup,
+    private readonly options: DispatchOptions,
+    /** Ranges (by start offset) of references already reported as part of a cycle. */
+    private readonly cycleOffsets: ReadonlySet<number>,
+  ) {
+    this.usedArgs = new Set(setup.usedArgs);
+    for (const refs of setup.references) for (const ref of refs) this.fromTargets.set(ref.flag, ref.target);
+  }
+
+  /** Dispatches one stage; its base stage and the stages it copies from must come first. Returns its diagnostics. */
+  dispatchStage(stage: StageHeader): Diagnostic[] {
+    const d = new StageDispatch(this, this.setup, this.options, stage);
+    d.start();
+    for (const { node, onbuild } of stageSteps(stage, this.setup.stages)) d.step(node, onbuild);
+    this.results.set(stage.index, d.state);
+    return d.diagnostics;
+  }
+
+  stageResult(index: number): StageState | undefined {
+    return this.results.get(index);
+  }
+
+  fromTarget(flag: Flag): FromTarget | undefined {
+    return this.fromTargets.get(flag);
+  }
+
+  isCycleReference(range: Range): boolean {
+    return this.cycleOffsets.has(range.start.offset);
+  }
+
+  imageVertex(ref: string, normalized: string, platform: Platform): number {
+    const key = `${normalized} ${formatPlatform(platform)}`;
+    const known = this.images.get(key);
+    if (known !== undefined) return known;
+    const op: Op = { kind: 'image', ref, normalized, platform: formatPlatform(platform) };
+    const id = this.add({ stage: null, op, range: null, onbuild: false, parent: null, inputs: [], config: null, history: null, args: {}, context: null });
+    this.images.set(key, id);
+    return id;
+  }
+
+  add(v: {
+    stage: number | null; op: Op; range: Range | null; onbuild: boolean; parent: number | null; parentKind?: Edge['kind'];
+    inputs: { id: number; kind: Edge['kind'] }[]; config: ImageConfig | null; history: HistoryEntry | null;
+    args: Record<string, string>; context: CacheKeyInputs['context'];
+  }): number {
+    const id = this.vertices.length;
+    const deps = [...(v.parent !== null ? [v.parent] : []), ...v.inputs.map((i) => i.id)];
+
+    this.vertices.push({
+      id,
+      stage: v.stage,
+      op: v.op,
+      range: v.range ? plainRange(v.range) : null,
+      onbuild: v.onbuild,
+      deps: [...new Set(deps)],
+      config: v.config ? cloneConfig(v.config) : null,
+      history: v.history,
+      cacheKey: { parent: v.parent, op: opDigest(v.op), args: sortedRecord(v.args), inputs: [...new Set(v.inputs.map((i) => i.id))], context: v.context },
+    });
+    if (v.parent !== null) this.edges.push({ from: v.parent, to: id, kind: v.parentKind ?? 'parent' });
+    const seen = new Set<number>();
+    for (const input of v.inputs) {
+      if (seen.has(input.id)) continue;
+      seen.add(input.id);
+      this.edges.push({ from: input.id, to: id, kind: input.kind });
+    }
+    if (v.stage !== null) {
+      const list = this.stageVertices.get(v.stage) ?? [];
+      list.push(id);
+      this.stageVertices.set(v.stage, list);
+    }
+    return id;
+  }
+}
+
+class StageDispatch {
+  readonly diagnostics: Diagnostic[] = [];
+  state!: StageState;
+  private readonly escapeChar;
+
+  constructor(
+    private readonly graph: GraphBuilder,
+    private readonly setup: StageSetup,
+    private readonly options: DispatchOptions,
+    private readonly stage: StageHeader,
+  ) {
+    this.escapeChar = setup.escapeChar;
+  }
+
+  start(): void {
+    const { stage } = this;
+    const base = stage.base;
+    if (base.kind === 'stage') {
+      const parent = this.graph.stageResult(base.stage);
+      if (parent) {
+        const config = cloneConfig(parent.config);
+        // ONBUILD triggers run in the stage built on this one; they do not carry over.
+        delete config.config.OnBuild;
+        this.state = { config, env: new Map(parent.env), args: new Map(parent.args), cmdSet: false, last: parent.last };
+        this.state.last = this.graph.add({
+          stage: stage.index, op: { kind: 'from', base, platform: formatPlatform(stage.platform) }, range: stage.from.range, onbuild: false,
+          parent: parent.last, parentKind: 'base', inputs: [], config, history: null, args: {}, context: null,
+        });
+        return;
+      }
+    }
+    const known = base.kind === 'image' ? this.options.baseImageConfig?.(base.normalized, stage.platform) : undefined;
+    const config: ImageConfig = { architecture: stage.platform.architecture, os: stage.platform.os, config: known ? structuredClone(known) : {} };
+    if (stage.platform.variant) config.variant = stage.platform.variant;
+    const env = config.config.Env ?? [];
+    if (!env.some((e) => envKey(e) === 'PATH')) config.config.Env = [...env, `PATH=${DEFAULT_PATH}`];
+    const onbuild = config.config.OnBuild;
+    delete config.config.OnBuild;
+    this.state = { config, env: new Map(config.config.Env!.map((e) => [envKey(e), envValue(e)])), args: new Map(), cmdSet: false, last: -1 };
+    this.state.last = this.graph.add({
+      stage: stage.index, op: { kind: 'from', base, platform: formatPlatform(stage.platform) }, range: stage.from.range, onbuild: false,
+      parent: null, inputs: [], config, history: null, args: {}, context: null,
+    });
+    if (onbuild && onbuild.length > 0) this.baseImageTriggers(onbuild);
+  }
+
+  /** ONBUILD triggers of a base image: parsed like a Dockerfile line and run first; they are located at FROM. */
+  private baseImageTriggers(triggers: string[]): void {
+    this.at = this.stage.from.range;
+    for (const trigger of triggers) {
+      const node = parse(trigger).ast.instructions[0];
+      if (node) this.step(node, true);
+    }
+    this.at = undefined;
+  }
+
+  /** Set while running a base image's ONBUILD triggers, whose text is not in this Dockerfile. */
+  private at: Range | undefined;
+
+  step(node: Instruction, onbuild: boolean): void {
+    const name = node.name;
+    switch (name) {
+      case undefined:
+      case 'FROM':
+        return;
+      case 'ARG':
+        return this.arg(node);
+      case 'ENV':
+      case 'LABEL':
+        return this.keyValues(node, onbuild);
+      case 'MAINTAINER':
+        if (node.value) this.state.config.author = node.value.value;
+        return this.meta(node, 'MAINTAINER', onbuild, `MAINTAINER ${node.value?.value ?? ''}`, {});
+      case 'USER': {
+        if (!node.value) return;
+        const user = this.expand(node.value);
+        if (user === undefined) return;
+        this.state.config.config.User = user.value;
+        return this.meta(node, 'USER', onbuild, `USER ${user.value}`, user.args);
+      }
+      case 'WORKDIR':
+        return this.workdir(node, onbuild);
+      case 'STOPSIGNAL': {
+        if (!node.value) return;
+        const signal = this.expand(node.value);
+        if (signal === undefined) return;
+        const checked = checkSignal(signal.value);
+        if (!checked.ok) return this.report('IR013', checked.message, node.value.range);
+        this.state.config.config.StopSignal = signal.value;
+        return this.meta(node, 'STOPSIGNAL', onbuild, `STOPSIGNAL ${signal.value}`, signal.args);
+      }
+      case 'EXPOSE':
+        return this.expose(node, onbuild);
+      case 'VOLUME':
+        return this.volume(node, onbuild);
+      case 'SHELL':
+        if (node.command?.form !== 'exec') return;
+        this.state.config.config.Shell = node.command.items.map((w) => w.value);
+        return this.meta(node, 'SHELL', onbuild, `SHELL ${goList(this.state.config.config.Shell)}`, {});
+      case 'CMD':
+      case 'ENTRYPOINT':
+        return this.command(node, name, onbuild);
+      case 'HEALTHCHECK':
+        return this.healthcheck(node, onbuild);
+      case 'ONBUILD': {
+        const expression = node.args?.value.trim();
+        if (!expression) return;
+        const c = this.state.config.config;
+        c.OnBuild = [...(c.OnBuild ?? []), expression];
+        return this.meta(node, 'ONBUILD', onbuild, null, {});
+      }
+      case 'RUN':
+        return this.run(node, onbuild);
+      case 'COPY':
+      case 'ADD':
+        return this.copy(node, onbuild);
+      default: {
+        const never: never = name;
+        return never;
+      }
+    }
+  }
+
+  private report(code: Parameters<typeof irDiagnostic>[0], message: string, range: Range): void {
+    this.diagnostics.push(irDiagnostic(code, this.at ? `ONBUILD trigger of the base image: ${message}` : message, this.at ?? range));
+  }
+
+  /** Expands one word against the stage's variables; reports failures. `args` are the ARGs it read. */
+  private expand(word: Word): { value: string; args: Record<string, string> } | undefined {
+    const result = expandWord(word.value, this.state.env, { escapeChar: this.escapeChar });
+    if (!result.ok) {
+      this.report('IR002', result.error.message, wordRange(word, result.error));
+      return undefined;
+    }
+    return { value: result.value, args: this.argsRead(result.read) };
+  }
+
+  private expandText(text: string, range: Range, what: string): { value: string; args: Record<string, string> } | undefined {
+    const result = expandWord(text, this.state.env, { escapeChar: this.escapeChar });
+    if (!result.ok) {
+      this.report('IR002', `${what}: ${result.error.message}`, range);
+      return undefined;
+    }
+    return { value: result.value, args: this.argsRead(result.read) };
+  }
+
+  private argsRead(names: readonly string[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const name of names) {
+      if (this.state.args.get(name) === undefined) continue;
+      const value = this.state.env.get(name);
+      if (value !== undefined) out[name] = value;
+    }
+    return out;
+  }
+
+  /** Every ARG in scope with a value: a RUN sees them all in its environment. */
+  private argsInScope(): Record<string, string> {
+    return this.argsRead([...this.state.args.keys()]);
+  }
+
+  private meta(node: Instruction, instruction: MetaInstruction, onbuild: boolean, createdBy: string | null, args: Record<string, string>): void {
+    const config = this.state.config;
+    const before = this.graph.vertices[this.state.last]?.config;
+    this.state.last = this.graph.add({
+      stage: this.stage.index, op: { kind: 'meta', instruction, changes: configChanges(before ?? null, config) }, range: this.at ?? node.range, onbuild,
+      parent: this.state.last, inputs: [], config, history: createdBy === null ? null : { created_by: createdBy, empty_layer: true }, args, context: null,
+    });
+  }
+
+  private arg(node: ArgInstruction): void {
+    const { buildArgs } = this.options;
+    for (const decl of node.declarations) {
+      const name = decl.name.value;
+      const given = buildArgs.get(name);
+      let value: string | undefined;
+      if (given !== undefined) {
+        this.graph.usedArgs.add(name);
+        value = given;
+      } else if (decl.value) {
+        const expanded = this.expand(decl.value);
+        if (expanded === undefined) continue;
+        value = expanded.value;
+      } else {
+        value = this.setup.globalArgs.get(name);
+      }
+      if (value !== undefined) this.state.env.set(name, value);
+      this.state.args.set(name, value);
+    }
+  }
+
+  private keyValues(node: KeyValueInstruction, onbuild: boolean): void {
+    // Every pair expands against the variables from before this instruction.
+    const pairs: [string, string][] = [];
+    let args: Record<string, string> = {};
+    for (const pair of node.pairs) {
+      const key = this.expand(pair.key);
+      const value = this.expand(pair.value);
+      if (key === undefined || value === undefined) return;
+      pairs.push([key.value, value.value]);
+      args = { ...args, ...key.args, ...value.args };
+    }
+    const c = this.state.config.config;
+    for (const [key, value] of pairs) {
+      if (node.name === 'ENV') {
+        c.Env = setEnv(c.Env ?? [], key, value);
+        this.state.env.set(key, value);
+      } else {
+        c.Labels = sortedRecord({ ...(c.Labels ?? {}), [key]: value });
+      }
+    }
+    this.meta(node, node.name, onbuild, `${node.name} ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`, args);
+  }
+
+  private workdir(node: SingleValueInstruction, onbuild: boolean): void {
+    if (!node.value) return;
+    const requested = this.expand(node.value);
+    if (requested === undefined) return;
+    if (requested.value === '') return this.report('IR014', `WORKDIR ${node.value.value} expands to nothing`, node.value.range);
+    const c = this.state.config.config;
+    const path = resolveWorkdir(c.WorkingDir, requested.value);
+    c.WorkingDir = path;
+    this.state.last = this.graph.add({
+      stage: this.stage.index, op: { kind: 'workdir', path, user: c.User ?? '' }, range: this.at ?? node.range, onbuild, parent: this.state.last, inputs: [],
+      config: this.state.config, history: { created_by: `WORKDIR ${path}`, empty_layer: path === '/' }, args: requested.args, context: null,
+    });
+  }
+
+  private expose(node: ListInstruction, onbuild: boolean): void {
+    const ports: string[] = [];
+    let args: Record<string, string> = {};
+    for (const item of node.items) {
+      const result = expandWords(item.value, this.state.env, { escapeChar: this.escapeChar });
+      if (!result.ok) return this.report('IR002', result.error.message, wordRange(item, result.error));
+      args = { ...args, ...this.argsRead(result.read) };
+      for (const spec of result.value) {
+        const parsed = parsePortSpec(spec);
+        if (!parsed.ok) return this.report('IR011', parsed.message, item.range);
+        if (parsed.value.hostPartDropped) {
+          this.report('IR017', `EXPOSE ${spec}: an image cannot publish ports on the host; only the container port is kept (publish with docker run -p)`, item.range);
+        }
+        ports.push(...parsed.value.ports);
+      }
+    }
+    const c = this.state.config.config;
+    const all = { ...(c.ExposedPorts ?? {}) };
+    for (const p of ports) all[p] = {};
+    c.ExposedPorts = sortedRecord(all);
+    this.meta(node, 'EXPOSE', onbuild, `EXPOSE ${ports.join(' ')}`, args);
+  }
+
+  private volume(node: ListInstruction, onbuild: boolean): void {
+    const paths: string[] = [];
+    let args: Record<string, string> = {};
+    for (const item of node.items) {
+      const v = this.expand(item);
+      if (v === undefined) return;
+      if (v.value === '') return this.report('IR014', 'VOLUME specified can not be an empty string', item.range);
+      paths.push(v.value);
+      args = { ...args, ...v.args };
+    }
+    const c = this.state.config.config;
+    const all = { ...(c.Volumes ?? {}) };
+    for (const p of paths) all[p] = {};
+    c.Volumes = sortedRecord(all);
+    this.meta(node, 'VOLUME', onbuild, `VOLUME ${goList(paths)}`, args);
+  }
+
+  private command(node: CommandInstruction, name: 'CMD' | 'ENTRYPOINT', onbuild: boolean): void {
+    const c = this.state.config.config;
+    const cmd = node.command;
+    const argv = cmd === undefined ? [] : cmd.form === 'exec' ? cmd.items.map((w) => w.value) : withShell(c, cmd.text.value);
+    if (name === 'CMD') {
+      c.Cmd = argv;
+      c.ArgsEscaped = true;
+      this.state.cmdSet = true;
+    } else {
+      c.Entrypoint = argv;
+      // A new ENTRYPOINT drops the base's CMD, unless this stage set one before it.
+      if (!this.state.cmdSet) delete c.Cmd;
+    }
+    this.meta(node, name, onbuild, `${name} ${goQuotedList(argv)}`, {});
+  }
+
+  private healthcheck(node: HealthcheckInstruction, onbuild: boolean): void {
+    const type = node.type?.value.toUpperCase();
+    const health: HealthConfig = { Test: ['NONE'] };
+    if (type === 'CMD' && node.command) {
+      health.Test = node.command.form === 'exec' ? ['CMD', ...node.command.items.map((w) => w.value)] : ['CMD-SHELL', node.command.text.value];
+      const fields = [['interval', 'Interval'], ['timeout', 'Timeout'], ['start-period', 'StartPeriod'], ['start-interval', 'StartInterval']] as const;
+      for (const [flagName, field] of fields) {
+        const flag = node.flags.find((f) => f.name === flagName);
+        if (flag?.value === undefined) continue;
+        const d = parseHealthDuration(flagName, flag.value);
+        if (!d.ok) return this.report('IR012', d.message, flag.valueRange ?? flag.range);
+        if (d.value !== 0) health[field] = d.value;
+      }
+      const retries = node.flags.find((f) => f.name === 'retries');
+      if (retries?.value !== undefined && retries.value !== '') {
+        const n = /^[+-]?\d+$/.test(retries.value) ? Number(retries.value) : NaN;
+        if (!Number.isSafeInteger(n)) return this.report('IR012', `--retries must be a whole number, not "${retries.value}"`, retries.valueRange ?? retries.range);
+        if (n < 0) return this.report('IR012', `--retries cannot be negative: ${retries.value}`, retries.valueRange ?? retries.range);
+        if (n !== 0) health.Retries = n;
+      }
+    } else if (type !== 'NONE') {
+      return;
+    }
+    this.state.config.config.Healthcheck = health;
+    this.meta(node, 'HEALTHCHECK', onbuild, `HEALTHCHECK ${canonicalJSON(health)}`, {});
+  }
+
+  private run(node: CommandInstruction, onbuild: boolean): void {
+    const cmd = node.command;
+    if (!cmd) return;
+    const c = this.state.config.config;
+    let args: string[];
+    const files: RunFile[] = [];
+    if (cmd.form === 'exec') args = cmd.items.map((w) => w.value);
+    else if (node.heredocs.length === 0) args = withShell(c, cmd.text.value);
+    else {
+      const only = node.heredocs[0]!;
+      if (node.heredocs.length === 1 && /^\s*\d?<<-?\s*(["']?)[^\s"']+\1\s*$/.test(cmd.text.value)) {
+        const data = only.chomp ? stripLeadingTabs(only.content) : only.content;
+        if (data.startsWith('#!')) {
+          // A script with a shebang is mounted as a file and run.
+          const path = `/dev/pipes/${only.name}`;
+          files.push({ name: only.name, content: data, mountPath: path });
+          args = withShell(c, path);
+        } else {
+          files.push({ name: only.name, content: data, mountPath: null });
+          args = withShell(c, data);
+        }
+      } else {
+        let text = cmd.text.value;
+        for (const h of node.heredocs) {
+          text += `\n${h.content}${h.name}`;
+          files.push({ name: h.name, content: h.content, mountPath: null });
+        }
+        args = withShell(c, text);
+      }
+    }
+
+    const mounts: RunMount[] = [];
+    const inputs: { id: number; kind: Edge['kind'] }[] = [];
+    const contextPaths: string[] = [];
+    let keyArgs = this.argsInScope();
+    let network = 'default';
+    let security = 'sandbox';
+    for (const flag of node.flags) {
+      if (flag.value === undefined) continue;
+      const range = flag.valueRange ?? flag.range;
+      if (flag.name === 'network') {
+        if (!['default', 'none', 'host'].includes(flag.value)) return this.report('IR016', `--network=${flag.value}: use default, none or host`, range);
+        network = flag.value;
+      } else if (flag.name === 'security') {
+        if (!['sandbox', 'insecure'].includes(flag.value)) return this.report('IR016', `--security=${flag.value}: use sandbox or insecure`, range);
+        security = flag.value;
+      } else if (flag.name === 'mount') {
+        let failed = false;
+        const parsed = parseMount(flag.value, (v) => {
+          const e = this.expandText(v, range, '--mount');
+          if (e === undefined) {
+            failed = true;
+            return undefined;
+          }
+          keyArgs = { ...keyArgs, ...e.args };
+          return e.value;
+        });
+        if (failed) return;
+        if (!parsed.ok) return this.report('IR015', `--mount: ${parsed.message}`, range);
+        let from: FileSource | null = null;
+        if (parsed.from !== undefined) {
+          const source = this.fileSource(flag, range, 'mount');
+          if (source === undefined) return;
+          from = source.from;
+          if (source.input !== undefined) inputs.push({ id: source.input, kind: 'mount' });
+        } else if (parsed.mount.type === 'bind') {
+          from = { kind: 'context' };
+          contextPaths.push(parsed.mount.source ?? '/');
+        }
+        mounts.push({ ...parsed.mount, options: sortedRecord(parsed.mount.options), from });
+      }
+    }
+
+    const proxyEnv: Record<string, string> = {};
+    for (const name of PROXY_ARGS) {
+      const v = this.options.buildArgs.get(name);
+      if (v !== undefined) {
+        proxyEnv[name] = v;
+        this.graph.usedArgs.add(name);
+      }
+    }
+    const env = [...this.state.env].map(([k, v]) => `${k}=${v}`);
+    const argList = Object.entries(this.argsInScope()).map(([k, v]) => `${k}=${v}`);
+    const createdBy = `RUN ${argList.length > 0 ? `|${argList.length} ${argList.join(' ')} ` : ''}${args.join(' ')} # buildkit`;
+    this.state.last = this.graph.add({
+      stage: this.stage.index,
+      op: { kind: 'run', args, form: cmd.form, env, user: c.User ?? '', workdir: c.WorkingDir ?? '/', mounts, network, security, files, proxyEnv },
+      range: this.at ?? node.range, onbuild, parent: this.state.last, inputs, config: this.state.config,
+      history: { created_by: createdBy, empty_layer: false }, args: keyArgs,
+      context: contextPaths.length > 0 ? { paths: contextPaths, exclude: [] } : null,
+    });
+  }
+
+  /** Resolves a COPY --from or mount from= flag to files and the vertex that produces them. */
+  private fileSource(flag: Flag, range: Range, kind: 'copy' | 'mount'): { from: FileSource; input: number | undefined } | undefined {
+    const target = this.graph.fromTarget(flag);
+    if (target === undefined) return undefined; // reported while setting up the stages
+    if (target.kind === 'image') {
+      const id = this.graph.imageVertex(target.ref, target.normalized, this.stage.platform);
+      return { from: { kind: 'image', ref: target.ref, vertex: id }, input: id };
+    }
+    const result = target.stage < this.stage.index ? this.graph.stageResult(target.stage) : undefined;
+    if (!result) {
+      if (!this.graph.isCycleReference(range)) {
+        const other = this.setup.stages[target.stage]!;
+        const what = kind === 'copy' ? 'copy' : 'mount';
+        this.report('IR009', `cannot ${what} from stage "${other.name ?? target.stage}", it needs to be defined before the current stage "${this.stage.name ?? this.stage.index}"`, range);
+      }
+      return undefined;
+    }
+    return { from: { kind: 'stage', stage: target.stage, vertex: result.last }, input: result.last };
+  }
+
+  private copy(node: CopyInstruction, onbuild: boolean): void {
+    if (!node.destination) return;
+    let args: Record<string, string> = {};
+    const expandFlag = (name: string): string | null | undefined => {
+      const flag = node.flags.find((f) => f.name === name);
+      if (flag?.value === undefined) return null;
+      const e = this.expandText(flag.value, flag.valueRange ?? flag.range, `--${name}`);
+      if (e === undefined) return undefined;
+      args = { ...args, ...e.args };
+      return e.value;
+    };
+    const boolFlag = (name: string): boolean | null => {
+      const flag = node.flags.find((f) => f.name === name);
+      if (!flag) return null;
+      return flag.value === undefined || flag.value === 'true';
+    };
+
+    const chown = expandFlag('chown');
+    const chmod = expandFlag('chmod');
+    const checksum = node.name === 'ADD' ? expandFlag('checksum') : null;
+    if (chown === undefined || chmod === undefined || checksum === undefined) return;
+    if (chmod !== null && chmod !== '' && !/^[0-7]{1,4}$/.test(chmod) && !/^([ugoa]*[-+=][rwxXst]*,?)+$/.test(chmod)) {
+      const flag = node.flags.find((f) => f.name === 'chmod')!;
+      return this.report('IR016', `--chmod=${chmod} is not a file mode (octal like 755, or symbolic like u+x)`, flag.valueRange ?? flag.range);
+    }
+    const exclude: string[] = [];
+    for (const flag of node.flags) {
+      if (flag.name !== 'exclude' || flag.value === undefined) continue;
+      const e = this.expandText(flag.value, flag.valueRange ?? flag.range, '--exclude');
+      if (e === undefined) return;
+      args = { ...args, ...e.args };
+      exclude.push(e.value);
+    }
+
+    let from: FileSource = { kind: 'context' };
+    const inputs: { id: number; kind: Edge['kind'] }[] = [];
+    const fromFlag = node.name === 'COPY' ? node.flags.find((f) => f.name === 'from' && f.value) : undefined;
+    if (fromFlag) {
+      const source = this.fileSource(fromFlag, fromFlag.valueRange ?? fromFlag.range, 'copy');
+      if (source === undefined) return;
+      from = source.from;
+      if (source.input !== undefined) inputs.push({ id: source.input, kind: 'copy' });
+    }
+
+    const sources: CopySource[] = [];
+    let heredoc = 0;
+    for (const word of node.sources) {
+      if (node.form === 'shell' && /^\d?<<-?/.test(word.value) && node.heredocs[heredoc]) {
+        const h = node.heredocs[heredoc++]!;
+        let content = h.chomp ? stripLeadingTabs(h.content) : h.content;
+        if (h.expand) {
+          const e = expandWord(content, this.state.env, { escapeChar: this.escapeChar, rawQuotes: true });
+          if (!e.ok) return this.report('IR002', `heredoc ${h.name}: ${e.error.message}`, h.contentRange);
+          content = e.value;
+          args = { ...args, ...this.argsRead(e.read) };
+        }
+        sources.push({ path: h.name, kind: 'heredoc', content });
+        continue;
+      }
+      const e = this.expand(word);
+      if (e === undefined) return;
+      args = { ...args, ...e.args };
+      if (e.value === '') return this.report('IR014', `source ${word.value} expands to nothing`, word.range);
+      sources.push({ path: e.value, kind: node.name === 'ADD' ? addSourceKind(e.value) : 'path' });
+    }
+    const dest = this.expand(node.destination);
+    if (dest === undefined) return;
+    args = { ...args, ...dest.args };
+    const c = this.state.config.config;
+    const destination = resolveDestination(c.WorkingDir, dest.value);
+
+    const contextPaths = from.kind === 'context' ? sources.filter((s) => s.kind === 'path').map((s) => s.path) : [];
+    const kind = node.name === 'COPY' ? 'copy' : 'add';
+    const flagsText = node.flags.map((f) => f.text).join(' ');
+    const createdBy = `${node.name} ${flagsText ? `${flagsText} ` : ''}${sources.map((s) => s.path).join(' ')} ${destination} # buildkit`;
+    this.state.last = this.graph.add({
+      stage: this.stage.index,
+      op: {
+        kind, sources, destination, from, chown, chmod,
+        link: boolFlag('link') ?? false, parents: boolFlag('parents') ?? false, exclude,
+        checksum, keepGitDir: boolFlag('keep-git-dir') ?? false, unpack: node.name === 'ADD' ? boolFlag('unpack') : null,
+      },
+      range: this.at ?? node.range, onbuild, parent: this.state.last, inputs, config: this.state.config,
+      history: { created_by: createdBy, empty_layer: false }, args,
+      context: contextPaths.length > 0 ? { paths: contextPaths, exclude } : null,
+    });
+  }
+}
+
+function addSourceKind(src: string): CopySource['kind'] {
+  if (/^git@|^git:\/\//.test(src) || /^https?:\/\/[^#]*\.git(#.*)?$/.test(src)) return 'git';
+  if (/^https?:\/\//.test(src)) return 'url';
+  return 'path';
+}
+
+/** A COPY/ADD destination made absolute against WORKDIR; a trailing slash means "into this directory" and stays. */
+export function resolveDestination(workdir: string | undefined, dest: string): string {
+  const intoDir = dest === '' || dest === '.' || dest.endsWith('/') || dest.endsWith('/.');
+  const path = cleanPath(dest.startsWith('/') ? dest : `${workdir ?? '/'}/${dest}`);
+  return intoDir && path !== '/' ? `${path}/` : path;
+}
+
+function stripLeadingTabs(text: string): string {
+  return text.replace(/^\t+/gm, '');
+}
+
+/** Go's %v of a string slice: `[a b]`. */
+function goList(items: readonly string[]): string {
+  return `[${items.join(' ')}]`;
+}
+
+/** Go's %q of a string slice: `["a" "b"]`. */
+function goQuotedList(items: readonly string[]): string {
+  return `[${items.map((s) => JSON.stringify(s)).join(' ')}]`;
+}
+
+/**
+ * The config fields a step changed, with their new values (null for a field it removed);
+ * `author` stands for the image's author (MAINTAINER).
+ */
+function configChanges(before: ImageConfig | null, after: ImageConfig): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  const a = (before?.config ?? {}) as Record<string, unknown>;
+  const b = after.config as Record<string, unknown>;
+  for (const key of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    if (canonicalJSON(a[key]) !== canonicalJSON(b[key])) changes[key] = b[key] ?? null;
+  }
+  if ((before?.author ?? null) !== (after.author ?? null)) changes.author = after.author ?? null;
+  return changes;
+}
+
+/** The digest of an op for its cache key: sha256 of its canonical JSON, proxy settings left out. */
+export function opDigest(op: Op): string {
+  const keyed = op.kind === 'run' ? { ...op, proxyEnv: undefined } : op;
+  return `sha256:${createHash('sha256').update(canonicalJSON(keyed)).digest('hex')}`;
+}
+
+export function sortedRecord<T>(record: Record<string, T>, compare?: (a: string, b: string) => number): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const key of Object.keys(record).sort(compare ?? ((a, b) => (a < b ? -1 : a > b ? 1 : 0)))) out[key] = record[key]!;
+  return out;
+}
+
+/** JSON with object keys sorted and undefined members dropped: the same value always gives the same text. */
+export function canonicalJSON(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
