@@ -186,6 +186,8 @@ export interface ImageSummary {
   created: string | undefined;
   /** Bytes the image's blobs take in the store (manifest, config, layers). */
   size: number;
+  /** Why the image could not be read (a missing or corrupt blob), when it could not. */
+  problem?: string;
 }
 
 /** One row per tag (and one per untagged image), sorted by reference. */
@@ -196,7 +198,13 @@ export async function listImages(store: Store): Promise<ImageSummary[]> {
   for (const m of index.manifests) {
     let image = cache.get(m.digest);
     if (!image) {
-      image = await loadImage(store, m, []);
+      try {
+        image = await loadImage(store, m, []);
+      } catch (err) {
+        // One broken image must not hide the others; `dfc store verify` says what is wrong.
+        rows.push({ reference: m.annotations?.[REF_NAME], id: m.digest, manifestDigest: m.digest, created: undefined, size: m.size, problem: (err as Error).message });
+        continue;
+      }
       cache.set(m.digest, image);
     }
     const size = m.size + image.manifest.config.size + image.manifest.layers.reduce((n, l) => n + l.size, 0) + (image.descriptor.digest !== m.digest ? image.descriptor.size : 0);

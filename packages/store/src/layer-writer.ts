@@ -148,8 +148,8 @@ async function writeEntry(pack: tar.Pack, entry: LayerEntry, mtime: Date, writte
 }
 
 const SMALL_FILE = 1 << 20;
-const PREFETCH_BYTES = 32 << 20;
-const PREFETCH_ENTRIES = 512;
+const PREFETCH_BYTES = 8 << 20;
+const PREFETCH_ENTRIES = 256;
 
 interface Pending {
   entry: LayerEntry;
@@ -267,7 +267,7 @@ export async function writeLayerFromTar(store: Store, tarStream: Readable, optio
   const diff = compression === 'gzip' ? new DigestStream() : undefined;
   try {
     if (diff) {
-      const gzip = createGzip({ level: options.level ?? 6, chunkSize: 1 << 16, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
+      const gzip = createGzip({ level: options.level ?? 6, chunkSize: 1 << 20, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
       await pipeline(tarStream, diff, gzip, writer.stream);
     } else {
       await pipeline(tarStream, writer.stream);

@@ -28,8 +28,9 @@ export const imagesCommand: Command = {
       for (const r of rows) io.stdout.write(`${id(r.id)}\n`);
       return 0;
     }
+    for (const r of rows) if (r.problem) io.stderr.write(`dfc images: ${r.reference ?? r.manifestDigest}: ${r.problem}\n`);
     const now = Date.now();
-    const table = [['REFERENCE', 'IMAGE ID', 'CREATED', 'SIZE'], ...rows.map((r) => [r.reference ?? '<none>', id(r.id), ago(r.created, now), humanSize(r.size)])];
+    const table = [['REFERENCE', 'IMAGE ID', 'CREATED', 'SIZE'], ...rows.map((r) => [r.reference ?? '<none>', r.problem ? '<broken>' : id(r.id), ago(r.created, now), humanSize(r.size)])];
     const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
     for (const row of table) io.stdout.write(`${row.map((cell, c) => (c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join('   ')}\n`);
     return 0;
