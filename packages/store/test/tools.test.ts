@@ -84,6 +84,23 @@ describe('checked by real tools', function () {
     expect(index.manifests).to.have.length(3);
   });
 
+  it('docker-archive and OCI archives written by skopeo load into dfc with the same tree', async () => {
+    requireTool('skopeo', 'skopeo');
+    const dir = tempDir();
+    run('skopeo', ['copy', '-q', `oci:${store.root}:sample:1`, `docker-archive:${dir}/d.tar:other/name:2`]);
+    run('skopeo', ['copy', '-q', `oci:${store.root}:sample:1`, `oci-archive:${dir}/o.tar:third:3`]);
+    const into = await Store.open(tempDir());
+    expect((await loadArchive(into, createReadStream(`${dir}/d.tar`))).images[0]!.tags).to.deep.equal(['docker.io/other/name:2']);
+    expect((await loadArchive(into, createReadStream(`${dir}/o.tar`))).images[0]!.tags).to.deep.equal(['third:3']);
+    const expected = tempDir();
+    await exportRootfsToDir(store, 'sample:1', expected);
+    for (const ref of ['docker.io/other/name:2', 'third:3']) {
+      const got = tempDir();
+      await exportRootfsToDir(into, ref, got);
+      expect(treeOf(got), ref).to.deep.equal(treeOf(expected));
+    }
+  });
+
   it('umoci unpack of our image gives the tree dfc unpacks', async () => {
     requireTool('umoci', 'umoci');
     const bundle = path.join(tempDir(), 'bundle');
