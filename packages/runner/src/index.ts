@@ -1,2 +1,16 @@
-// @dfc/runner: RUN steps and containers in a real OCI runtime. Knows nothing of Dockerfiles.
-export {};
+// @dfc/runner: RUN steps and containers in an OCI runtime (runc), overlayfs snapshots whose upper
+// dir is the layer. Knows nothing of Dockerfiles.
+
+// What the build engine calls: one process over an image's layers → exit status and the diff.
+export { Runner, type StepRunner, type RunRequest, type RunResult, type RunMount, type RunnerOptions } from './runner.js';
+export { RunAbortedError, RuntimeNotFoundError, findRuntime } from './runtime.js';
+export { UnpackedLayers, type LayerRef } from './unpacked-layers.js';
+
+// The OCI runtime spec (config.json) and the user lookup, as plain functions.
+export { runtimeSpec, DEFAULT_CAPABILITIES, DEFAULT_PATH, withDefaultPath, type RuntimeSpec, type SpecInput, type SpecMount, type Rlimit } from './spec.js';
+export { resolveUser, parsePasswd, parseGroup, UserLookupError, type ProcessUser, type PasswdEntry, type GroupEntry } from './users.js';
+export { resolveInRoot, RootPathError } from './root-path.js';
+
+// Diffs: the overlay upper dir as layer entries, and the copied-root fallback.
+export { upperDirEntries, OverlayUnavailableError } from './overlay.js';
+export { snapshotTree, treeChanges } from './snapshot.js';
