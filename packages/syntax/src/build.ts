@@ -84,7 +84,7 @@ export function buildDockerfile(text: string): { ast: Dockerfile; diagnostics: D
         children.push(node);
       } else {
         const node = commentNode(ctx, token.startOffset, token.image);
-        const name = looksLikeDirective(token.image);
+        const name = looksLikeDirective(token.image.replace(/\r*\n?$/, ''));
         if (name) {
           ctx.diagnostics.push(
             diagnostic('DF013', `parser directive "${name}" is ignored here: directives must come first in the file, before any comment, blank line or instruction`, node.range),

@@ -9,7 +9,7 @@
 import { EmbeddedActionsParser, type IToken } from 'chevrotain';
 import {
   allTokens, Bom, Comment, Continuation, ContinuationComment, EmptyContinuationLine, Escape, HeredocBody,
-  InstructionEnd, Keyword, LineContinuation, LineEscape, Newline, Text, Whitespace,
+  FirstLine, InstructionEnd, LineContinuation, Newline, Text, Whitespace,
 } from './tokens.js';
 
 export class DockerfileParser extends EmbeddedActionsParser {
@@ -31,13 +31,9 @@ export class DockerfileParser extends EmbeddedActionsParser {
     );
   });
 
-  /** instruction := (Keyword | LineEscape | continuation) (Text | Escape | continuation)* InstructionEnd? HeredocBody* */
+  /** instruction := (FirstLine | continuation) (Text | Escape | continuation)* InstructionEnd? HeredocBody* */
   public instruction = this.RULE('instruction', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(Keyword) },
-      { ALT: () => this.CONSUME(LineEscape) },
-      { ALT: () => this.SUBRULE(this.continuation) },
-    ]);
+    this.OR([{ ALT: () => this.CONSUME(FirstLine) }, { ALT: () => this.SUBRULE(this.continuation) }]);
     this.MANY(() =>
       this.OR2([
         { ALT: () => this.CONSUME(Text) },

@@ -27,11 +27,14 @@ export interface HeredocBodyPayload {
 let escapeInUse: EscapeChar = '\\';
 
 const spaceRun = new RegExp(`[${SPACE_CHARS}]+`);
-const keywordBackslash = new RegExp(`[^${SPACE_CHARS}\\n\\\\]+`, 'y');
-const keywordBacktick = new RegExp(`[^${SPACE_CHARS}\\n\`]+`, 'y');
 // A CR is text unless a run of CRs ends the line; an escape is text unless only blanks follow it.
-const textBackslash = /(?:[^\r\n\\]|\\(?![ \t]*(?:\r*\n|\r*$))|\r(?!\r*(?:\n|$)))+/y;
-const textBacktick = /(?:[^\r\n`]|`(?![ \t]*(?:\r*\n|\r*$))|\r(?!\r*(?:\n|$)))+/y;
+const TEXT_BACKSLASH = '(?:[^\\r\\n\\\\]|\\\\(?![ \\t]*(?:\\r*\\n|\\r*$))|\\r(?!\\r*(?:\\n|$)))+';
+const TEXT_BACKTICK = '(?:[^\\r\\n`]|`(?![ \\t]*(?:\\r*\\n|\\r*$))|\\r(?!\\r*(?:\\n|$)))+';
+const textBackslash = new RegExp(TEXT_BACKSLASH, 'y');
+const textBacktick = new RegExp(TEXT_BACKTICK, 'y');
+// A first line starts with neither a blank (leading blanks are trivia) nor `#` (a comment).
+const firstLineBackslash = new RegExp(`(?=[^${SPACE_CHARS}\\n#])${TEXT_BACKSLASH}`, 'y');
+const firstLineBacktick = new RegExp(`(?=[^${SPACE_CHARS}\\n#])${TEXT_BACKTICK}`, 'y');
 const lineEnd = /\r*\n|\r+$/y;
 const afterEscape = /[ \t]*(?:\r*\n|\r*$)/y;
 const commentLine = new RegExp(`[${SPACE_CHARS}]*#[^\\n]*(?:\\n|$)`, 'y');
@@ -68,13 +71,19 @@ export const Bom = createToken({
   line_breaks: false,
 });
 
-export const Newline = createToken({ name: 'Newline', pattern: /\r*\n/, line_breaks: true });
+/** A line end, with any blank lines after it. */
+export const Newline = createToken({ name: 'Newline', pattern: /\r*\n(?:[ \t\v\f\r]*\n)*/, line_breaks: true });
 export const Whitespace = createToken({ name: 'Whitespace', pattern: spaceRun });
-export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*/ });
+/** A comment line, its line end included. */
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\n]*\n?/, line_breaks: true });
 
-export const Keyword = createToken({
-  name: 'Keyword',
-  pattern: { exec: (text, offset) => matchAt(escapeInUse === '\\' ? keywordBackslash : keywordBacktick, text, offset) },
+/**
+ * An instruction's first line, keyword included, up to the line end or a continuation. (One
+ * token rather than keyword + text: the keyword is only known once continuations are joined.)
+ */
+export const FirstLine = createToken({
+  name: 'FirstLine',
+  pattern: { exec: (text, offset) => matchAt(escapeInUse === '\\' ? firstLineBackslash : firstLineBacktick, text, offset) },
   line_breaks: false,
   push_mode: 'instruction',
 });
@@ -83,14 +92,6 @@ export const LineContinuation = createToken({
   name: 'LineContinuation',
   pattern: { exec: (text, offset) => matchContinuation(text, offset) },
   line_breaks: true,
-  push_mode: 'instruction',
-});
-
-/** An escape character that starts a line without continuing it (the keyword begins with it). */
-export const LineEscape = createToken({
-  name: 'LineEscape',
-  pattern: { exec: (text, offset) => (text[offset] === escapeInUse ? [escapeInUse] : null) },
-  line_breaks: false,
   push_mode: 'instruction',
 });
 
@@ -194,7 +195,7 @@ function matchHeredocBody(text: string, offset: number, tokens: IToken[]): Custo
 }
 
 function isInstructionStart(t: TokenType): boolean {
-  return t === Keyword || t === LineContinuation || t === LineEscape;
+  return t === FirstLine || t === LineContinuation;
 }
 
 /** The line that ends a heredoc: its name alone (after leading tabs for `<<-`), CRs ignored. */
@@ -227,12 +228,11 @@ function findTerminator(
 export const TOKEN_DOCS: Readonly<Record<string, { mode: string; matches: string }>> = {
   Bom: { mode: 'line', matches: 'a byte-order mark at the start of the text' },
   HeredocBody: { mode: 'line', matches: 'the lines after an instruction with `<<NAME`, up to and including the line `NAME`' },
-  Newline: { mode: 'line', matches: 'a line end (`\\n`, after any CRs): a blank line' },
+  Newline: { mode: 'line', matches: 'a line end (`\\n`, after any CRs) and the blank lines after it' },
   Whitespace: { mode: 'line', matches: 'blanks before a keyword or comment (Unicode spaces)' },
-  Comment: { mode: 'line', matches: 'a line whose first non-blank character is `#`' },
+  Comment: { mode: 'line', matches: 'a line whose first non-blank character is `#`, with its line end' },
+  FirstLine: { mode: 'line → instruction', matches: 'the first line of an instruction, keyword included, up to its end or a continuation' },
   LineContinuation: { mode: 'line → instruction', matches: 'an escape and blanks ending the line, before any keyword' },
-  LineEscape: { mode: 'line → instruction', matches: 'an escape starting a keyword' },
-  Keyword: { mode: 'line → instruction', matches: 'the first word of an instruction (up to a blank or an escape)' },
   Text: { mode: 'instruction', matches: 'argument text up to the line end or a continuation' },
   ContinuationComment: { mode: 'instruction', matches: 'a comment line after a continuation: skipped' },
   EmptyContinuationLine: { mode: 'instruction', matches: 'an empty line after a continuation: skipped (deprecated)' },
@@ -242,14 +242,14 @@ export const TOKEN_DOCS: Readonly<Record<string, { mode: string; matches: string
 };
 
 export const allTokens: TokenType[] = [
-  Bom, Newline, Whitespace, Comment, Keyword, LineContinuation, LineEscape, HeredocBody,
+  Bom, Newline, Whitespace, Comment, FirstLine, LineContinuation, HeredocBody,
   Text, Escape, Continuation, ContinuationComment, EmptyContinuationLine, InstructionEnd,
 ];
 
 const lexer = new Lexer(
   {
     modes: {
-      line: [Bom, HeredocBody, Newline, Whitespace, Comment, LineContinuation, LineEscape, Keyword],
+      line: [Bom, HeredocBody, FirstLine, Newline, Whitespace, Comment, LineContinuation],
       instruction: [Text, ContinuationComment, EmptyContinuationLine, InstructionEnd, Continuation, Escape],
     },
     defaultMode: 'line',
