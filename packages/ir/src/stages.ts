@@ -193,7 +193,7 @@ function stageReferences(stage: StageHeader, stages: readonly StageHeader[], byN
       const flag = node.flags.find((f) => f.name === 'from');
       if (flag?.value !== undefined && flag.value !== '') {
         const range = flag.valueRange ?? flag.range;
-        refs.push({ instruction: node, flag, value: flag.value, range, kind: 'copy', target: resolveFrom('--from', flag.value, range, stages, byName, diagnostics) });
+        refs.push({ instruction: node, flag, value: flag.value, range, kind: 'copy', target: resolveFrom('--from=', flag.value, range, stages, byName, diagnostics) });
       }
     } else if (node.name === 'RUN') {
       for (const flag of node.flags) {
