@@ -10,6 +10,8 @@ import { storeCommand } from './commands/store.js';
 import { saveCommand } from './commands/save.js';
 import { loadCommand } from './commands/load.js';
 import { importCommand } from './commands/import.js';
+import { planCommand } from './commands/plan.js';
+import { runCommand } from './commands/run.js';
 
 const commands: Record<string, Command> = {
   parse: parseCommand,
@@ -21,6 +23,8 @@ const commands: Record<string, Command> = {
   save: saveCommand,
   load: loadCommand,
   import: importCommand,
+  plan: planCommand,
+  run: runCommand,
 };
 
 function helpText(): string {
