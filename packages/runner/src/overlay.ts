@@ -47,7 +47,7 @@ export async function mountOverlay(lowers: string[], upper: string, work: string
 /** Directories of `upper` marked opaque (trusted.overlay.opaque=y), as paths relative to it. */
 async function opaqueDirs(upper: string): Promise<Set<string>> {
   const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn('getfattr', ['-R', '-P', '--absolute-names', '-m', '^trusted\\.overlay\\.opaque$', '-d', '--', upper], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('getfattr', ['-R', '-P', '-h', '--absolute-names', '-m', '^trusted\\.overlay\\.opaque$', '-d', '--', upper], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString('latin1')));
