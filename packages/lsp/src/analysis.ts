@@ -1,0 +1,109 @@
+// One document's analysis: the text, its syntax tree and every diagnostic, plus the position
+// arithmetic the features share. Every feature is a pure function of an Analysis.
+import { parse, type Diagnostic, type Dockerfile, type Instruction, type Position as Point, type Range } from '@dfc/syntax';
+import type { Position as LspPosition, Range as LspRange } from 'vscode-languageserver';
+
+export interface Analysis {
+  text: string;
+  ast: Dockerfile;
+  /** Syntax, IR and lint diagnostics, in the order the checker gave them. */
+  diagnostics: Diagnostic[];
+  /** Offset of the first character of each line (0-based lines). */
+  lineStarts: number[];
+}
+
+export interface AnalyzeOptions {
+  fileName?: string;
+}
+
+// The one place that chooses the checker: parse() until @dfc/lint exports lintText().
+function check(text: string, _options: AnalyzeOptions): { ast: Dockerfile; diagnostics: Diagnostic[] } {
+  return parse(text);
+}
+
+export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
+  const { ast, diagnostics } = check(text, options);
+  const lineStarts = [0];
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) lineStarts.push(nl + 1);
+  return { text, ast, diagnostics, lineStarts };
+}
+
+/** AST positions count lines and columns from 1; the LSP's from 0. Both count UTF-16 units. */
+export function toLspRange(range: Range): LspRange {
+  return {
+    start: { line: range.start.line - 1, character: range.start.column - 1 },
+    end: { line: range.end.line - 1, character: range.end.column - 1 },
+  };
+}
+
+/** A byte-order mark takes no column in the AST, so none in the LSP's view either. */
+function bomLength(a: Analysis): number {
+  return a.ast.bom ? 1 : 0;
+}
+
+export function offsetAt(a: Analysis, position: LspPosition): number {
+  const line = Math.max(0, Math.min(position.line, a.lineStarts.length - 1));
+  const start = a.lineStarts[line]! + (line === 0 ? bomLength(a) : 0);
+  const next = line + 1 < a.lineStarts.length ? a.lineStarts[line + 1]! - 1 : a.text.length;
+  return Math.min(start + Math.max(0, position.character), next);
+}
+
+export function positionAt(a: Analysis, offset: number): LspPosition {
+  const p = pointAt(a, offset);
+  return { line: p.line - 1, character: p.column - 1 };
+}
+
+/** An offset as the AST writes positions (1-based line and column). */
+export function pointAt(a: Analysis, offset: number): Point {
+  let lo = 0;
+  let hi = a.lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (a.lineStarts[mid]! <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  const column = offset - a.lineStarts[lo]! + 1 - (lo === 0 ? Math.min(bomLength(a), offset) : 0);
+  return { line: lo + 1, column, offset };
+}
+
+export function sourceRange(a: Analysis, start: number, end: number): Range {
+  return { start: pointAt(a, start), end: pointAt(a, end) };
+}
+
+export function lspRangeOf(a: Analysis, start: number, end: number): LspRange {
+  return { start: positionAt(a, start), end: positionAt(a, end) };
+}
+
+/** The text of a line without its line ending. */
+export function lineText(a: Analysis, line: number): string {
+  const start = a.lineStarts[line] ?? a.text.length;
+  const next = a.lineStarts[line + 1];
+  let text = a.text.slice(start, next === undefined ? a.text.length : next - 1);
+  if (line === 0 && a.ast.bom) text = text.slice(1);
+  return text.endsWith('\r') ? text.slice(0, -1) : text;
+}
+
+/** True when `offset` lies in the range, its end included (a cursor right after a word is on it). */
+export function touches(range: Range, offset: number): boolean {
+  return range.start.offset <= offset && offset <= range.end.offset;
+}
+
+/** The instruction under the cursor, the trigger itself inside an ONBUILD. */
+export function instructionAt(a: Analysis, offset: number): Instruction | undefined {
+  for (const node of a.ast.instructions) {
+    if (touches(node.range, offset)) {
+      if (node.name === 'ONBUILD' && node.trigger && touches(node.trigger.range, offset)) return node.trigger;
+      return node;
+    }
+    if (node.range.start.offset > offset) break;
+  }
+  return undefined;
+}
+
+/** The top-level instruction that holds a node (the ONBUILD for its trigger). */
+export function topLevelOf(a: Analysis, node: Instruction): Instruction {
+  for (const top of a.ast.instructions) {
+    if (top === node || (top.name === 'ONBUILD' && top.trigger === node)) return top;
+  }
+  return node;
+}

@@ -1,0 +1,19 @@
+// Diagnostics in the LSP's shape.
+import type { Diagnostic } from '@dfc/syntax';
+import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from 'vscode-languageserver';
+import { toLspRange, type Analysis } from './analysis.js';
+
+const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+};
+
+export function toLspDiagnostic(d: Diagnostic): LspDiagnostic {
+  return { range: toLspRange(d.range), severity: SEVERITY[d.severity], code: d.code, source: 'dfc', message: d.message };
+}
+
+export function lspDiagnostics(a: Analysis): LspDiagnostic[] {
+  return a.diagnostics.map(toLspDiagnostic);
+}

@@ -1,0 +1,265 @@
+// What the editor needs to know about names: the stages and the references to them, and
+// which ARG or ENV a `$NAME` means at each instruction, with the value it expands to.
+import { expandWord } from '@dfc/ir';
+import type { FromInstruction, Instruction, Range, Word } from '@dfc/syntax';
+import { sourceRange, type Analysis } from './analysis.js';
+
+export interface Stage {
+  index: number;
+  /** The name after AS as written; undefined for an unnamed stage. */
+  name: Word | undefined;
+  from: FromInstruction;
+  /** The instructions after FROM, up to the next FROM. */
+  steps: Instruction[];
+  /** From FROM to the end of the last step. */
+  range: Range;
+}
+
+/** A place that names a stage: `FROM name`, `COPY --from=name`, `RUN --mount=…,from=name`. */
+export interface StageReference {
+  stage: Stage;
+  kind: 'from' | 'copy' | 'mount';
+  /** The name as written (quotes excluded). */
+  range: Range;
+  instruction: Instruction;
+}
+
+export interface VariableDefinition {
+  name: string;
+  kind: 'arg' | 'env';
+  /** The name in its ARG or ENV instruction. */
+  nameRange: Range;
+  instruction: Instruction;
+  /** The value as written; undefined for `ARG NAME` without a default. */
+  written: string | undefined;
+  /** The value after expansion; undefined when nothing in the file gives one. */
+  value: string | undefined;
+  /** Variables the value read that the file never sets (the base image or --build-arg may). */
+  unsetReads: string[];
+  /** For `ARG NAME` in a stage: the global ARG whose default it takes. */
+  inherits: VariableDefinition | undefined;
+  /** null for a global ARG (before the first FROM). */
+  stage: number | null;
+}
+
+export interface Names {
+  stages: Stage[];
+  stageReferences: StageReference[];
+  /** Global ARGs in source order. */
+  globalArgs: VariableDefinition[];
+  definitions: VariableDefinition[];
+  /** The variables in scope where an instruction starts (before it takes effect). */
+  scopeOf(instruction: Instruction): ReadonlyMap<string, VariableDefinition>;
+}
+
+/** BuildKit's predefined ARGs: global scope sees them; a stage sees them after `ARG NAME`. */
+export const PREDEFINED_ARGS: readonly string[] = [
+  'TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT',
+  'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT',
+  'HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY',
+];
+
+const namesCache = new WeakMap<Analysis, Names>();
+
+export function namesOf(a: Analysis): Names {
+  let names = namesCache.get(a);
+  if (!names) {
+    names = collectNames(a);
+    namesCache.set(a, names);
+  }
+  return names;
+}
+
+/** BuildKit compares stage names without case. */
+export function stageNamed(stages: readonly Stage[], name: string, before = Infinity): Stage | undefined {
+  const lower = name.toLowerCase();
+  if (/^\d+$/.test(name)) return stages[Number(name)];
+  return stages.find((s) => s.index < before && s.name?.value.toLowerCase() === lower);
+}
+
+function collectNames(a: Analysis): Names {
+  const escapeChar = a.ast.escapeChar;
+  const stages: Stage[] = [];
+  const preamble: Instruction[] = [];
+  for (const node of a.ast.instructions) {
+    if (node.name === 'FROM') {
+      stages.push({ index: stages.length, name: node.stageName, from: node, steps: [], range: node.range });
+    } else if (stages.length === 0) {
+      preamble.push(node);
+    } else {
+      const stage = stages[stages.length - 1]!;
+      stage.steps.push(node);
+      stage.range = { start: stage.from.range.start, end: node.range.end };
+    }
+  }
+
+  const scopes = new Map<Instruction, ReadonlyMap<string, VariableDefinition>>();
+  const definitions: VariableDefinition[] = [];
+  const expand = (written: string, scope: ReadonlyMap<string, VariableDefinition>): { value: string | undefined; unsetReads: string[] } => {
+    const env = { get: (name: string) => scope.get(name)?.value };
+    const result = expandWord(written, env, { escapeChar });
+    const unsetReads = result.unset.filter((n) => !scope.has(n));
+    return { value: result.ok ? result.value : undefined, unsetReads };
+  };
+
+  // Global ARGs: what FROM lines see.
+  const global = new Map<string, VariableDefinition>();
+  for (const node of preamble) {
+    scopes.set(node, new Map(global));
+    if (node.name !== 'ARG') continue;
+    for (const decl of node.declarations) {
+      const written = decl.value?.value;
+      const { value, unsetReads } = written === undefined ? { value: undefined, unsetReads: [] } : expand(written, global);
+      const def: VariableDefinition = {
+        name: decl.name.value, kind: 'arg', nameRange: decl.name.range, instruction: node, written, value, unsetReads, inherits: undefined, stage: null,
+      };
+      definitions.push(def);
+      global.set(def.name, def);
+    }
+  }
+  const globalArgs = [...global.values()];
+
+  // Each stage: ENV (inherited from a base stage) wins over ARG, as in BuildKit.
+  const finalEnv = new Map<number, Map<string, VariableDefinition>>();
+  const stageReferences: StageReference[] = [];
+  for (const stage of stages) {
+    scopes.set(stage.from, global);
+    const base = stage.from.image && !stage.from.image.value.includes('$') ? stageNamed(stages, stage.from.image.value, stage.index) : undefined;
+    if (base && !/^\d+$/.test(stage.from.image!.value)) {
+      stageReferences.push({ stage: base, kind: 'from', range: stage.from.image!.range, instruction: stage.from });
+    }
+    const env = new Map(base ? finalEnv.get(base.index) : undefined);
+    const args = new Map<string, VariableDefinition>();
+    const scope = (): Map<string, VariableDefinition> => new Map([...args, ...env]);
+    for (const node of stage.steps) {
+      const before = scope();
+      scopes.set(node, before);
+      if (node.name === 'ONBUILD' && node.trigger) scopes.set(node.trigger, before);
+      if (node.name === 'ARG') {
+        for (const decl of node.declarations) {
+          const written = decl.value?.value;
+          const inherits = written === undefined ? global.get(decl.name.value) : undefined;
+          const { value, unsetReads } = written === undefined ? { value: inherits?.value, unsetReads: [] } : expand(written, before);
+          const def: VariableDefinition = {
+            name: decl.name.value, kind: 'arg', nameRange: decl.name.range, instruction: node, written, value, unsetReads, inherits, stage: stage.index,
+          };
+          definitions.push(def);
+          args.set(def.name, def);
+        }
+      } else if (node.name === 'ENV') {
+        // Every pair expands against the scope before the instruction, as BuildKit does.
+        for (const pair of node.pairs) {
+          const { value, unsetReads } = expand(pair.value.value, before);
+          const def: VariableDefinition = {
+            name: pair.key.value, kind: 'env', nameRange: pair.key.range, instruction: node, written: pair.value.value, value, unsetReads, inherits: undefined, stage: stage.index,
+          };
+          definitions.push(def);
+          env.set(def.name, def);
+        }
+      }
+      stageReferences.push(...referencesIn(a, node, stages, stage.index));
+    }
+    finalEnv.set(stage.index, env);
+  }
+
+  return {
+    stages,
+    stageReferences,
+    globalArgs,
+    definitions,
+    scopeOf: (instruction) => scopes.get(instruction) ?? new Map(),
+  };
+}
+
+function referencesIn(a: Analysis, node: Instruction, stages: readonly Stage[], current: number): StageReference[] {
+  const found: StageReference[] = [];
+  for (const flag of node.flags) {
+    if (!flag.valueRange || flag.value === undefined) continue;
+    if (node.name === 'COPY' && flag.name === 'from') {
+      const stage = stageNamed(stages, flag.value);
+      if (!stage || stage.index === current || /^\d+$/.test(flag.value)) continue;
+      const range = unquoted(a, flag.valueRange, flag.value);
+      if (range) found.push({ stage, kind: 'copy', range, instruction: node });
+    } else if (node.name === 'RUN' && flag.name === 'mount') {
+      const field = mountFromField(a, flag.valueRange);
+      if (!field) continue;
+      const stage = stageNamed(stages, field.value);
+      if (stage && stage.index !== current && !/^\d+$/.test(field.value)) found.push({ stage, kind: 'mount', range: field.range, instruction: node });
+    }
+  }
+  return found;
+}
+
+/** The range of `value` inside a written word that may wrap it in quotes. */
+function unquoted(a: Analysis, range: Range, value: string): Range | undefined {
+  const written = a.text.slice(range.start.offset, range.end.offset);
+  const at = written.indexOf(value);
+  if (at < 0 || written.includes('\n')) return undefined;
+  return shift(range, at, value.length);
+}
+
+/** The `from=` field of a `--mount` value as written (comma-separated key=value fields). */
+function mountFromField(a: Analysis, range: Range): { value: string; range: Range } | undefined {
+  const written = a.text.slice(range.start.offset, range.end.offset);
+  if (written.includes('\n')) return undefined;
+  let at = 0;
+  for (const field of written.split(',')) {
+    const m = /^(\s*["']?from=)([^"',\s]+)/i.exec(field);
+    if (m) return { value: m[2]!, range: shift(range, at + m[1]!.length, m[2]!.length) };
+    at += field.length + 1;
+  }
+  return undefined;
+}
+
+/** A sub-range on the same line, `length` units long from `start` units after the range's start. */
+export function shift(range: Range, start: number, length: number): Range {
+  const s = range.start;
+  return {
+    start: { line: s.line, column: s.column + start, offset: s.offset + start },
+    end: { line: s.line, column: s.column + start + length, offset: s.offset + start + length },
+  };
+}
+
+export interface VariableUse {
+  name: string;
+  /** `$NAME` or `${NAME…}` up to the name's end. */
+  range: Range;
+  nameRange: Range;
+}
+
+/**
+ * The `$NAME` / `${NAME}` under the cursor. A plain scan of the written text (the escape
+ * character before `$` is honoured; quotes are not, since RUN's shell reads them its own way).
+ */
+export function variableUseAt(a: Analysis, instruction: Instruction, offset: number): VariableUse | undefined {
+  const start = instruction.keywordRange.end.offset;
+  const text = a.text.slice(start, instruction.range.end.offset);
+  const pattern = /\$(\{)?([A-Za-z_][A-Za-z0-9_]*)/g;
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    const at = start + m.index;
+    if (at > offset) break;
+    if (m.index > 0 && text[m.index - 1] === a.ast.escapeChar) continue;
+    const end = at + m[0].length;
+    if (offset > end) continue;
+    const nameStart = end - m[2]!.length;
+    return { name: m[2]!, range: sourceRange(a, at, end), nameRange: sourceRange(a, nameStart, end) };
+  }
+  return undefined;
+}
+
+/** The ARG or ENV definition a name in a definition's own position refers to. */
+export function definitionAt(names: Names, offset: number): VariableDefinition | undefined {
+  return names.definitions.find((d) => d.nameRange.start.offset <= offset && offset <= d.nameRange.end.offset);
+}
+
+/** The stage reference or stage name under the cursor. */
+export function stageAt(names: Names, offset: number): { stage: Stage; range: Range } | undefined {
+  for (const ref of names.stageReferences) {
+    if (ref.range.start.offset <= offset && offset <= ref.range.end.offset) return { stage: ref.stage, range: ref.range };
+  }
+  for (const stage of names.stages) {
+    const name = stage.name;
+    if (name && name.range.start.offset <= offset && offset <= name.range.end.offset) return { stage, range: name.range };
+  }
+  return undefined;
+}

@@ -1,0 +1,252 @@
+// Starts `dfc lsp --stdio` as a child process and talks to it with the protocol's own client.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import {
+  CodeActionRequest, CompletionRequest, DefinitionRequest, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification,
+  DocumentFormattingRequest, DocumentSymbolRequest, ExitNotification, FoldingRangeRequest, HoverRequest, InitializeRequest,
+  InitializedNotification, PrepareRenameRequest, PublishDiagnosticsNotification, RenameRequest, ShutdownRequest,
+  StreamMessageReader, StreamMessageWriter, TextDocumentSyncKind, createProtocolConnection,
+  type CompletionItem, type CompletionList, type Diagnostic, type DocumentSymbol, type Location, type MarkupContent,
+  type ProtocolConnection, type PublishDiagnosticsParams, type TextEdit,
+} from 'vscode-languageserver-protocol/node.js';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+
+const dfc = fileURLToPath(new URL('../../../cli/bin/dfc.js', import.meta.url));
+const uri = 'file:///project/Dockerfile';
+const completionUri = 'file:///project/completion.Dockerfile';
+
+const source = [
+  '# syntax=docker/dockerfile:1',
+  '# The app, built and tested',
+  'ARG BASE=alpine:3.20',
+  'ARG VERSION=1.2.3',
+  '',
+  'FROM ${BASE} AS build',
+  'ARG VERSION',
+  'ENV APP_HOME=/opt/app \\',
+  '    RELEASE=app-${VERSION}',
+  'run echo $RELEASE   ',
+  'COPY <<EOF /etc/motd',
+  'hello  ',
+  'EOF',
+  '',
+  'FROM build AS test',
+  'RUN --mount=type=cache,from=build,target=/cache true && \\',
+  '',
+  '    echo done',
+  '',
+  'from scratch',
+  'COPY --from=build /opt/app /app',
+  '',
+].join('\n');
+
+describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
+  this.timeout(20_000);
+  let child: ChildProcess;
+  let client: ProtocolConnection;
+  let document: TextDocument;
+  const published: PublishDiagnosticsParams[] = [];
+  const waiters: (() => void)[] = [];
+  let stderr = '';
+
+  /** The next diagnostics for `forUri` that satisfy `ok` (waiting up to 10 s). */
+  function diagnostics(forUri: string, ok: (d: Diagnostic[]) => boolean): Promise<Diagnostic[]> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching diagnostics for ${forUri}; got ${JSON.stringify(published)}; stderr ${stderr}`)), 10_000);
+      const check = () => {
+        const found = published.find((p) => p.uri === forUri && ok(p.diagnostics));
+        if (!found) return false;
+        clearTimeout(timer);
+        resolve(found.diagnostics);
+        return true;
+      };
+      if (!check()) waiters.push(() => void check());
+    });
+  }
+
+  const at = (line: number, character: number) => ({ line, character });
+  const lineOf = (text: string) => source.split('\n').indexOf(text);
+
+  before(async () => {
+    child = spawn(process.execPath, [dfc, 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    client = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    client.onNotification(PublishDiagnosticsNotification.type, (params) => {
+      published.push(params);
+      for (const w of waiters.splice(0)) w();
+    });
+    client.listen();
+  });
+
+  after(() => {
+    client.dispose();
+    if (child.exitCode === null) child.kill();
+  });
+
+  it('initializes with incremental sync and every feature', async () => {
+    const result = await client.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities: {}, workspaceFolders: null });
+    const caps = result.capabilities;
+    expect(result.serverInfo?.name).to.equal('dfc');
+    expect(caps.textDocumentSync).to.deep.include({ openClose: true, change: TextDocumentSyncKind.Incremental });
+    expect(caps.hoverProvider).to.equal(true);
+    expect(caps.completionProvider?.triggerCharacters).to.include('$');
+    expect(caps.documentSymbolProvider).to.equal(true);
+    expect(caps.definitionProvider).to.equal(true);
+    expect(caps.renameProvider).to.deep.equal({ prepareProvider: true });
+    expect(caps.foldingRangeProvider).to.equal(true);
+    expect(caps.documentFormattingProvider).to.equal(true);
+    expect(caps.codeActionProvider).to.deep.equal({ codeActionKinds: ['quickfix'] });
+    await client.sendNotification(InitializedNotification.type, {});
+  });
+
+  it('publishes diagnostics when a document opens', async () => {
+    document = TextDocument.create(uri, 'dockerfile', 1, source);
+    await client.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'dockerfile', version: 1, text: source } });
+    const found = await diagnostics(uri, () => true);
+    // The empty line inside the continued RUN is the file's one syntax finding.
+    const empty = found.find((d) => d.code === 'DF010');
+    expect(empty, JSON.stringify(found)).to.not.equal(undefined);
+    expect(empty!.range.start.line).to.equal(lineOf('FROM build AS test') + 2);
+    expect(empty!.source).to.equal('dfc');
+    expect(found.some((d) => d.code === 'DF001')).to.equal(false);
+  });
+
+  it('updates diagnostics after incremental changes', async () => {
+    // Type a misspelt instruction on the empty line after the heredoc, then correct it.
+    const line = lineOf('EOF') + 1;
+    const insert = { range: { start: at(line, 0), end: at(line, 0) }, text: 'RUN2 echo hi' };
+    document = TextDocument.update(document, [insert], 2);
+    await client.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 2 }, contentChanges: [insert] });
+    const broken = await diagnostics(uri, (d) => d.some((x) => x.code === 'DF001'));
+    const unknown = broken.find((d) => d.code === 'DF001')!;
+    expect(unknown.range).to.deep.equal({ start: at(line, 0), end: at(line, 4) });
+    expect(unknown.message).to.match(/RUN2/);
+
+    // The quick fix the diagnostic carries comes back as a code action.
+    const actions = await client.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: unknown.range, context: { diagnostics: [unknown] } });
+    const fix = actions?.find((x) => 'title' in x && x.title === 'Change to RUN');
+    expect(fix, JSON.stringify(actions)).to.not.equal(undefined);
+    expect('edit' in fix! && fix.edit?.changes?.[uri]).to.deep.equal([{ range: unknown.range, newText: 'RUN' }]);
+
+    const fixIt = { range: { start: at(line, 3), end: at(line, 4) }, text: '' };
+    document = TextDocument.update(document, [fixIt], 3);
+    await client.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 3 }, contentChanges: [fixIt] });
+    const fixed = await diagnostics(uri, (d) => !d.some((x) => x.code === 'DF001') && published.filter((p) => p.uri === uri).length >= 3);
+    expect(fixed.some((d) => d.code === 'DF010')).to.equal(true);
+
+    // Back to the original text for the other features.
+    const undo = { range: { start: at(line, 0), end: at(line, 11) }, text: '' };
+    document = TextDocument.update(document, [undo], 4);
+    await client.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 4 }, contentChanges: [undo] });
+    expect(document.getText()).to.equal(source);
+  });
+
+  it('hovers instructions and variables', async () => {
+    const run = lineOf('run echo $RELEASE   ');
+    const onVariable = await client.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(run, 12) });
+    const text = (onVariable!.contents as MarkupContent).value;
+    expect(text).to.include('RELEASE').and.include('`app-1.2.3`').and.include('line 9');
+    expect(onVariable!.range).to.deep.equal({ start: at(run, 9), end: at(run, 17) });
+
+    const from = lineOf('FROM ${BASE} AS build');
+    const onBase = await client.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(from, 8) });
+    expect((onBase!.contents as MarkupContent).value).to.include('`alpine:3.20`').and.include('line 3');
+
+    const onKeyword = await client.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(from, 1) });
+    const help = (onKeyword!.contents as MarkupContent).value;
+    expect(help).to.include('Starts a build stage').and.include('FROM [--platform=PLATFORM]');
+  });
+
+  it('completes instructions, flags, stage names and variables', async () => {
+    const text = ['FROM alpine AS build', 'ENV GREETING=hi', 'FROM alpine AS final', 'ARG TAG=v1', 'COPY --from=', 'RUN echo ${', 'COPY --', ''].join('\n');
+    await client.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: completionUri, languageId: 'dockerfile', version: 1, text } });
+    const complete = async (line: number, character: number) => {
+      const result = await client.sendRequest(CompletionRequest.type, { textDocument: { uri: completionUri }, position: at(line, character) });
+      return (Array.isArray(result) ? result : (result as CompletionList).items).map((i: CompletionItem) => i.label);
+    };
+    expect(await complete(7, 0)).to.include.members(['FROM', 'RUN', 'COPY', 'HEALTHCHECK', 'ONBUILD']);
+    expect(await complete(4, 12)).to.deep.equal(['build']);
+    expect(await complete(5, 11)).to.include('TAG').and.not.include('GREETING');
+    expect(await complete(6, 7)).to.include.members(['--from', '--chown', '--chmod', '--link', '--parents', '--exclude']);
+  });
+
+  it('lists stages and their steps as document symbols', async () => {
+    const symbols = (await client.sendRequest(DocumentSymbolRequest.type, { textDocument: { uri } })) as DocumentSymbol[];
+    expect(symbols.map((s) => s.name)).to.deep.equal(['BASE', 'VERSION', 'build', 'test', 'stage 2']);
+    const build = symbols[2]!;
+    expect(build.detail).to.equal('FROM ${BASE}');
+    expect(build.range.start.line).to.equal(lineOf('FROM ${BASE} AS build'));
+    expect(build.range.end.line).to.equal(lineOf('EOF'));
+    expect(build.children!.map((c) => c.name)).to.deep.equal(['ARG', 'ENV', 'RUN', 'COPY']);
+  });
+
+  it('goes to the definition of stages and variables', async () => {
+    const definitionAt = async (line: number, character: number) => {
+      const result = await client.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: at(line, character) });
+      return (result as Location).range;
+    };
+    const buildName = { start: at(lineOf('FROM ${BASE} AS build'), 16), end: at(lineOf('FROM ${BASE} AS build'), 21) };
+    expect(await definitionAt(lineOf('COPY --from=build /opt/app /app'), 14)).to.deep.equal(buildName);
+    expect(await definitionAt(lineOf('FROM build AS test'), 6)).to.deep.equal(buildName);
+    const env = lineOf('    RELEASE=app-${VERSION}');
+    expect(await definitionAt(lineOf('run echo $RELEASE   '), 11)).to.deep.equal({ start: at(env, 4), end: at(env, 11) });
+    // ${VERSION} in the ENV reads the stage's `ARG VERSION`.
+    expect(await definitionAt(env, 20)).to.deep.equal({ start: at(6, 4), end: at(6, 11) });
+  });
+
+  it('renames a stage everywhere it is named', async () => {
+    const test = lineOf('FROM build AS test');
+    const prepared = await client.sendRequest(PrepareRenameRequest.type, { textDocument: { uri }, position: at(test, 7) });
+    expect(prepared).to.deep.equal({ range: { start: at(test, 5), end: at(test, 10) }, placeholder: 'build' });
+    const edit = await client.sendRequest(RenameRequest.type, { textDocument: { uri }, position: at(test, 7), newName: 'compile' });
+    const renamed = TextDocument.applyEdits(document, edit!.changes![uri]!);
+    expect(renamed.match(/compile/g)).to.have.length(4);
+    expect(renamed).to.include('FROM ${BASE} AS compile').and.include('FROM compile AS test').and.include('from=compile,').and.include('--from=compile ');
+    expect(renamed).to.not.match(/\bbuild\b/);
+
+    let message = '';
+    await client.sendRequest(RenameRequest.type, { textDocument: { uri }, position: at(test, 7), newName: '9lives' }).catch((err: Error) => (message = err.message));
+    expect(message).to.match(/not a valid stage name/);
+  });
+
+  it('folds stages, continued instructions, heredocs and comment blocks', async () => {
+    const ranges = await client.sendRequest(FoldingRangeRequest.type, { textDocument: { uri } });
+    const folds = ranges!.map((r) => [r.startLine, r.endLine, r.kind ?? '']);
+    expect(folds).to.deep.include.members([
+      [0, 1, 'comment'],
+      [lineOf('FROM ${BASE} AS build'), lineOf('EOF'), ''],
+      [lineOf('ENV APP_HOME=/opt/app \\'), lineOf('    RELEASE=app-${VERSION}'), ''],
+      [lineOf('COPY <<EOF /etc/motd'), lineOf('EOF'), ''],
+      [lineOf('FROM build AS test'), lineOf('    echo done'), ''],
+      [lineOf('from scratch'), lineOf('COPY --from=build /opt/app /app'), ''],
+    ]);
+  });
+
+  it('formats conservatively: keyword case and trailing blanks, heredoc bodies untouched', async () => {
+    const edits = (await client.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri }, options: { tabSize: 4, insertSpaces: true } })) as TextEdit[];
+    const formatted = TextDocument.applyEdits(document, edits);
+    expect(formatted).to.equal(source.replace('run echo $RELEASE   ', 'RUN echo $RELEASE').replace('from scratch', 'FROM scratch'));
+    expect(formatted).to.include('\nhello  \n');
+  });
+
+  it('offers "ignore this rule here" as a comment above the instruction', async () => {
+    const empty = lineOf('FROM build AS test') + 2;
+    const actions = await client.sendRequest(CodeActionRequest.type, {
+      textDocument: { uri },
+      range: { start: at(empty, 0), end: at(empty, 0) },
+      context: { diagnostics: [] },
+    });
+    const ignore = actions?.find((x) => 'title' in x && x.title === 'Ignore DF010 for this instruction');
+    expect(ignore, JSON.stringify(actions)).to.not.equal(undefined);
+    const edited = TextDocument.applyEdits(document, ('edit' in ignore! && ignore.edit?.changes?.[uri]) || []);
+    expect(edited).to.include('FROM build AS test\n# dfc ignore=DF010\nRUN --mount=');
+  });
+
+  it('shuts down and exits with status 0', async () => {
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await client.sendRequest(ShutdownRequest.type);
+    await client.sendNotification(ExitNotification.type);
+    expect(await exited).to.equal(0);
+  });
+});
