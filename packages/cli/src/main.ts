@@ -10,6 +10,7 @@ import { storeCommand } from './commands/store.js';
 import { saveCommand } from './commands/save.js';
 import { loadCommand } from './commands/load.js';
 import { importCommand } from './commands/import.js';
+import { lspCommand } from './commands/lsp.js';
 import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
 
@@ -23,6 +24,7 @@ const commands: Record<string, Command> = {
   save: saveCommand,
   load: loadCommand,
   import: importCommand,
+  lsp: lspCommand,
   plan: planCommand,
   run: runCommand,
 };
