@@ -15,7 +15,7 @@ export const IR_DIAGNOSTIC_CODES = {
   IR011: { name: 'invalid-port', severity: 'error', title: 'EXPOSE port, range or protocol is not valid' },
   IR012: { name: 'invalid-duration', severity: 'error', title: 'HEALTHCHECK duration or retries not valid' },
   IR013: { name: 'invalid-signal', severity: 'error', title: 'STOPSIGNAL is not a signal' },
-  IR014: { name: 'empty-value', severity: 'error', title: 'WORKDIR, VOLUME or a COPY/ADD source expands to nothing' },
+  IR014: { name: 'empty-value', severity: 'error', title: 'WORKDIR, VOLUME, an ENV/LABEL name or a COPY/ADD source expands to nothing' },
   IR015: { name: 'invalid-mount', severity: 'error', title: 'RUN --mount is not valid' },
   IR016: { name: 'invalid-flag', severity: 'error', title: 'A flag value is not valid' },
   IR017: { name: 'expose-host-port', severity: 'warning', title: 'EXPOSE with a host port or address: only the container port is kept' },

@@ -325,6 +325,7 @@ class StageDispatch {
       const key = this.expand(pair.key);
       const value = this.expand(pair.value);
       if (key === undefined || value === undefined) return;
+      if (key.value === '') return this.report('IR014', `${node.name} names can not be blank (${pair.key.value} expands to nothing)`, pair.key.range);
       pairs.push([key.value, value.value]);
       args = { ...args, ...key.args, ...value.args };
     }
@@ -623,7 +624,8 @@ class StageDispatch {
 
     const contextPaths = from.kind === 'context' ? sources.filter((s) => s.kind === 'path').map((s) => s.path) : [];
     const kind = node.name === 'COPY' ? 'copy' : 'add';
-    const flagsText = node.flags.map((f) => f.text).join(' ');
+    const expanded: Record<string, string | null> = { chown, chmod, checksum };
+    const flagsText = node.flags.map((f) => (expanded[f.name] != null ? `--${f.name}=${expanded[f.name]}` : f.text)).join(' ');
     const createdBy = `${node.name} ${flagsText ? `${flagsText} ` : ''}${sources.map((s) => s.path).join(' ')} ${destination} # buildkit`;
     this.state.last = this.graph.add({
       stage: this.stage.index,

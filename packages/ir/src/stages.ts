@@ -156,7 +156,8 @@ function setUpStage(
       const baseStage = byName.get(result.value);
       if (baseStage !== undefined) {
         base = { kind: 'stage', stage: baseStage };
-        platform ??= stages[baseStage]!.platform;
+        // As BuildKit: a stage built on another stage runs on that stage's platform.
+        platform = stages[baseStage]!.platform;
       } else if (result.value !== 'scratch') {
         const ref = parseImageReference(result.value);
         if (ref.ok) base = { kind: 'image', ref: result.value, normalized: ref.value.normalized };

@@ -241,3 +241,15 @@ describe('plan: errors', function () {
     }
   });
 });
+
+describe('plan: documentation', function () {
+  it('lists every IR diagnostic code in the package README', async function () {
+    const { IR_DIAGNOSTIC_CODES } = await import('../src/index.js');
+    const fs = await import('node:fs');
+    const { repoRoot } = await import('./plan-fixtures.js');
+    const readme = fs.readFileSync(`${repoRoot}/packages/ir/README.md`, 'utf8');
+    for (const [code, { severity, name }] of Object.entries(IR_DIAGNOSTIC_CODES)) {
+      expect(readme, code).to.include(`| \`${code}\` | ${severity} | ${name} |`);
+    }
+  });
+});
