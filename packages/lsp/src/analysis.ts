@@ -28,33 +28,25 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
   return { text, ast, diagnostics, lineStarts };
 }
 
-/** AST positions count lines and columns from 1; the LSP's from 0. Both count UTF-16 units. */
-export function toLspRange(range: Range): LspRange {
-  return {
-    start: { line: range.start.line - 1, character: range.start.column - 1 },
-    end: { line: range.end.line - 1, character: range.end.column - 1 },
-  };
-}
-
-/** A byte-order mark takes no column in the AST, so none in the LSP's view either. */
-function bomLength(a: Analysis): number {
-  return a.ast.bom ? 1 : 0;
+// The AST counts lines and columns from 1, and gives a byte-order mark no column; the LSP
+// counts from 0 in the text the client sent, a mark included if it sent one. Offsets agree.
+export function toLspRange(a: Analysis, range: Range): LspRange {
+  return { start: positionAt(a, range.start.offset), end: positionAt(a, range.end.offset) };
 }
 
 export function offsetAt(a: Analysis, position: LspPosition): number {
   const line = Math.max(0, Math.min(position.line, a.lineStarts.length - 1));
-  const start = a.lineStarts[line]! + (line === 0 ? bomLength(a) : 0);
+  const start = a.lineStarts[line]!;
   const next = line + 1 < a.lineStarts.length ? a.lineStarts[line + 1]! - 1 : a.text.length;
   return Math.min(start + Math.max(0, position.character), next);
 }
 
 export function positionAt(a: Analysis, offset: number): LspPosition {
-  const p = pointAt(a, offset);
-  return { line: p.line - 1, character: p.column - 1 };
+  const line = lineOf(a, offset);
+  return { line, character: offset - a.lineStarts[line]! };
 }
 
-/** An offset as the AST writes positions (1-based line and column). */
-export function pointAt(a: Analysis, offset: number): Point {
+function lineOf(a: Analysis, offset: number): number {
   let lo = 0;
   let hi = a.lineStarts.length - 1;
   while (lo < hi) {
@@ -62,7 +54,13 @@ export function pointAt(a: Analysis, offset: number): Point {
     if (a.lineStarts[mid]! <= offset) lo = mid;
     else hi = mid - 1;
   }
-  const column = offset - a.lineStarts[lo]! + 1 - (lo === 0 ? Math.min(bomLength(a), offset) : 0);
+  return lo;
+}
+
+/** An offset as the AST writes positions (1-based line and column). */
+export function pointAt(a: Analysis, offset: number): Point {
+  const lo = lineOf(a, offset);
+  const column = offset - a.lineStarts[lo]! + 1 - (lo === 0 && a.ast.bom && offset > 0 ? 1 : 0);
   return { line: lo + 1, column, offset };
 }
 
@@ -78,8 +76,7 @@ export function lspRangeOf(a: Analysis, start: number, end: number): LspRange {
 export function lineText(a: Analysis, line: number): string {
   const start = a.lineStarts[line] ?? a.text.length;
   const next = a.lineStarts[line + 1];
-  let text = a.text.slice(start, next === undefined ? a.text.length : next - 1);
-  if (line === 0 && a.ast.bom) text = text.slice(1);
+  const text = a.text.slice(start, next === undefined ? a.text.length : next - 1);
   return text.endsWith('\r') ? text.slice(0, -1) : text;
 }
 

@@ -10,15 +10,15 @@ export function codeActions(a: Analysis, uri: string, range: LspRange, only?: re
   const actions: CodeAction[] = [];
   const ignores: CodeAction[] = [];
   for (const d of a.diagnostics) {
-    if (!overlaps(toLspRange(d.range), range)) continue;
-    const lsp = toLspDiagnostic(d);
+    if (!overlaps(toLspRange(a, d.range), range)) continue;
+    const lsp = toLspDiagnostic(a, d);
     if (d.fix) {
       actions.push({
         title: d.fix.title,
         kind: CodeActionKind.QuickFix,
         diagnostics: [lsp],
         isPreferred: true,
-        edit: { changes: { [uri]: d.fix.edits.map((e) => ({ range: toLspRange(e.range), newText: e.newText })) } },
+        edit: { changes: { [uri]: d.fix.edits.map((e) => ({ range: toLspRange(a, e.range), newText: e.newText })) } },
       });
     }
     const edit = ignoreEdit(a, d);
@@ -48,7 +48,7 @@ export function ignoreEdit(a: Analysis, d: Diagnostic): TextEdit | undefined {
   const instruction = topLevelOf(a, found);
   const tool = /^(DL|SC)\d+$/.test(d.code) ? 'hadolint' : 'dfc';
   const line = instruction.range.start.line - 1;
-  const indent = /^[ \t]*/.exec(lineText(a, line))![0];
+  const indent = /^\uFEFF?([ \t]*)/.exec(lineText(a, line))![1]!;
 
   // Extend an ignore comment of the same tool right above, rather than stacking another.
   if (line > 0) {
@@ -62,5 +62,7 @@ export function ignoreEdit(a: Analysis, d: Diagnostic): TextEdit | undefined {
     }
   }
   const eol = a.text.includes('\r\n') ? '\r\n' : '\n';
-  return { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}# ${tool} ignore=${d.code}${eol}` };
+  // After a byte-order mark, which must stay first.
+  const start = { line, character: line === 0 && a.ast.bom ? 1 : 0 };
+  return { range: { start, end: start }, newText: `${indent}# ${tool} ignore=${d.code}${eol}` };
 }

@@ -10,10 +10,10 @@ const SEVERITY: Record<Diagnostic['severity'], DiagnosticSeverity> = {
   hint: DiagnosticSeverity.Hint,
 };
 
-export function toLspDiagnostic(d: Diagnostic): LspDiagnostic {
-  return { range: toLspRange(d.range), severity: SEVERITY[d.severity], code: d.code, source: 'dfc', message: d.message };
+export function toLspDiagnostic(a: Analysis, d: Diagnostic): LspDiagnostic {
+  return { range: toLspRange(a, d.range), severity: SEVERITY[d.severity], code: d.code, source: 'dfc', message: d.message };
 }
 
 export function lspDiagnostics(a: Analysis): LspDiagnostic[] {
-  return a.diagnostics.map(toLspDiagnostic);
+  return a.diagnostics.map((d) => toLspDiagnostic(a, d));
 }

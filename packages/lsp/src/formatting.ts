@@ -16,7 +16,7 @@ export function formatDocument(a: Analysis): TextEdit[] {
   if (edits.length === 0) return [];
   const formatted = print({ ...a.ast, children: a.ast.children.map((node) => rewrite(node, edits)) });
   if (meaning(parse(formatted).ast) !== meaning(a.ast)) return [];
-  return edits.map((e) => ({ range: toLspRange(e.range), newText: e.newText }));
+  return edits.map((e) => ({ range: toLspRange(a, e.range), newText: e.newText }));
 }
 
 /** The formatted text, for callers that want text rather than edits. */

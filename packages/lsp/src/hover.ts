@@ -14,18 +14,18 @@ export function hover(a: Analysis, position: Position): Hover | null {
   if (use) {
     const def = names.scopeOf(instruction).get(use.name);
     const text = def ? describeVariable(a, def) : describeUnset(use.name, instruction.name === 'FROM');
-    return markdown(text, toLspRange(use.range));
+    return markdown(text, toLspRange(a, use.range));
   }
   const def = definitionAt(names, offset);
-  if (def) return markdown(describeVariable(a, def), toLspRange(def.nameRange));
+  if (def) return markdown(describeVariable(a, def), toLspRange(a, def.nameRange));
 
   const stage = stageAt(names, offset);
-  if (stage) return markdown(describeStage(a, stage.stage), toLspRange(stage.range));
+  if (stage) return markdown(describeStage(a, stage.stage), toLspRange(a, stage.range));
 
   if (instruction.name !== undefined) {
     const onKeyword = touches(instruction.keywordRange, offset);
     const flag = instruction.flags.find((f) => touches(f.nameRange, offset));
-    if (onKeyword || flag) return markdown(describeInstruction(instruction.name), toLspRange(flag ? flag.nameRange : instruction.keywordRange));
+    if (onKeyword || flag) return markdown(describeInstruction(instruction.name), toLspRange(a, flag ? flag.nameRange : instruction.keywordRange));
   }
   return null;
 }

@@ -13,13 +13,13 @@ export function definition(a: Analysis, position: Position): LspRange | null {
     const use = variableUseAt(a, instruction, offset);
     if (use) {
       const def = names.scopeOf(instruction).get(use.name);
-      return def ? toLspRange(def.nameRange) : null;
+      return def ? toLspRange(a, def.nameRange) : null;
     }
   }
   const def = definitionAt(names, offset);
-  if (def) return toLspRange(def.inherits?.nameRange ?? def.nameRange);
+  if (def) return toLspRange(a, def.inherits?.nameRange ?? def.nameRange);
   const stage = stageAt(names, offset);
-  return stage ? toLspRange(stageTarget(stage.stage)) : null;
+  return stage ? toLspRange(a, stageTarget(stage.stage)) : null;
 }
 
 function stageTarget(stage: Stage): Range {
@@ -30,7 +30,7 @@ function stageTarget(stage: Stage): Range {
 export function prepareRename(a: Analysis, position: Position): { range: LspRange; placeholder: string } | null {
   const found = stageAt(namesOf(a), offsetAt(a, position));
   if (!found?.stage.name) return null;
-  return { range: toLspRange(found.range), placeholder: found.stage.name.value };
+  return { range: toLspRange(a, found.range), placeholder: found.stage.name.value };
 }
 
 export type RenameResult = { ok: true; edits: TextEdit[] } | { ok: false; message: string };
@@ -49,5 +49,5 @@ export function renameStage(a: Analysis, position: Position, newName: string): R
   const clash = names.stages.find((s) => s !== found.stage && s.name?.value.toLowerCase() === newName.toLowerCase());
   if (clash) return { ok: false, message: `Stage "${clash.name!.value}" on line ${clash.from.range.start.line} already has that name.` };
   const ranges = [found.stage.name.range, ...names.stageReferences.filter((r) => r.stage === found.stage).map((r) => r.range)];
-  return { ok: true, edits: ranges.map((r) => ({ range: toLspRange(r), newText: newName })) };
+  return { ok: true, edits: ranges.map((r) => ({ range: toLspRange(a, r), newText: newName })) };
 }

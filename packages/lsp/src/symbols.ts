@@ -10,16 +10,16 @@ export function documentSymbols(a: Analysis): DocumentSymbol[] {
     name: def.name,
     detail: def.written === undefined ? 'global ARG' : `global ARG = ${def.written}`,
     kind: SymbolKind.Variable,
-    range: toLspRange(def.instruction.range),
-    selectionRange: toLspRange(def.nameRange),
+    range: toLspRange(a, def.instruction.range),
+    selectionRange: toLspRange(a, def.nameRange),
   }));
   for (const stage of names.stages) {
     symbols.push({
       name: stage.name ? stage.name.value : `stage ${stage.index}`,
       detail: `FROM ${stage.from.image?.value ?? ''}`.trimEnd(),
       kind: SymbolKind.Module,
-      range: toLspRange(stage.range),
-      selectionRange: toLspRange(stage.name ? stage.name.range : stage.from.keywordRange),
+      range: toLspRange(a, stage.range),
+      selectionRange: toLspRange(a, stage.name ? stage.name.range : stage.from.keywordRange),
       children: stage.steps.map((step) => stepSymbol(a, step)),
     });
   }
@@ -31,8 +31,8 @@ function stepSymbol(a: Analysis, step: Instruction): DocumentSymbol {
     name: step.keyword.toUpperCase(),
     detail: summary(a, step),
     kind: kindOf(step),
-    range: toLspRange(step.range),
-    selectionRange: toLspRange(step.keywordRange),
+    range: toLspRange(a, step.range),
+    selectionRange: toLspRange(a, step.keywordRange),
   };
 }
 
