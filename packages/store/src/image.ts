@@ -111,6 +111,15 @@ export async function setTags(store: Store, descriptor: Descriptor, tags: string
   });
 }
 
+/** An image's layers as `putImage` takes them: a derived image starts from its base's. */
+export function imageLayers(image: ImageRecord): { diffId: Digest; descriptor: Descriptor }[] {
+  return image.manifest.layers.map((descriptor, i) => {
+    const diffId = image.config.rootfs.diff_ids[i];
+    if (diffId === undefined) throw new Error(`image ${image.id}: config has fewer diff_ids than the manifest has layers`);
+    return { diffId, descriptor };
+  });
+}
+
 export interface ResolvedImage extends ImageRecord {
   /** The tags in the index that point at this manifest. */
   tags: string[];

@@ -17,7 +17,7 @@ export type { LayerInfo, PackOptions, WriteLayerOptions } from './layer-writer.j
 export { unpackLayer, maybeGunzip, UnsafeLayerError, type UnpackOptions, type UnpackResult } from './unpack.js';
 
 // Images: write, tag, resolve, list, remove.
-export { putImage, setTags, resolveImage, listImages, tagImage, removeImage, canonicalJson } from './image.js';
+export { putImage, setTags, resolveImage, listImages, tagImage, removeImage, imageLayers, canonicalJson } from './image.js';
 export type { NewImage, ImageRecord, ResolvedImage, ImageSummary } from './image.js';
 export { putManifest, indexImage } from './image.js';
 

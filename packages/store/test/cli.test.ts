@@ -76,6 +76,8 @@ describe('dfc store commands', function () {
     expect(r.status, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^sha256:[0-9a-f]{64}\n$/);
     expect(dfc(root, ['images']).stdout).to.contain('imported:1');
+    // --root wins over $DFC_ROOT.
+    expect(dfc(path.join(tempDir(), 'elsewhere'), ['images', '--root', root]).stdout).to.contain('imported:1');
   });
 
   it('bad input gets one clear line naming the path, never a stack trace', async () => {

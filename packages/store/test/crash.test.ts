@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Store, listImages, makeBusyboxImage, pruneStore, putImage, saveArchive, verifyStore, writeLayer } from '../src/index.js';
+import { Store, imageLayers, listImages, makeBusyboxImage, resolveImage, pruneStore, putImage, saveArchive, verifyStore, writeLayer } from '../src/index.js';
 import { storeDist, tempDir } from './helpers.js';
 
 /** Runs an ES module snippet in a child node process with `s` bound to @dfc/store. */
@@ -35,10 +35,10 @@ describe('crash safety and concurrent writers', function () {
     const source = await Store.open(tempDir());
     await makeBusyboxImage(source, 'one:latest');
     const extra = await writeLayer(source, [{ kind: 'file', path: 'two', content: 'two' }]);
-    const base = await (await import('../src/index.js')).resolveImage(source, 'one');
+    const base = await resolveImage(source, 'one');
     await putImage(source, {
       config: { ...base.config, history: undefined },
-      layers: [...base.manifest.layers.map((d, i) => ({ descriptor: d, diffId: base.config.rootfs.diff_ids[i]! })), extra],
+      layers: [...imageLayers(base), extra],
       tags: ['two:latest'],
     });
     const dir = tempDir();

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Store, entriesFromDir, writeLayer, type LayerEntry } from '../src/index.js';
-import { tarHeaders, tempDir } from './helpers.js';
+import { storeDist, tarHeaders, tempDir } from './helpers.js';
 
 async function layerBytes(store: Store, digest: string): Promise<Buffer> {
   return readFileSync(store.blobPath(digest as `sha256:${string}`));
@@ -39,6 +40,21 @@ describe('layer writer: deterministic tars', () => {
     // A second run, later in the day, gives the same blob again.
     const c = await writeLayer(store, entriesFromDir(one), { mtime: 0 });
     expect(c.descriptor.digest).to.equal(a.descriptor.digest);
+  });
+
+  it('gives the same digests in another process, time zone and locale', async () => {
+    const store = await Store.open(tempDir());
+    const dir = tempDir();
+    makeTree(dir, new Date('2015-06-07T08:09:10Z'));
+    const here = await writeLayer(store, entriesFromDir(dir), { mtime: 0 });
+    const code = `import * as s from ${JSON.stringify(storeDist)};
+const st = await s.Store.open(${JSON.stringify(tempDir())});
+const l = await s.writeLayer(st, s.entriesFromDir(${JSON.stringify(dir)}), { mtime: 0 });
+console.log(l.diffId + ' ' + l.descriptor.digest);`;
+    const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'Pacific/Kiritimati', LANG: 'tr_TR.UTF-8', LC_ALL: 'tr_TR.UTF-8' };
+    delete env.SOURCE_DATE_EPOCH;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { env, encoding: 'utf8' });
+    expect(r.stdout.trim(), r.stderr).to.equal(`${here.diffId} ${here.descriptor.digest}`);
   });
 
   it('computes diff_id over the tar and the digest over the gzip blob', async () => {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import {
-  Store, exportRootfsToDir, loadArchive, makeBusyboxImage, putImage, resolveImage, saveArchive, writeLayer, type ImageRecord,
+  Store, exportRootfsToDir, imageLayers, loadArchive, makeBusyboxImage, putImage, resolveImage, saveArchive, writeLayer, type ImageRecord,
 } from '../src/index.js';
 import { requireTool, run, tempDir } from './helpers.js';
 
@@ -39,10 +39,9 @@ async function sampleImage(store: Store): Promise<ImageRecord> {
     { kind: 'dir', path: 'app/shared', mode: 0o1777 },
     { kind: 'whiteout', path: 'etc/group' },
   ]);
-  const layers = base.manifest.layers.map((d, i) => ({ descriptor: d, diffId: base.config.rootfs.diff_ids[i]! }));
   return putImage(store, {
     config: { ...base.config, config: { ...base.config.config, Cmd: ['/app/tool'] }, history: [...(base.config.history ?? []), { created_by: 'dfc test layer' }] },
-    layers: [...layers, top],
+    layers: [...imageLayers(base), top],
     tags: ['sample:1'],
   });
 }
