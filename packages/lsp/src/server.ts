@@ -1,7 +1,7 @@
 // The server: wires the pure features to an LSP connection. Documents sync incrementally;
 // diagnostics follow typing after a short pause, and right away on open.
 import {
-  CodeActionKind, ProposedFeatures, ResponseError, TextDocumentSyncKind, TextDocuments, createConnection,
+  CodeActionKind, ResponseError, TextDocumentSyncKind, TextDocuments, createConnection,
   type Connection, type InitializeResult,
 } from 'vscode-languageserver/node.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -29,7 +29,7 @@ export const SERVER_NAME = 'dfc';
  * the `exit` notification or when the input closes (0 after `shutdown`, else 1), as the LSP says.
  */
 export function startServer(options: ServerOptions): Promise<void> {
-  const connection = createConnection(ProposedFeatures.all, options.input, options.output);
+  const connection = createConnection(options.input, options.output);
   const closed = new Promise<void>((resolve) => connection.onExit(resolve));
   serve(connection, options.debounceMs ?? 200);
   connection.listen();
