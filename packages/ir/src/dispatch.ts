@@ -35,6 +35,8 @@ interface StageState {
   args: Map<string, string | undefined>;
   /** Whether CMD was set in this stage (a later ENTRYPOINT then keeps it). */
   cmdSet: boolean;
+  /** False when the stage starts from an image whose config the caller did not give. */
+  baseKnown: boolean;
   last: number;
 }
 
@@ -149,7 +151,7 @@ class StageDispatch {
         const config = cloneConfig(parent.config);
         // ONBUILD triggers run in the stage built on this one; they do not carry over.
         delete config.config.OnBuild;
-        this.state = { config, env: new Map(parent.env), args: new Map(parent.args), cmdSet: false, last: parent.last };
+        this.state = { config, env: new Map(parent.env), args: new Map(parent.args), cmdSet: false, baseKnown: parent.baseKnown, last: parent.last };
         this.state.last = this.graph.add({
           stage: stage.index, op: { kind: 'from', base, platform: formatPlatform(stage.platform) }, range: stage.from.range, onbuild: false,
           parent: parent.last, parentKind: 'base', inputs: [], config, history: null, args: {}, context: null,
@@ -164,7 +166,10 @@ class StageDispatch {
     if (!env.some((e) => envKey(e) === 'PATH')) config.config.Env = [...env, `PATH=${DEFAULT_PATH}`];
     const onbuild = config.config.OnBuild;
     delete config.config.OnBuild;
-    this.state = { config, env: new Map(config.config.Env!.map((e) => [envKey(e), envValue(e)])), args: new Map(), cmdSet: false, last: -1 };
+    this.state = {
+      config, env: new Map(config.config.Env!.map((e) => [envKey(e), envValue(e)])), args: new Map(), cmdSet: false,
+      baseKnown: base.kind !== 'image' || known !== undefined, last: -1,
+    };
     this.state.last = this.graph.add({
       stage: stage.index, op: { kind: 'from', base, platform: formatPlatform(stage.platform) }, range: stage.from.range, onbuild: false,
       parent: null, inputs: [], config, history: null, args: {}, context: null,
@@ -182,10 +187,14 @@ class StageDispatch {
     this.at = undefined;
   }
 
+  /** Variables the current step read that were unset. */
+  private stepUnset: string[] = [];
+
   /** Set while running a base image's ONBUILD triggers, whose text is not in this Dockerfile. */
   private at: Range | undefined;
 
   step(node: Instruction, onbuild: boolean): void {
+    this.stepUnset = [];
     const name = node.name;
     switch (name) {
       case undefined:
@@ -250,12 +259,20 @@ class StageDispatch {
   }
 
   private report(code: Parameters<typeof irDiagnostic>[0], message: string, range: Range): void {
-    this.diagnostics.push(irDiagnostic(code, this.at ? `ONBUILD trigger of the base image: ${message}` : message, this.at ?? range));
+    const d = irDiagnostic(code, this.at ? `ONBUILD trigger of the base image: ${message}` : message, this.at ?? range);
+    const unset = [...new Set(this.stepUnset)];
+    if (!this.state.baseKnown && unset.length > 0 && d.severity === 'error') {
+      // The base image's ENV, which the plan does not know, may set them: BuildKit might not fail.
+      d.severity = 'warning';
+      d.message += ` (${unset.join(', ')} ${unset.length === 1 ? 'is' : 'are'} not set by this Dockerfile; the base image may set ${unset.length === 1 ? 'it' : 'them'})`;
+    }
+    this.diagnostics.push(d);
   }
 
   /** Expands one word against the stage's variables; reports failures. `args` are the ARGs it read. */
   private expand(word: Word): { value: string; args: Record<string, string> } | undefined {
     const result = expandWord(word.value, this.state.env, { escapeChar: this.escapeChar });
+    this.stepUnset.push(...result.unset);
     if (!result.ok) {
       this.report('IR002', result.error.message, wordRange(word, result.error));
       return undefined;
@@ -265,6 +282,7 @@ class StageDispatch {
 
   private expandText(text: string, range: Range, what: string): { value: string; args: Record<string, string> } | undefined {
     const result = expandWord(text, this.state.env, { escapeChar: this.escapeChar });
+    this.stepUnset.push(...result.unset);
     if (!result.ok) {
       this.report('IR002', `${what}: ${result.error.message}`, range);
       return undefined;
@@ -360,6 +378,7 @@ class StageDispatch {
     let args: Record<string, string> = {};
     for (const item of node.items) {
       const result = expandWords(item.value, this.state.env, { escapeChar: this.escapeChar });
+      this.stepUnset.push(...result.unset);
       if (!result.ok) return this.report('IR002', result.error.message, wordRange(item, result.error));
       args = { ...args, ...this.argsRead(result.read) };
       for (const spec of result.value) {
@@ -494,7 +513,7 @@ class StageDispatch {
           }
           keyArgs = { ...keyArgs, ...e.args };
           return e.value;
-        });
+        }, c.WorkingDir ?? '/');
         if (failed) return;
         if (!parsed.ok) return this.report('IR015', `--mount: ${parsed.message}`, range);
         let from: FileSource | null = null;
@@ -603,6 +622,7 @@ class StageDispatch {
         let content = h.chomp ? stripLeadingTabs(h.content) : h.content;
         if (h.expand) {
           const e = expandWord(content, this.state.env, { escapeChar: this.escapeChar, rawQuotes: true });
+          this.stepUnset.push(...e.unset);
           if (!e.ok) return this.report('IR002', `heredoc ${h.name}: ${e.error.message}`, h.contentRange);
           content = e.value;
           args = { ...args, ...this.argsRead(e.read) };

@@ -1,5 +1,6 @@
 // RUN --mount values as BuildKit reads them: a CSV record of key=value fields.
 import type { RunMount } from './plan.js';
+import { cleanPath } from './config.js';
 import { splitMountFields } from './stages.js';
 
 export type MountParse = { ok: true; mount: Omit<RunMount, 'from'>; from: string | undefined } | { ok: false; message: string };
@@ -7,10 +8,13 @@ export type MountParse = { ok: true; mount: Omit<RunMount, 'from'>; from: string
 const TYPES = new Set(['bind', 'cache', 'tmpfs', 'secret', 'ssh']);
 const OPTION_KEYS = new Set(['id', 'sharing', 'mode', 'uid', 'gid', 'required', 'size', 'env']);
 
-/** Parses one --mount value; `expand` expands each field value (BuildKit expands them with the stage's variables). */
-export function parseMount(value: string, expand: (v: string) => string | undefined): MountParse {
+/**
+ * Parses one --mount value; `expand` expands each field value (BuildKit expands them with the
+ * stage's variables). A relative or missing target is taken in `workdir`, as BuildKit does.
+ */
+export function parseMount(value: string, expand: (v: string) => string | undefined, workdir: string): MountParse {
   let type: RunMount['type'] = 'bind';
-  let target: string | null = null;
+  let target = '';
   let source: string | null = null;
   let from: string | undefined;
   let readonly: boolean | undefined;
@@ -19,16 +23,19 @@ export function parseMount(value: string, expand: (v: string) => string | undefi
     if (field.trim() === '') continue;
     const eq = field.indexOf('=');
     const key = (eq < 0 ? field : field.slice(0, eq)).trim().toLowerCase();
-    const raw = eq < 0 ? undefined : field.slice(eq + 1);
-    let v: string | undefined;
-    if (raw !== undefined && key !== 'from') {
-      v = expand(raw);
-      if (v === undefined) return { ok: false, message: `cannot expand ${key}=${raw}` };
-    } else v = raw;
-    const flag = (): boolean | undefined => (v === undefined || v === 'true' ? true : v === 'false' ? false : undefined);
+    if (eq < 0) {
+      if (key === 'readonly' || key === 'ro') readonly = true;
+      else if (key === 'readwrite' || key === 'rw') readonly = false;
+      else if (key === 'required') options.required = 'true';
+      else return { ok: false, message: `invalid field '${field}' must be a key=value pair` };
+      continue;
+    }
+    const raw = field.slice(eq + 1);
+    const v = key === 'from' ? raw : expand(raw);
+    if (v === undefined) return { ok: false, message: `cannot expand ${key}=${raw}` };
     switch (key) {
       case 'type':
-        if (v === undefined || !TYPES.has(v.toLowerCase())) return { ok: false, message: `unsupported mount type "${v ?? ''}" (bind, cache, tmpfs, secret or ssh)` };
+        if (!TYPES.has(v.toLowerCase())) return { ok: false, message: `unsupported mount type "${v}" (bind, cache, tmpfs, secret or ssh)` };
         type = v.toLowerCase() as RunMount['type'];
         break;
       case 'from':
@@ -36,38 +43,44 @@ export function parseMount(value: string, expand: (v: string) => string | undefi
         break;
       case 'source':
       case 'src':
-        source = v ?? '';
+        source = v;
         break;
       case 'target':
       case 'dst':
       case 'destination':
-        target = v ?? '';
+        target = v;
         break;
       case 'readonly':
       case 'ro':
-      case 'rw':
-      case 'readwrite': {
-        const b = flag();
+      case 'readwrite':
+      case 'rw': {
+        const b = v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : undefined;
         if (b === undefined) return { ok: false, message: `invalid value for ${key}: ${v}` };
         readonly = key === 'rw' || key === 'readwrite' ? !b : b;
         break;
       }
       default:
         if (!OPTION_KEYS.has(key)) return { ok: false, message: `unexpected key '${key}' in '${field}'` };
-        options[key] = v ?? 'true';
+        options[key] = v;
     }
   }
+  const only = (key: string, types: RunMount['type'][]): string | undefined =>
+    options[key] !== undefined && !types.includes(type) ? `${key} is not allowed for type=${type} mounts` : undefined;
+  const misplaced = only('required', ['secret', 'ssh']) ?? only('size', ['tmpfs']) ?? only('sharing', ['cache'])
+    ?? only('mode', ['secret', 'ssh', 'cache']) ?? only('uid', ['secret', 'ssh', 'cache']) ?? only('gid', ['secret', 'ssh', 'cache']);
+  if (misplaced) return { ok: false, message: misplaced };
   if (options.sharing !== undefined && !['shared', 'private', 'locked'].includes(options.sharing)) {
-    return { ok: false, message: `unrecognized sharing parameter "${options.sharing}" (shared, private or locked)` };
+    return { ok: false, message: `unsupported sharing value "${options.sharing}" (shared, private or locked)` };
   }
   if (type === 'secret') {
-    if (target === null && options.id === undefined) return { ok: false, message: 'a secret mount needs id= or target=' };
-    target ??= `/run/secrets/${options.id}`;
+    if (from !== undefined) return { ok: false, message: 'a secret mount cannot have from=' };
+    if (source === null && target === '' && options.id === undefined) return { ok: false, message: 'a secret mount needs id=, source= or target=' };
+    options.id ??= source ?? target.split('/').pop()!;
+    if (target === '') target = `/run/secrets/${options.id}`;
   } else if (type === 'ssh') {
-    target ??= '/run/buildkit/ssh_agent.0';
     options.id ??= 'default';
-  } else if (target === null || target === '') {
-    return { ok: false, message: `mount type=${type} needs target=` };
+    if (target === '') target = '/run/buildkit/ssh_agent.0';
   }
-  return { ok: true, mount: { type, target, source, readonly: readonly ?? type === 'bind', options }, from };
+  const absolute = target.startsWith('/') ? cleanPath(target) : cleanPath(`${workdir}/${target}`);
+  return { ok: true, mount: { type, target: absolute, source, readonly: readonly ?? !(type === 'cache' || type === 'tmpfs'), options }, from };
 }

@@ -67,7 +67,8 @@ export interface CopySource {
 
 export interface RunMount {
   type: 'bind' | 'cache' | 'tmpfs' | 'secret' | 'ssh';
-  target: string | null;
+  /** Absolute; a relative or missing target is taken in WORKDIR. */
+  target: string;
   /** Where the files come from (bind and cache mounts with from=, or the build context for bind). */
   from: FileSource | null;
   source: string | null;

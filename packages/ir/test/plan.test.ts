@@ -98,7 +98,7 @@ describe('plan: expansion', function () {
   });
 
   it('points an expansion error at the reference that failed', function () {
-    const p = plan('FROM alpine\nENV A=x${B:?required}\n');
+    const p = plan('FROM scratch\nENV A=x${B:?required}\n');
     expect(p.diagnostics).to.have.length(1);
     expect(p.diagnostics[0]).to.deep.include({ code: 'IR002', severity: 'error' });
     expect(p.diagnostics[0]!.range.start).to.deep.include({ line: 2, column: 8 });
@@ -221,6 +221,14 @@ describe('plan: errors', function () {
       '',
     ].join('\n'), { target: 'a' });
     expect(errors(p)).to.deep.equal(['1:6 IR003', '3:8 IR011', '4:24 IR012', '5:12 IR013', '6:13 IR004', '7:13 IR008', '8:16 IR006']);
+  });
+
+  it('warns instead of failing when a variable the base image may set is unset', function () {
+    const onImage = plan('FROM jupyter/base\nWORKDIR "${HOME}"\n');
+    expect(onImage.diagnostics.map((d) => [d.code, d.severity])).to.deep.equal([['IR014', 'warning']]);
+    expect(onImage.diagnostics[0]!.message).to.include('HOME is not set by this Dockerfile; the base image may set it');
+    expect(errors(plan('FROM scratch\nWORKDIR "${HOME}"\n'))).to.deep.equal(['2:9 IR014']);
+    expect(plan('FROM jupyter/base\nWORKDIR "${HOME}"\n', { baseImageConfig: () => ({ Env: ['HOME=/home/jovyan'] }) }).diagnostics).to.deep.equal([]);
   });
 
   it('says which stage a cycle goes through', function () {
