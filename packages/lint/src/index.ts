@@ -1,2 +1,16 @@
-// @dfc/lint: rules over the AST and IR → diagnostics. Prints nothing.
-export {};
+// @dfc/lint: rules over the AST and IR → diagnostics. Pure and synchronous; prints nothing.
+//
+//   lint.ts        lintText: parse, run the rules, apply suppressions and the config
+//   registry.ts    RULES: every rule's id, title, severity and documentation
+//   rules/         the rules, one file per family (BuildKit checks, DL rules, RUN commands…)
+//   config.ts      .hadolint.yaml-compatible config → LintConfig
+//   fixes.ts       applyFixes: the mechanical fixes carried on diagnostics
+//   format/        tty, json, sarif, gnu and checkstyle output
+export type {
+  BuildContextView, Diagnostic, FileReport, LabelType, LintConfig, LintOptions, LintResult, RuleDocs, RuleMeta, RuleSource, Severity,
+} from './types.js';
+export { lintText, failsThreshold, DEFAULT_FAILURE_THRESHOLD } from './lint.js';
+export { RULES, ruleMeta } from './registry.js';
+export { applyFixes } from './fixes.js';
+export { parseLintConfig, type ConfigResult } from './config.js';
+export { formatCheckstyle, formatGnu, formatJson, formatSarif, formatTty, type SarifOptions, type TtyOptions } from './format/index.js';

@@ -1,0 +1,16 @@
+// applyFixes: the text with every diagnostic's fix applied, skipping edits that overlap an earlier one.
+import type { Diagnostic, TextEdit } from '@dfc/syntax';
+
+export function applyFixes(text: string, diagnostics: readonly Diagnostic[]): string {
+  const edits: TextEdit[] = [];
+  for (const d of diagnostics) if (d.fix) edits.push(...d.fix.edits);
+  edits.sort((a, b) => a.range.start.offset - b.range.start.offset || a.range.end.offset - b.range.end.offset);
+  let out = '';
+  let at = 0;
+  for (const e of edits) {
+    if (e.range.start.offset < at) continue;
+    out += text.slice(at, e.range.start.offset) + e.newText;
+    at = e.range.end.offset;
+  }
+  return out + text.slice(at);
+}
