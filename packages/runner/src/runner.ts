@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import { writeLayer, type LayerEntry, type LayerInfo, type Store } from '@dfc/store';
 import { cleanUp, unmount, type CleanupJob } from './cleanup.js';
@@ -62,6 +63,8 @@ export interface RunResult {
   id: string;
   /** The writable layer's directory, when it was kept. */
   upperDir?: string;
+  /** Milliseconds spent: root file system and bundle, the runtime's run, diff and layer write. */
+  timings: { prepareMs: number; runMs: number; diffMs: number };
 }
 
 /** What the build engine calls; a test can hand it a fake that records requests and returns results. */
@@ -114,6 +117,7 @@ export class Runner implements StepRunner {
     const release = guardCleanup(id, job);
     let started = false;
     let finished = false;
+    const t0 = performance.now();
     try {
       let rootfs: string;
       let diff: () => Promise<LayerEntry[]>;
@@ -137,8 +141,10 @@ export class Runner implements StepRunner {
       const spec = await this.bundle(request, id, rootfs, prepared, dirs.bundle);
       await writeFile(join(dirs.bundle, 'config.json'), JSON.stringify(spec, null, 2));
       started = true;
+      const t1 = performance.now();
       const exitCode = await runContainer(runtime, dirs.bundle, id, request);
       finished = true;
+      const t2 = performance.now();
       // `runtime run` deletes the container as it exits; the overlay comes off before the upper dir is read.
       if (useOverlay && this.mode !== 'copy') await unmount(dirs.merged);
       let layer: LayerInfo | undefined;
@@ -146,7 +152,8 @@ export class Runner implements StepRunner {
         const entries = await diff();
         if (entries.length > 0) layer = await writeLayer(this.options.store, entries);
       }
-      const result: RunResult = { exitCode, layer, id };
+      const timings = { prepareMs: t1 - t0, runMs: t2 - t1, diffMs: performance.now() - t2 };
+      const result: RunResult = { exitCode, layer, id, timings };
       if (request.keepUpperDir && this.mode !== 'copy') result.upperDir = dirs.upper;
       return result;
     } finally {
