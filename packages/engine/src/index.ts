@@ -2,3 +2,5 @@
 export { readBuildContext, hashFile, type BuildContext, type ContextEntry, type ReadContextOptions } from './context.js';
 export { createDockerignore, dockerignoreFromText, type Dockerignore } from './dockerignore.js';
 export { StatCache } from './stat-cache.js';
+export { planCopy, cleanSource, resolveInTree, type CopyRequest, type CopyResult, type CopyInput, type SourceTree, type TreeEntry, type ImageView } from './copy.js';
+export { contextTree, hostTree } from './trees.js';

@@ -1,0 +1,291 @@
+// COPY and ADD (local sources) with Docker's semantics, as a list of layer entries:
+// - sources are relative to their tree's root; a path that climbs out of it is an error;
+// - wildcards (`*`, `?`, `[…]`) match within one path segment; matching nothing is an error;
+// - a directory source copies its contents; a symlink named as a source is followed (inside
+//   the tree), symlinks met inside a copied directory stay links;
+// - several sources (or a wildcard) need a directory destination ending in `/`;
+// - the destination is a directory when it ends in `/`, the source is a directory, or it is a
+//   directory in the image already; a relative destination is relative to WORKDIR;
+// - files keep their mode unless --chmod; owner 0:0 unless --chown (created folders too).
+import path from 'node:path/posix';
+import type { FileContent, LayerEntry } from '@dfc/store';
+
+export interface TreeEntry {
+  kind: 'file' | 'dir' | 'symlink';
+  mode: number;
+  size: number;
+  target?: string;
+  /** Content digest of a file, when the tree knows it (the build context does). */
+  digest?: string;
+}
+
+/** Where COPY reads from: the build context, or the root file system of a stage or image. */
+export interface SourceTree {
+  /** What a cleaned relative path (no leading `/`, `` for the root) is, without following a final link. */
+  lookup(relPath: string): TreeEntry | undefined;
+  /** The names in a directory, sorted. */
+  list(relDir: string): string[];
+  content(relPath: string, entry: TreeEntry): FileContent;
+}
+
+/** What the destination image already has at a path (following no links). */
+export interface ImageView {
+  lookup(relPath: string): { kind: 'file' | 'dir' | 'symlink' | 'other'; target?: string } | undefined;
+}
+
+export interface CopyRequest {
+  sources: string[];
+  destination: string;
+  /** The image's working directory, absolute. */
+  workdir: string;
+  tree: SourceTree;
+  image: ImageView;
+  owner?: { uid: number; gid: number };
+  /** --chmod, already parsed to permission bits. */
+  chmod?: number;
+  /** Docker's name for the instruction in errors: COPY or ADD. */
+  instruction?: string;
+}
+
+/** One copied file as the cache key sees it: where it came from and what it is. */
+export interface CopyInput {
+  source: string;
+  kind: TreeEntry['kind'];
+  mode: number;
+  size: number;
+  digest?: string;
+  target?: string;
+}
+
+export type CopyResult = { ok: true; entries: LayerEntry[]; inputs: CopyInput[] } | { ok: false; error: string };
+
+const MAX_LINK_HOPS = 255;
+
+export function planCopy(req: CopyRequest): CopyResult {
+  const what = req.instruction ?? 'COPY';
+  // `rel` names the source (its base name is the copy's name); `at` is where links lead.
+  const matches: { rel: string; at: string; entry: TreeEntry }[] = [];
+  for (const source of req.sources) {
+    const cleaned = cleanSource(source);
+    if (cleaned === undefined) return { ok: false, error: `${what} ${source}: the path is outside the build context` };
+    if (hasWildcard(cleaned)) {
+      const found = expandWildcard(req.tree, cleaned);
+      if (found.length === 0) return { ok: false, error: `${what} ${source}: no source files were specified (the pattern matches nothing)` };
+      for (const rel of found) {
+        const at = resolveInTree(req.tree, rel);
+        const entry = at === undefined ? undefined : req.tree.lookup(at);
+        if (at !== undefined && entry) matches.push({ rel, at, entry });
+      }
+      continue;
+    }
+    const at = resolveInTree(req.tree, cleaned);
+    const entry = at === undefined ? undefined : req.tree.lookup(at);
+    if (at === undefined || !entry) return { ok: false, error: `${what} ${source}: no such file or directory in the build context` };
+    matches.push({ rel: cleaned, at, entry });
+  }
+
+  const endsWithSlash = /[/\\]$/.test(req.destination) || req.destination.endsWith('/.');
+  if (matches.length > 1 && !endsWithSlash) {
+    return { ok: false, error: `${what}: when copying more than one source, the destination must be a directory and end with a / (got "${req.destination}")` };
+  }
+  // The destination is resolved through the image's symlinks, inside its root (as in a chroot).
+  const lexical = path.resolve(req.workdir || '/', req.destination).slice(1);
+  const parent = resolveInTree(req.image, path.dirname(lexical) === '.' ? '' : path.dirname(lexical), true) ?? path.dirname(lexical);
+  let destRel = parent && parent !== '.' ? `${parent}/${path.basename(lexical)}` : path.basename(lexical);
+  const destEntry = lexical ? req.image.lookup(destRel) : { kind: 'dir' as const };
+  if (destEntry?.kind === 'symlink') destRel = resolveInTree(req.image, destRel, true) ?? destRel;
+  const destAbs = '/' + destRel;
+  const destIsDir =
+    endsWithSlash || matches.length > 1 || req.image.lookup(destRel)?.kind === 'dir' || lexical === '' || matches.some((m) => m.entry.kind === 'dir');
+
+  const out = new EntryList(req);
+  const inputs: CopyInput[] = [];
+  for (const { rel, at, entry } of matches) {
+    if (entry.kind === 'dir') {
+      out.dir(destAbs, 0o755);
+      copyTree(req, at, destAbs, out, inputs);
+    } else {
+      const target = destIsDir ? path.join(destAbs, path.basename(rel)) : destAbs;
+      out.file(target, at, entry);
+      inputs.push(inputOf(at, entry));
+    }
+  }
+  return { ok: true, entries: out.entries(), inputs };
+}
+
+function copyTree(req: CopyRequest, relDir: string, destDir: string, out: EntryList, inputs: CopyInput[]): void {
+  for (const name of req.tree.list(relDir)) {
+    const rel = relDir ? `${relDir}/${name}` : name;
+    const entry = req.tree.lookup(rel);
+    if (!entry) continue;
+    const dest = path.join(destDir, name);
+    inputs.push(inputOf(rel, entry));
+    if (entry.kind === 'dir') {
+      out.dir(dest, entry.mode, true);
+      copyTree(req, rel, dest, out, inputs);
+    } else if (entry.kind === 'symlink') {
+      out.symlink(dest, entry.target ?? '');
+    } else {
+      out.file(dest, rel, entry);
+    }
+  }
+}
+
+function inputOf(rel: string, e: TreeEntry): CopyInput {
+  const input: CopyInput = { source: rel, kind: e.kind, mode: e.mode, size: e.size };
+  if (e.digest) input.digest = e.digest;
+  if (e.target !== undefined) input.target = e.target;
+  return input;
+}
+
+/**
+ * The layer entries, parents before children, each path once. Folders the image already has
+ * are left out (their owner and mode stay as they are); folders COPY creates get the owner.
+ */
+class EntryList {
+  private readonly byPath = new Map<string, LayerEntry>();
+
+  constructor(private readonly req: CopyRequest) {}
+
+  private owner(): { uid: number; gid: number } {
+    return this.req.owner ?? { uid: 0, gid: 0 };
+  }
+
+  parents(abs: string): void {
+    const parts = abs.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) this.created('/' + parts.slice(0, i).join('/'));
+  }
+
+  private created(dir: string): void {
+    if (this.byPath.has(dir) || this.req.image.lookup(dir.slice(1))?.kind === 'dir') return;
+    this.byPath.set(dir, { kind: 'dir', path: dir, mode: 0o755, ...this.owner() });
+  }
+
+  /** A copied folder (`copied`: from the source, so --chmod applies) or the destination folder. */
+  dir(abs: string, mode: number, copied = false): void {
+    this.parents(abs);
+    if (abs === '/') return;
+    if (!copied) {
+      this.created(abs);
+      return;
+    }
+    this.byPath.set(abs, { kind: 'dir', path: abs, mode: this.req.chmod ?? mode, ...this.owner() });
+  }
+
+  file(abs: string, rel: string, entry: TreeEntry): void {
+    this.parents(abs);
+    this.byPath.set(abs, { kind: 'file', path: abs, mode: this.req.chmod ?? entry.mode, content: this.req.tree.content(rel, entry), ...this.owner() });
+  }
+
+  symlink(abs: string, target: string): void {
+    this.parents(abs);
+    this.byPath.set(abs, { kind: 'symlink', path: abs, target, ...this.owner() });
+  }
+
+  entries(): LayerEntry[] {
+    return [...this.byPath.values()];
+  }
+}
+
+/** `/a/./b/` → `a/b`; undefined when it climbs above the root. */
+export function cleanSource(source: string): string | undefined {
+  const parts: string[] = [];
+  for (const part of source.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      if (parts.length === 0) return undefined;
+      parts.pop();
+    } else parts.push(part);
+  }
+  return parts.join('/');
+}
+
+function hasWildcard(p: string): boolean {
+  return /[*?[]/.test(p);
+}
+
+/**
+ * The path with every symlink resolved, clamped to the tree's root (as in a chroot), so no
+ * link leads out of it. Undefined when a part does not exist, unless `allowMissing`: then the
+ * missing rest is appended as it is (a destination that COPY will create).
+ */
+export function resolveInTree(
+  tree: { lookup(rel: string): { kind: string; target?: string } | undefined },
+  rel: string,
+  allowMissing = false,
+): string | undefined {
+  let pending = rel.split('/').filter(Boolean);
+  const done: string[] = [];
+  let hops = 0;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
+    if (part === '.') continue;
+    if (part === '..') {
+      done.pop();
+      continue;
+    }
+    const candidate = [...done, part].join('/');
+    const entry = tree.lookup(candidate);
+    if (!entry) {
+      if (!allowMissing) return undefined;
+      done.push(part, ...pending.filter((p) => p !== '.' && p !== '..'));
+      return done.join('/');
+    }
+    if (entry.kind === 'symlink') {
+      if (++hops > MAX_LINK_HOPS) return undefined;
+      const target = entry.target ?? '';
+      pending = [...target.split('/').filter(Boolean), ...pending];
+      if (target.startsWith('/')) done.length = 0;
+      continue;
+    }
+    done.push(part);
+  }
+  return done.join('/');
+}
+
+/** Matches a wildcard path segment by segment against the tree. */
+function expandWildcard(tree: SourceTree, pattern: string): string[] {
+  let current = [''];
+  for (const seg of pattern.split('/')) {
+    const next: string[] = [];
+    for (const dir of current) {
+      if (!hasWildcard(seg)) {
+        const rel = dir ? `${dir}/${seg}` : seg;
+        if (tree.lookup(rel)) next.push(rel);
+        continue;
+      }
+      const re = segmentPattern(seg);
+      if (re === undefined) continue;
+      const kind = dir === '' ? 'dir' : tree.lookup(dir)?.kind;
+      if (kind !== 'dir') continue;
+      for (const name of tree.list(dir)) if (re.test(name)) next.push(dir ? `${dir}/${name}` : name);
+    }
+    current = next;
+  }
+  return current.sort();
+}
+
+/** Go's filepath.Match for one segment: `*`, `?`, `[…]` with ranges and `^`, `\` escapes. */
+function segmentPattern(seg: string): RegExp | undefined {
+  let re = '';
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '\\' && i + 1 < seg.length) re += escapeRe(seg[++i]!);
+    else if (c === '[') {
+      const close = seg.indexOf(']', i + 2);
+      if (close < 0) return undefined; // Go: ErrBadPattern
+      let body = seg.slice(i + 1, close);
+      const negate = body.startsWith('^');
+      if (negate) body = body.slice(1);
+      re += `[${negate ? '^' : ''}${body.replace(/\\(.)/g, '\\$1').replace(/[\]]/g, '\\]')}]`;
+      i = close;
+    } else re += escapeRe(c);
+  }
+  return new RegExp(`^${re}$`, 's');
+}
+
+function escapeRe(c: string): string {
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}

@@ -1,0 +1,63 @@
+// Source trees for COPY: the build context (its hashed entries), or a directory on the host
+// holding a root file system (a stage's or an image's), read without following links.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BuildContext } from './context.js';
+import type { SourceTree, TreeEntry } from './copy.js';
+
+export function contextTree(ctx: BuildContext): SourceTree {
+  let children: Map<string, string[]> | undefined;
+  const index = (): Map<string, string[]> => {
+    if (children) return children;
+    children = new Map([['', []]]);
+    for (const rel of ctx.entries.keys()) {
+      const slash = rel.lastIndexOf('/');
+      const dir = slash < 0 ? '' : rel.slice(0, slash);
+      let list = children.get(dir);
+      if (!list) children.set(dir, (list = []));
+      list.push(rel.slice(slash + 1));
+    }
+    for (const list of children.values()) list.sort();
+    return children;
+  };
+  return {
+    lookup(rel) {
+      if (rel === '') return { kind: 'dir', mode: 0o755, size: 0 };
+      const e = ctx.entries.get(rel);
+      if (!e) return undefined;
+      const entry: TreeEntry = { kind: e.kind, mode: e.mode, size: e.size };
+      if (e.digest) entry.digest = e.digest;
+      if (e.target !== undefined) entry.target = e.target;
+      return entry;
+    },
+    list: (rel) => index().get(rel) ?? [],
+    content: (rel, entry) => ({ hostPath: path.join(ctx.root, rel), size: entry.size }),
+  };
+}
+
+/** A root file system unpacked in a host directory. */
+export function hostTree(root: string): SourceTree {
+  return {
+    lookup(rel) {
+      let stat: fs.Stats;
+      try {
+        stat = fs.lstatSync(path.join(root, rel));
+      } catch {
+        return undefined;
+      }
+      const mode = stat.mode & 0o7777;
+      if (stat.isDirectory()) return { kind: 'dir', mode, size: 0 };
+      if (stat.isSymbolicLink()) return { kind: 'symlink', mode, size: 0, target: fs.readlinkSync(path.join(root, rel)) };
+      if (stat.isFile()) return { kind: 'file', mode, size: stat.size };
+      return undefined;
+    },
+    list(rel) {
+      try {
+        return fs.readdirSync(path.join(root, rel)).sort();
+      } catch {
+        return [];
+      }
+    },
+    content: (rel, entry) => ({ hostPath: path.join(root, rel), size: entry.size }),
+  };
+}
