@@ -14,7 +14,7 @@ import { RootPathError, mkdirInRoot, readFileInRoot, resolveInRoot, touchInRoot 
 import { findRuntime, runContainer } from './runtime.js';
 import { copyRoot, snapshotTree, treeChanges } from './snapshot.js';
 import { ETC_FILES, RUNTIME_MOUNT_POINTS, hostsFile, resolvConfFile, rlimitsFromProcLimits, runtimeSpec, type SpecMount } from './spec.js';
-import { UnpackedLayers, type LayerRef } from './unpacked-layers.js';
+import { UnpackedLayers, removeStaleTemps, type LayerRef } from './unpacked-layers.js';
 import { parseGroup, parsePasswd, resolveUser } from './users.js';
 
 /** A mount the caller adds (RUN --mount and the like). */
@@ -106,6 +106,7 @@ export class Runner implements StepRunner {
   }
 
   async run(request: RunRequest): Promise<RunResult> {
+    if (process.getuid?.() !== 0) throw new Error('running a container needs root here (runc and overlayfs mounts); run dfc as root');
     const runtime = await this.runtime();
     const id = request.id ?? `dfc-${randomBytes(6).toString('hex')}`;
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(id)) throw new Error(`container id "${id}" may hold only letters, digits, "_", "." and "-"`);
@@ -192,6 +193,7 @@ export class Runner implements StepRunner {
     const path = join(base, key);
     if (await isDir(path)) return path;
     await mkdir(base, { recursive: true });
+    await removeStaleTemps(base);
     const tmp = join(base, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
     const upper = join(tmp, 'upper');
     job.remove.push(tmp);

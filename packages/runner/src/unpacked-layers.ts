@@ -3,12 +3,13 @@
 // under the store's records (`.dfc/unpacked/<diff_id hex>`), never inside blobs/.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { DigestStream, maybeGunzip, unpackLayer, type Descriptor, type Digest, type Store } from '@dfc/store';
+import { mountsBelow } from './cleanup.js';
 import { resolveInRoot } from './root-path.js';
 
 /** A layer of an image as the store describes it: bottom to top in an image. */
@@ -60,6 +61,8 @@ export class UnpackedLayers {
     return job;
   }
 
+  private swept = false;
+
   private async unpackOnce(layer: LayerRef, path: string): Promise<string> {
     try {
       if ((await lstat(path)).isDirectory()) return path;
@@ -67,6 +70,10 @@ export class UnpackedLayers {
       // not unpacked yet
     }
     await mkdir(this.dir, { recursive: true });
+    if (!this.swept) {
+      this.swept = true;
+      await removeStaleTemps(this.dir);
+    }
     const tmp = join(this.dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
     try {
       await this.unpackInto(layer, tmp);
@@ -134,5 +141,31 @@ export class UnpackedLayers {
       await runTool('mknod', ['-m', '000', victim, 'c', '0', '0']);
     }
     if (opaque.length > 0) await runTool('setfattr', ['-n', 'trusted.overlay.opaque', '-v', 'y', '--', ...opaque], ATTR_HINT);
+  }
+}
+
+/** Removes `.tmp-PID-…` directories whose process is gone (a crash that took the guard along). */
+export async function removeStaleTemps(dir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = /^\.tmp-(\d+)-/.exec(name)?.[1];
+    if (pid === undefined || isAlive(Number(pid))) continue;
+    // Never through a mount: a stale one is left for the operator rather than emptied.
+    if ((await mountsBelow(join(dir, name))).length > 0) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

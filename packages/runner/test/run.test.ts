@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Runner, UserLookupError, type LayerRef } from '../src/index.js';
-import { fixture, layerListing, mountsUnder, runcContainers, sh, tempDir, type Fixture } from './helpers.js';
+import { fixture, imageWith, layerListing, mountsUnder, runcContainers, sh, tempDir, type Fixture } from './helpers.js';
 
 describe('runner: RUN steps in runc', function () {
   this.timeout(60_000);
@@ -143,9 +143,19 @@ describe('runner: RUN steps in runc', function () {
     expect((err as Error).message).to.equal('OCI runtime "no-such-runtime-dfc" not found in PATH; install it with: apt-get install -y runc');
   });
 
+  it('runs steps side by side over an image whose layers are unpacked by the first of them', async () => {
+    const layers = await imageWith(f, 'parallel', [{ kind: 'file', path: 'shared', content: 'shared\n' }]);
+    const results = await Promise.all([0, 1, 2].map((i) => sh(f, `cat /shared; echo ${i} > /own${i}`, { layers })));
+    for (const [i, r] of results.entries()) {
+      expect(r.stdout).to.equal('shared\n');
+      expect(await layerListing(f.store, r.layer!.descriptor.digest)).to.deep.equal([`file own${i}`]);
+    }
+  });
+
   it('keeps the unpacked layers beside the OCI layout, never in blobs/', async () => {
     const listing = spawnSync('ls', [f.store.root], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
     expect(listing).to.deep.equal(['blobs', 'index.json', 'oci-layout', 'scratch']);
+    expect(spawnSync('ls', ['-A', f.store.root], { encoding: 'utf8' }).stdout).to.contain('.dfc');
     const blobs = spawnSync('find', [path.join(f.store.root, 'blobs'), '-type', 'd'], { encoding: 'utf8' }).stdout.trim().split('\n');
     expect(blobs).to.deep.equal([path.join(f.store.root, 'blobs'), path.join(f.store.root, 'blobs', 'sha256')]);
     const unpacked = spawnSync('ls', [path.join(f.store.recordsDir, 'unpacked')], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
