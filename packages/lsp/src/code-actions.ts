@@ -6,7 +6,7 @@ import { instructionAt, lineText, toLspRange, topLevelOf, type Analysis } from '
 import { toLspDiagnostic } from './diagnostics.js';
 
 export function codeActions(a: Analysis, uri: string, range: LspRange, only?: readonly string[]): CodeAction[] {
-  if (only && !only.some((kind) => kind === CodeActionKind.QuickFix || CodeActionKind.QuickFix.startsWith(kind + '.'))) return [];
+  if (only && !only.some((kind) => kind === '' || kind === CodeActionKind.QuickFix)) return [];
   const actions: CodeAction[] = [];
   const ignores: CodeAction[] = [];
   for (const d of a.diagnostics) {

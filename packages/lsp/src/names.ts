@@ -19,6 +19,8 @@ export interface Stage {
 export interface StageReference {
   stage: Stage;
   kind: 'from' | 'copy' | 'mount';
+  /** `--from=0`: the stage by its index, which a rename leaves alone. */
+  byIndex: boolean;
   /** The name as written (quotes excluded). */
   range: Range;
   instruction: Instruction;
@@ -73,8 +75,12 @@ export function namesOf(a: Analysis): Names {
 /** BuildKit compares stage names without case. */
 export function stageNamed(stages: readonly Stage[], name: string, before = Infinity): Stage | undefined {
   const lower = name.toLowerCase();
-  if (/^\d+$/.test(name)) return stages[Number(name)];
   return stages.find((s) => s.index < before && s.name?.value.toLowerCase() === lower);
+}
+
+/** What `--from=` and `from=` name: a stage by name, or by its index. FROM takes names only. */
+function stageNamedOrNumbered(stages: readonly Stage[], name: string): Stage | undefined {
+  return /^\d+$/.test(name) ? stages[Number(name)] : stageNamed(stages, name);
 }
 
 function collectNames(a: Analysis): Names {
@@ -124,10 +130,12 @@ function collectNames(a: Analysis): Names {
   const stageReferences: StageReference[] = [];
   for (const stage of stages) {
     scopes.set(stage.from, global);
-    const base = stage.from.image && !stage.from.image.value.includes('$') ? stageNamed(stages, stage.from.image.value, stage.index) : undefined;
-    if (base && !/^\d+$/.test(stage.from.image!.value)) {
-      stageReferences.push({ stage: base, kind: 'from', range: stage.from.image!.range, instruction: stage.from });
-    }
+    // `FROM ${X}` may name a stage too once expanded; only a name as written is a reference.
+    const image = stage.from.image?.value;
+    const written = image !== undefined && !image.includes('$');
+    const baseName = image === undefined ? undefined : written ? image : expand(image, global).value;
+    const base = baseName === undefined ? undefined : stageNamed(stages, baseName, stage.index);
+    if (base && written) stageReferences.push({ stage: base, kind: 'from', byIndex: false, range: stage.from.image!.range, instruction: stage.from });
     const env = new Map(base ? finalEnv.get(base.index) : undefined);
     const args = new Map<string, VariableDefinition>();
     const scope = (): Map<string, VariableDefinition> => new Map([...args, ...env]);
@@ -176,15 +184,15 @@ function referencesIn(a: Analysis, node: Instruction, stages: readonly Stage[], 
   for (const flag of node.flags) {
     if (!flag.valueRange || flag.value === undefined) continue;
     if (node.name === 'COPY' && flag.name === 'from') {
-      const stage = stageNamed(stages, flag.value);
-      if (!stage || stage.index === current || /^\d+$/.test(flag.value)) continue;
+      const stage = stageNamedOrNumbered(stages, flag.value);
+      if (!stage || stage.index === current) continue;
       const range = unquoted(a, flag.valueRange, flag.value);
-      if (range) found.push({ stage, kind: 'copy', range, instruction: node });
+      if (range) found.push({ stage, kind: 'copy', byIndex: /^\d+$/.test(flag.value), range, instruction: node });
     } else if (node.name === 'RUN' && flag.name === 'mount') {
       const field = mountFromField(a, flag.valueRange);
       if (!field) continue;
-      const stage = stageNamed(stages, field.value);
-      if (stage && stage.index !== current && !/^\d+$/.test(field.value)) found.push({ stage, kind: 'mount', range: field.range, instruction: node });
+      const stage = stageNamedOrNumbered(stages, field.value);
+      if (stage && stage.index !== current) found.push({ stage, kind: 'mount', byIndex: /^\d+$/.test(field.value), range: field.range, instruction: node });
     }
   }
   return found;
@@ -253,13 +261,13 @@ export function definitionAt(names: Names, offset: number): VariableDefinition |
 }
 
 /** The stage reference or stage name under the cursor. */
-export function stageAt(names: Names, offset: number): { stage: Stage; range: Range } | undefined {
+export function stageAt(names: Names, offset: number): { stage: Stage; range: Range; byIndex: boolean } | undefined {
   for (const ref of names.stageReferences) {
-    if (ref.range.start.offset <= offset && offset <= ref.range.end.offset) return { stage: ref.stage, range: ref.range };
+    if (ref.range.start.offset <= offset && offset <= ref.range.end.offset) return { stage: ref.stage, range: ref.range, byIndex: ref.byIndex };
   }
   for (const stage of names.stages) {
     const name = stage.name;
-    if (name && name.range.start.offset <= offset && offset <= name.range.end.offset) return { stage, range: name.range };
+    if (name && name.range.start.offset <= offset && offset <= name.range.end.offset) return { stage, range: name.range, byIndex: false };
   }
   return undefined;
 }

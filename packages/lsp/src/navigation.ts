@@ -29,7 +29,7 @@ function stageTarget(stage: Stage): Range {
 /** The stage name under the cursor, for the editor to offer renaming it. */
 export function prepareRename(a: Analysis, position: Position): { range: LspRange; placeholder: string } | null {
   const found = stageAt(namesOf(a), offsetAt(a, position));
-  if (!found?.stage.name) return null;
+  if (!found?.stage.name || found.byIndex) return null;
   return { range: toLspRange(a, found.range), placeholder: found.stage.name.value };
 }
 
@@ -42,12 +42,12 @@ const STAGE_NAME = /^[a-z][a-z0-9-_.]*$/;
 export function renameStage(a: Analysis, position: Position, newName: string): RenameResult {
   const names = namesOf(a);
   const found = stageAt(names, offsetAt(a, position));
-  if (!found?.stage.name) return { ok: false, message: 'Only a stage name can be renamed here: put the cursor on a name after AS, --from= or FROM.' };
+  if (!found?.stage.name || found.byIndex) return { ok: false, message: 'Only a stage name can be renamed: put the cursor on a name after AS, --from= or FROM.' };
   if (!STAGE_NAME.test(newName.toLowerCase())) {
     return { ok: false, message: `"${newName}" is not a valid stage name: start with a letter, then letters, digits, "-", "_" or ".".` };
   }
   const clash = names.stages.find((s) => s !== found.stage && s.name?.value.toLowerCase() === newName.toLowerCase());
   if (clash) return { ok: false, message: `Stage "${clash.name!.value}" on line ${clash.from.range.start.line} already has that name.` };
-  const ranges = [found.stage.name.range, ...names.stageReferences.filter((r) => r.stage === found.stage).map((r) => r.range)];
+  const ranges = [found.stage.name.range, ...names.stageReferences.filter((r) => r.stage === found.stage && !r.byIndex).map((r) => r.range)];
   return { ok: true, edits: ranges.map((r) => ({ range: toLspRange(a, r), newText: newName })) };
 }

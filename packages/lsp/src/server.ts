@@ -1,7 +1,7 @@
 // The server: wires the pure features to an LSP connection. Documents sync incrementally;
 // diagnostics follow typing after a short pause, and right away on open.
 import {
-  CodeActionKind, ResponseError, TextDocumentSyncKind, TextDocuments, createConnection,
+  CodeActionKind, LSPErrorCodes, ResponseError, TextDocumentSyncKind, TextDocuments, createConnection,
   type Connection, type InitializeResult,
 } from 'vscode-languageserver/node.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -100,7 +100,7 @@ export function serve(connection: Connection, debounceMs: number): void {
   connection.onRenameRequest((p) =>
     withDocument(p.textDocument.uri, null, (a) => {
       const result = renameStage(a, p.position, p.newName);
-      if (!result.ok) throw new ResponseError(-32602, result.message);
+      if (!result.ok) throw new ResponseError(LSPErrorCodes.RequestFailed, result.message);
       return { changes: { [p.textDocument.uri]: result.edits } };
     }),
   );

@@ -28,7 +28,7 @@ export function documentSymbols(a: Analysis): DocumentSymbol[] {
 
 function stepSymbol(a: Analysis, step: Instruction): DocumentSymbol {
   return {
-    name: step.keyword.toUpperCase(),
+    name: step.keyword.toUpperCase() || '?',
     detail: summary(a, step),
     kind: kindOf(step),
     range: toLspRange(a, step.range),

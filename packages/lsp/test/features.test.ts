@@ -56,6 +56,11 @@ describe('variables in hover and definition', () => {
     expect(hoverText(a, 10, 17)).to.include('`1`');
   });
 
+  it('carries ENV into a stage whose FROM names it through an ARG', () => {
+    const b = analyze('ARG STAGE=base\nFROM alpine AS base\nENV X=1\nFROM ${STAGE}\nRUN echo $X\n');
+    expect(hoverText(b, 4, 11)).to.include('`1`');
+  });
+
   it('names predefined platform ARGs in FROM', () => {
     const b = analyze('FROM --platform=$BUILDPLATFORM alpine\n');
     expect(hoverText(b, 0, 20)).to.include('predefined by BuildKit');
@@ -161,12 +166,17 @@ describe('completion', () => {
 });
 
 describe('rename', () => {
-  const text = 'FROM alpine AS a\nFROM alpine AS b\nCOPY --from=A /x /y\n';
+  const text = 'FROM alpine AS a\nFROM alpine AS b\nCOPY --from=A /x /y\nCOPY --from=0 /x /y\n';
   it('refuses a name another stage has', () => {
     expect(renameStage(analyze(text), at(0, 15), 'B')).to.deep.include({ ok: false });
   });
   it('finds references written in another case', () => {
     const result = renameStage(analyze(text), at(0, 15), 'base');
-    expect(result.ok && apply(text, result.edits)).to.equal('FROM alpine AS base\nFROM alpine AS b\nCOPY --from=base /x /y\n');
+    expect(result.ok && apply(text, result.edits)).to.equal('FROM alpine AS base\nFROM alpine AS b\nCOPY --from=base /x /y\nCOPY --from=0 /x /y\n');
+  });
+  it('goes from a stage index to the stage, but renames no index', () => {
+    const a = analyze(text);
+    expect(definition(a, at(3, 12))).to.deep.equal({ start: at(0, 15), end: at(0, 16) });
+    expect(renameStage(a, at(3, 12), 'x')).to.deep.include({ ok: false });
   });
 });
