@@ -6,7 +6,7 @@ import { lstat, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pro
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
-import { writeLayer, type LayerEntry, type LayerInfo, type Store } from '@dfc/store';
+import { writeLayer, type LayerEntry, type LayerInfo, type Store, type WriteLayerOptions } from '@dfc/store';
 import { cleanUp, unmount, type CleanupJob } from './cleanup.js';
 import { guardCleanup } from './guard.js';
 import { OverlayUnavailableError, mountOverlay, upperDirEntries } from './overlay.js';
@@ -48,6 +48,8 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** Write the diff as a layer when the process exits 0 (default true). */
   diff?: boolean;
+  /** How the layer is written (mtime, compression); the store's defaults otherwise. */
+  layerOptions?: WriteLayerOptions;
   /** Keep the container's writable layer in `scratchDir/<id>/upper` after the run (default false). */
   keepUpperDir?: boolean;
   /** The container id (default dfc-<random>); also the runtime's container name. */
@@ -151,7 +153,7 @@ export class Runner implements StepRunner {
       let layer: LayerInfo | undefined;
       if (exitCode === 0 && request.diff !== false) {
         const entries = await diff();
-        if (entries.length > 0) layer = await writeLayer(this.options.store, entries);
+        if (entries.length > 0) layer = await writeLayer(this.options.store, entries, request.layerOptions);
       }
       const timings = { prepareMs: t1 - t0, runMs: t2 - t1, diffMs: performance.now() - t2 };
       const result: RunResult = { exitCode, layer, id, timings };
