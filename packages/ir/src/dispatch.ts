@@ -1,22 +1,24 @@
 // Runs a stage's instructions in order, as BuildKit's dispatcher does, without running
 // anything: each step expands its words against the variables in force, updates the image
 // config, and becomes a vertex of the build graph with the inputs of its cache key.
-import { createHash } from 'node:crypto';
 import { parse } from '@dfc/syntax';
 import type {
-  ArgInstruction, CommandInstruction, CopyInstruction, SingleValueInstruction, Diagnostic, Flag, HealthcheckInstruction, Instruction, KeyValueInstruction, ListInstruction, Range, Word,
+  ArgInstruction, CommandInstruction, CopyInstruction, Diagnostic, Flag, HealthcheckInstruction, Instruction, KeyValueInstruction, ListInstruction, Range,
+  SingleValueInstruction, Word,
 } from '@dfc/syntax';
 import {
   checkSignal, cleanPath, cloneConfig, DEFAULT_PATH, envKey, envValue, parseHealthDuration, parsePortSpec, resolveWorkdir, setEnv, withShell,
   type ContainerConfig, type HealthConfig, type ImageConfig,
 } from './config.js';
-import { irDiagnostic, plainRange } from './diagnostics.js';
+import { canonicalJSON, sortedRecord } from './cache-key.js';
+import { irDiagnostic } from './diagnostics.js';
 import { expandWord, expandWords } from './expand.js';
+import type { GraphBuilder, StageState } from './graph.js';
 import { parseMount } from './mounts.js';
 import { formatPlatform, type Platform } from './platform.js';
-import type { CacheKeyInputs, CopySource, Edge, FileSource, HistoryEntry, MetaInstruction, Op, RunFile, RunMount, Vertex } from './plan.js';
+import type { CopySource, Edge, FileSource, MetaInstruction, RunFile, RunMount } from './plan.js';
 import { wordRange } from './ranges.js';
-import { stageSteps, type FromTarget, type StageHeader, type StageSetup } from './stages.js';
+import { stageSteps, type StageHeader, type StageSetup } from './stages.js';
 
 /** What a base image's config holds, when the caller knows it (the engine does once it pulled the image). */
 export type BaseImageConfigs = (normalizedRef: string, platform: Platform) => ContainerConfig | undefined;
@@ -26,107 +28,7 @@ export interface DispatchOptions {
   baseImageConfig?: BaseImageConfigs;
 }
 
-/** A stage's state between steps. */
-interface StageState {
-  config: ImageConfig;
-  /** What words expand against: the config's Env and the ARGs with a value, in the order they were set. */
-  env: Map<string, string>;
-  /** The ARGs declared in the stage (or its base stage), with their value if they have one. */
-  args: Map<string, string | undefined>;
-  /** Whether CMD was set in this stage (a later ENTRYPOINT then keeps it). */
-  cmdSet: boolean;
-  /** False when the stage starts from an image whose config the caller did not give. */
-  baseKnown: boolean;
-  last: number;
-}
-
 const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
-
-/** Accumulates vertices and edges in dependency order across stages. */
-export class GraphBuilder {
-  readonly vertices: Vertex[] = [];
-  readonly edges: Edge[] = [];
-  readonly stageVertices = new Map<number, number[]>();
-  readonly usedArgs: Set<string>;
-  private readonly results = new Map<number, StageState>();
-  private readonly images = new Map<string, number>();
-  private readonly fromTargets = new Map<Flag, FromTarget | undefined>();
-
-  constructor(
-    private readonly setup: StageSetup,
-    private readonly options: DispatchOptions,
-    /** Ranges (by start offset) of references already reported as part of a cycle. */
-    private readonly cycleOffsets: ReadonlySet<number>,
-  ) {
-    this.usedArgs = new Set(setup.usedArgs);
-    for (const refs of setup.references) for (const ref of refs) this.fromTargets.set(ref.flag, ref.target);
-  }
-
-  /** Dispatches one stage; its base stage and the stages it copies from must come first. Returns its diagnostics. */
-  dispatchStage(stage: StageHeader): Diagnostic[] {
-    const d = new StageDispatch(this, this.setup, this.options, stage);
-    d.start();
-    for (const { node, onbuild } of stageSteps(stage, this.setup.stages)) d.step(node, onbuild);
-    this.results.set(stage.index, d.state);
-    return d.diagnostics;
-  }
-
-  stageResult(index: number): StageState | undefined {
-    return this.results.get(index);
-  }
-
-  fromTarget(flag: Flag): FromTarget | undefined {
-    return this.fromTargets.get(flag);
-  }
-
-  isCycleReference(range: Range): boolean {
-    return this.cycleOffsets.has(range.start.offset);
-  }
-
-  imageVertex(ref: string, normalized: string, platform: Platform): number {
-    const key = `${normalized} ${formatPlatform(platform)}`;
-    const known = this.images.get(key);
-    if (known !== undefined) return known;
-    const op: Op = { kind: 'image', ref, normalized, platform: formatPlatform(platform) };
-    const id = this.add({ stage: null, op, range: null, onbuild: false, parent: null, inputs: [], config: null, history: null, args: {}, context: null });
-    this.images.set(key, id);
-    return id;
-  }
-
-  add(v: {
-    stage: number | null; op: Op; range: Range | null; onbuild: boolean; parent: number | null; parentKind?: Edge['kind'];
-    inputs: { id: number; kind: Edge['kind'] }[]; config: ImageConfig | null; history: HistoryEntry | null;
-    args: Record<string, string>; context: CacheKeyInputs['context'];
-  }): number {
-    const id = this.vertices.length;
-    const deps = [...(v.parent !== null ? [v.parent] : []), ...v.inputs.map((i) => i.id)];
-
-    this.vertices.push({
-      id,
-      stage: v.stage,
-      op: v.op,
-      range: v.range ? plainRange(v.range) : null,
-      onbuild: v.onbuild,
-      deps: [...new Set(deps)],
-      config: v.config ? cloneConfig(v.config) : null,
-      history: v.history,
-      cacheKey: { parent: v.parent, op: opDigest(v.op), args: sortedRecord(v.args), inputs: [...new Set(v.inputs.map((i) => i.id))], context: v.context },
-    });
-    if (v.parent !== null) this.edges.push({ from: v.parent, to: id, kind: v.parentKind ?? 'parent' });
-    const seen = new Set<number>();
-    for (const input of v.inputs) {
-      if (seen.has(input.id)) continue;
-      seen.add(input.id);
-      this.edges.push({ from: input.id, to: id, kind: input.kind });
-    }
-    if (v.stage !== null) {
-      const list = this.stageVertices.get(v.stage) ?? [];
-      list.push(id);
-      this.stageVertices.set(v.stage, list);
-    }
-    return id;
-  }
-}
 
 class StageDispatch {
   readonly diagnostics: Diagnostic[] = [];
@@ -703,32 +605,11 @@ function configChanges(before: ImageConfig | null, after: ImageConfig): Record<s
   return changes;
 }
 
-/** The digest of an op for its cache key: sha256 of its canonical JSON, proxy settings left out. */
-export function opDigest(op: Op): string {
-  const keyed = op.kind === 'run' ? { ...op, proxyEnv: undefined } : op;
-  return `sha256:${createHash('sha256').update(canonicalJSON(keyed)).digest('hex')}`;
-}
-
-export function sortedRecord<T>(record: Record<string, T>, compare?: (a: string, b: string) => number): Record<string, T> {
-  const out: Record<string, T> = {};
-  for (const key of Object.keys(record).sort(compare ?? ((a, b) => (a < b ? -1 : a > b ? 1 : 0)))) out[key] = record[key]!;
-  return out;
-}
-
-/** JSON with object keys sorted and undefined members dropped: the same value always gives the same text. */
-export function canonicalJSON(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
+/** Dispatches one stage into the graph; its base stage and the stages it copies from must come first. Returns its diagnostics. */
+export function dispatchStage(graph: GraphBuilder, setup: StageSetup, options: DispatchOptions, stage: StageHeader): Diagnostic[] {
+  const d = new StageDispatch(graph, setup, options, stage);
+  d.start();
+  for (const { node, onbuild } of stageSteps(stage, setup.stages)) d.step(node, onbuild);
+  graph.setStageResult(stage.index, d.state);
+  return d.diagnostics;
 }

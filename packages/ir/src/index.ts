@@ -3,6 +3,7 @@
 //   expand.ts     shell-word expansion with BuildKit's semantics (pattern.ts: ${V#p} patterns)
 //   stages.ts     global ARGs, FROM, stage references, the target, cycles, pruning
 //   dispatch.ts   each step in order: expansion, the image config it leaves, its vertex and cache-key inputs
+//   graph.ts      the graph as it grows;  cache-key.ts  canonical JSON and op digests
 //   config.ts     the image config shape and its value parsers (ports, durations, signals, WORKDIR)
 //   mounts.ts     RUN --mount;  platform.ts  os/arch/variant;  reference.ts  image references
 //   plan.ts       the BuildPlan contract;  planner.ts  the entry point and the JSON form
@@ -20,7 +21,7 @@ export type {
   StageBase, StageRef, Vertex,
 } from './plan.js';
 export type { BaseImageConfigs } from './dispatch.js';
-export { canonicalJSON, opDigest } from './dispatch.js';
+export { canonicalJSON, opDigest } from './cache-key.js';
 
 // The image config and the values its instructions take.
 export { DEFAULT_PATH, type ContainerConfig, type HealthConfig, type ImageConfig } from './config.js';

@@ -1,6 +1,7 @@
 // The entry point: a parsed Dockerfile and the build's options in, the build plan out.
 import { parse, type Diagnostic, type Dockerfile } from '@dfc/syntax';
-import { GraphBuilder, type BaseImageConfigs } from './dispatch.js';
+import { dispatchStage, type BaseImageConfigs } from './dispatch.js';
+import { GraphBuilder } from './graph.js';
 import { irDiagnostic, plainRange } from './diagnostics.js';
 import { DEFAULT_PLATFORM, formatPlatform, parsePlatform, type Platform } from './platform.js';
 import { PLAN_SCHEMA_VERSION, type BuildPlan, type PlanStage, type StageRef } from './plan.js';
@@ -60,9 +61,10 @@ export function planBuild(ast: Dockerfile, options: PlanOptions = {}): BuildPlan
   }
 
   const needed = target ? neededStages(setup, target.index) : new Set<number>();
-  const graph = new GraphBuilder(setup, { buildArgs, baseImageConfig: options.baseImageConfig }, new Set(cycles.map((d) => d.range.start.offset)));
+  const graph = new GraphBuilder(setup, new Set(cycles.map((d) => d.range.start.offset)));
+  const dispatchOptions = { buildArgs, baseImageConfig: options.baseImageConfig };
   for (const stage of setup.stages) {
-    if (options.allStages || needed.has(stage.index)) diagnostics.push(...graph.dispatchStage(stage));
+    if (options.allStages || needed.has(stage.index)) diagnostics.push(...dispatchStage(graph, setup, dispatchOptions, stage));
   }
 
   const stages: PlanStage[] = setup.stages.map((s) => ({
