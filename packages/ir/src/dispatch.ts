@@ -114,7 +114,9 @@ class StageDispatch {
         if (!node.value) return;
         const user = this.expand(node.value);
         if (user === undefined) return;
-        this.state.config.config.User = user.value;
+        // Docker leaves an empty User out of the config.
+        if (user.value === '') delete this.state.config.config.User;
+        else this.state.config.config.User = user.value;
         return this.meta(node, 'USER', onbuild, `USER ${user.value}`, user.args);
       }
       case 'WORKDIR':
