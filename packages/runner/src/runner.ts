@@ -148,13 +148,16 @@ export class Runner implements StepRunner {
       const exitCode = await runContainer(runtime, dirs.bundle, id, request);
       finished = true;
       const t2 = performance.now();
-      // `runtime run` deletes the container as it exits; the overlay comes off before the upper dir is read.
-      if (useOverlay && this.mode !== 'copy') await unmount(dirs.merged);
+      // `runtime run` deleted the container as it exited, so nothing writes to the upper dir any
+      // more: it is read while the overlay comes off.
+      const unmounting = useOverlay && this.mode !== 'copy' ? unmount(dirs.merged) : Promise.resolve();
+      unmounting.catch(() => undefined);
       let layer: LayerInfo | undefined;
       if (exitCode === 0 && request.diff !== false) {
         const entries = await diff();
         if (entries.length > 0) layer = await writeLayer(this.options.store, entries, request.layerOptions);
       }
+      await unmounting;
       const timings = { prepareMs: t1 - t0, runMs: t2 - t1, diffMs: performance.now() - t2 };
       const result: RunResult = { exitCode, layer, id, timings };
       if (request.keepUpperDir && this.mode !== 'copy') result.upperDir = dirs.upper;
@@ -241,10 +244,12 @@ export class Runner implements StepRunner {
     const network = request.network ?? 'none';
     const etc = { hosts: join(bundle, 'hosts'), hostname: join(bundle, 'hostname'), resolvConf: join(bundle, 'resolv.conf') };
     const hostResolv = network === 'host' ? await readFile('/etc/resolv.conf', 'utf8').catch(() => undefined) : undefined;
-    await writeFile(etc.hosts, hostsFile(hostname), { mode: 0o644 });
-    await writeFile(etc.hostname, `${hostname}\n`, { mode: 0o644 });
-    await writeFile(etc.resolvConf, resolvConfFile(hostResolv, network), { mode: 0o644 });
-    const limits = await readFile('/proc/self/limits', 'utf8').catch(() => '');
+    const [limits] = await Promise.all([
+      readFile('/proc/self/limits', 'utf8').catch(() => ''),
+      writeFile(etc.hosts, hostsFile(hostname), { mode: 0o644 }),
+      writeFile(etc.hostname, `${hostname}\n`, { mode: 0o644 }),
+      writeFile(etc.resolvConf, resolvConfFile(hostResolv, network), { mode: 0o644 }),
+    ]);
     return runtimeSpec({
       args: request.args,
       env: request.env ?? [],
