@@ -36,7 +36,7 @@ describe('dfc run', function () {
     if (!existsSync(path.join(path.dirname(dfcBin), '..', 'dist', 'src', 'main.js'))) throw new Error('the dfc command line is not built; run: npx tsc -b');
   });
   afterEach(() => {
-    expect(runcContainers().filter((id) => id.startsWith('dfc-'))).to.deep.equal([]);
+    expect(runcContainers(f.store.root)).to.deep.equal([]);
     expect(mountsUnder(f.store.root)).to.deep.equal([]);
   });
 

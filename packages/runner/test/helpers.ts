@@ -106,10 +106,11 @@ export async function imageWith(f: Fixture, tag: string, entries: LayerEntry[]):
   return layersOf(image);
 }
 
-/** Ids of the runc containers that exist now. */
-export function runcContainers(): string[] {
-  const out = spawnSync('runc', ['list', '-q'], { encoding: 'utf8' });
-  return out.stdout.split('\n').filter(Boolean);
+/** Ids of the runc containers that exist now; with `under`, only those whose bundle lies there. */
+export function runcContainers(under?: string): string[] {
+  const out = spawnSync('runc', ['list', '--format', 'json'], { encoding: 'utf8' });
+  const list = (JSON.parse(out.stdout.trim() || 'null') ?? []) as { id: string; bundle: string }[];
+  return list.filter((c) => under === undefined || c.bundle.startsWith(`${under}/`)).map((c) => c.id);
 }
 
 /** Mount points under `dir`. */

@@ -16,7 +16,7 @@ describe('runner: RUN steps in runc', function () {
   });
   afterEach(() => {
     // Whatever a test did, nothing of it may be left running or mounted.
-    expect(runcContainers().filter((id) => id.startsWith('dfc-'))).to.deep.equal([]);
+    expect(runcContainers(f.scratchDir)).to.deep.equal([]);
     expect(mountsUnder(f.scratchDir)).to.deep.equal([]);
   });
 

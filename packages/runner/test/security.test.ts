@@ -14,7 +14,7 @@ describe('runner: security', function () {
     f = await fixture();
   });
   afterEach(() => {
-    expect(runcContainers().filter((id) => id.startsWith('dfc-'))).to.deep.equal([]);
+    expect(runcContainers(f.scratchDir)).to.deep.equal([]);
     expect(mountsUnder(f.scratchDir)).to.deep.equal([]);
   });
 
