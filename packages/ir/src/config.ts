@@ -37,6 +37,9 @@ export interface ImageConfig {
   config: ContainerConfig;
 }
 
+/** The config of a base image, when the caller knows it (the engine does once it pulled the image). */
+export type BaseImageConfigs = (normalizedRef: string, platform: { os: string; architecture: string; variant?: string }) => ContainerConfig | undefined;
+
 /** Docker's PATH for Linux containers when the base image sets none. */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 

@@ -1,31 +1,26 @@
 // Runs a stage's instructions in order, as BuildKit's dispatcher does, without running
 // anything: each step expands its words against the variables in force, updates the image
 // config, and becomes a vertex of the build graph with the inputs of its cache key.
-import { parse } from '@dfc/syntax';
 import type {
   ArgInstruction, CommandInstruction, CopyInstruction, Diagnostic, Flag, HealthcheckInstruction, Instruction, KeyValueInstruction, ListInstruction, Range,
   SingleValueInstruction, Word,
 } from '@dfc/syntax';
 import {
   checkSignal, cleanPath, cloneConfig, DEFAULT_PATH, envKey, envValue, parseHealthDuration, parsePortSpec, resolveWorkdir, setEnv, withShell,
-  type ContainerConfig, type HealthConfig, type ImageConfig,
+  type HealthConfig, type ImageConfig,
 } from './config.js';
 import { canonicalJSON, sortedRecord } from './cache-key.js';
 import { irDiagnostic } from './diagnostics.js';
 import { expandWord, expandWords } from './expand.js';
 import type { GraphBuilder, StageState } from './graph.js';
 import { parseMount } from './mounts.js';
-import { formatPlatform, type Platform } from './platform.js';
+import { formatPlatform } from './platform.js';
 import type { CopySource, Edge, FileSource, MetaInstruction, RunFile, RunMount } from './plan.js';
 import { wordRange } from './ranges.js';
 import { stageSteps, type StageHeader, type StageSetup } from './stages.js';
 
-/** What a base image's config holds, when the caller knows it (the engine does once it pulled the image). */
-export type BaseImageConfigs = (normalizedRef: string, platform: Platform) => ContainerConfig | undefined;
-
 export interface DispatchOptions {
   buildArgs: ReadonlyMap<string, string>;
-  baseImageConfig?: BaseImageConfigs;
 }
 
 const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
@@ -61,12 +56,11 @@ class StageDispatch {
         return;
       }
     }
-    const known = base.kind === 'image' ? this.options.baseImageConfig?.(base.normalized, stage.platform) : undefined;
+    const known = stage.imageConfig;
     const config: ImageConfig = { architecture: stage.platform.architecture, os: stage.platform.os, config: known ? structuredClone(known) : {} };
     if (stage.platform.variant) config.variant = stage.platform.variant;
     const env = config.config.Env ?? [];
     if (!env.some((e) => envKey(e) === 'PATH')) config.config.Env = [...env, `PATH=${DEFAULT_PATH}`];
-    const onbuild = config.config.OnBuild;
     delete config.config.OnBuild;
     this.state = {
       config, env: new Map(config.config.Env!.map((e) => [envKey(e), envValue(e)])), args: new Map(), cmdSet: false,
@@ -76,24 +70,13 @@ class StageDispatch {
       stage: stage.index, op: { kind: 'from', base, platform: formatPlatform(stage.platform) }, range: stage.from.range, onbuild: false,
       parent: null, inputs: [], config, history: null, args: {}, context: null,
     });
-    if (onbuild && onbuild.length > 0) this.baseImageTriggers(onbuild);
-  }
-
-  /** ONBUILD triggers of a base image: parsed like a Dockerfile line and run first; they are located at FROM. */
-  private baseImageTriggers(triggers: string[]): void {
-    this.at = this.stage.from.range;
-    for (const trigger of triggers) {
-      const node = parse(trigger).ast.instructions[0];
-      if (node) this.step(node, true);
-    }
-    this.at = undefined;
   }
 
   /** Variables the current step read that were unset. */
   private stepUnset: string[] = [];
 
-  /** Set while running a base image's ONBUILD triggers, whose text is not in this Dockerfile. */
-  private at: Range | undefined;
+  /** Set while running a base image's ONBUILD triggers, whose text is not in this Dockerfile: they are located at FROM. */
+  at: Range | undefined;
 
   step(node: Instruction, onbuild: boolean): void {
     this.stepUnset = [];
@@ -611,7 +594,11 @@ function configChanges(before: ImageConfig | null, after: ImageConfig): Record<s
 export function dispatchStage(graph: GraphBuilder, setup: StageSetup, options: DispatchOptions, stage: StageHeader): Diagnostic[] {
   const d = new StageDispatch(graph, setup, options, stage);
   d.start();
-  for (const { node, onbuild } of stageSteps(stage, setup.stages)) d.step(node, onbuild);
+  for (const { node, onbuild, fromImage } of stageSteps(stage, setup.stages)) {
+    d.at = fromImage ? stage.from.range : undefined;
+    d.step(node, onbuild);
+  }
+  d.at = undefined;
   graph.setStageResult(stage.index, d.state);
   return d.diagnostics;
 }

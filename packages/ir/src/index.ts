@@ -20,11 +20,10 @@ export type {
   BuildPlan, CacheKeyInputs, CopySource, Edge, FileSource, HistoryEntry, MetaInstruction, Op, OpKind, PlanArg, PlanStage, RunFile, RunMount,
   StageBase, StageRef, Vertex,
 } from './plan.js';
-export type { BaseImageConfigs } from './dispatch.js';
 export { canonicalJSON, opDigest } from './cache-key.js';
 
 // The image config and the values its instructions take.
-export { DEFAULT_PATH, type ContainerConfig, type HealthConfig, type ImageConfig } from './config.js';
+export { DEFAULT_PATH, type BaseImageConfigs, type ContainerConfig, type HealthConfig, type ImageConfig } from './config.js';
 export { DEFAULT_PLATFORM, formatPlatform, parsePlatform, type Platform } from './platform.js';
 export { parseImageReference, type ImageReference } from './reference.js';
 export { IR_DIAGNOSTIC_CODES, type IrDiagnosticCode } from './diagnostics.js';

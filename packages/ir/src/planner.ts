@@ -1,6 +1,7 @@
 // The entry point: a parsed Dockerfile and the build's options in, the build plan out.
 import { parse, type Diagnostic, type Dockerfile } from '@dfc/syntax';
-import { dispatchStage, type BaseImageConfigs } from './dispatch.js';
+import type { BaseImageConfigs } from './config.js';
+import { dispatchStage } from './dispatch.js';
 import { GraphBuilder } from './graph.js';
 import { irDiagnostic, plainRange } from './diagnostics.js';
 import { DEFAULT_PLATFORM, formatPlatform, parsePlatform, type Platform } from './platform.js';
@@ -38,7 +39,7 @@ export function planBuild(ast: Dockerfile, options: PlanOptions = {}): BuildPlan
   const buildArgs = new Map(options.buildArgs instanceof Map ? options.buildArgs : Object.entries(options.buildArgs ?? {}));
   const targetPlatform = options.targetPlatform ?? DEFAULT_PLATFORM;
   const buildPlatform = options.buildPlatform ?? DEFAULT_PLATFORM;
-  const setup = setUpStages(ast, { buildArgs, buildPlatform, targetPlatform });
+  const setup = setUpStages(ast, { buildArgs, buildPlatform, targetPlatform, baseImageConfig: options.baseImageConfig });
   const diagnostics: Diagnostic[] = [...setup.diagnostics];
   const cycles = findCycles(setup);
   diagnostics.push(...cycles);
@@ -62,7 +63,7 @@ export function planBuild(ast: Dockerfile, options: PlanOptions = {}): BuildPlan
 
   const needed = target ? neededStages(setup, target.index) : new Set<number>();
   const graph = new GraphBuilder(setup, new Set(cycles.map((d) => d.range.start.offset)));
-  const dispatchOptions = { buildArgs, baseImageConfig: options.baseImageConfig };
+  const dispatchOptions = { buildArgs };
   for (const stage of setup.stages) {
     if (options.allStages || needed.has(stage.index)) diagnostics.push(...dispatchStage(graph, setup, dispatchOptions, stage));
   }

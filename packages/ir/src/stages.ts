@@ -1,7 +1,8 @@
 // Stages as BuildKit sets them up before running any step: the global ARGs, each FROM
 // expanded against them, the stage each FROM, COPY --from and RUN --mount from= names, the
 // target, stage cycles, and which stages the target needs.
-import type { ArgInstruction, Diagnostic, Dockerfile, Flag, FromInstruction, Instruction, Range } from '@dfc/syntax';
+import { parse, type ArgInstruction, type Diagnostic, type Dockerfile, type Flag, type FromInstruction, type Instruction, type Range } from '@dfc/syntax';
+import type { BaseImageConfigs, ContainerConfig } from './config.js';
 import { expandWord, type EscapeChar } from './expand.js';
 import { irDiagnostic } from './diagnostics.js';
 import { formatPlatform, parsePlatform, type Platform } from './platform.js';
@@ -19,6 +20,10 @@ export interface StageHeader {
   base: StageBase;
   /** From --platform, else the base stage's, else the target platform. */
   platform: Platform;
+  /** The base image's config, when the caller gave it. */
+  imageConfig: ContainerConfig | undefined;
+  /** The base image's ONBUILD triggers, parsed; they run first. */
+  imageTriggers: Instruction[];
 }
 
 /** A stage or image that COPY --from or RUN --mount from= names. */
@@ -50,6 +55,7 @@ export interface SetupOptions {
   buildArgs: ReadonlyMap<string, string>;
   buildPlatform: Platform;
   targetPlatform: Platform;
+  baseImageConfig?: BaseImageConfigs | undefined;
 }
 
 /** BuildKit's predefined platform ARGs; a --build-arg of the same name overrides the value. */
@@ -172,18 +178,29 @@ function setUpStage(
     }
     byName.set(name, index);
   }
-  return { index, name, from: node, instructions: [], base, platform: platform ?? options.targetPlatform };
+  const stagePlatform = platform ?? options.targetPlatform;
+  const imageConfig = base.kind === 'image' ? options.baseImageConfig?.(base.normalized, stagePlatform) : undefined;
+  const imageTriggers = (imageConfig?.OnBuild ?? []).flatMap((trigger) => parse(trigger).ast.instructions.slice(0, 1));
+  return { index, name, from: node, instructions: [], base, platform: stagePlatform, imageConfig, imageTriggers };
 }
 
-/** The instructions a stage runs: the base stage's ONBUILD triggers first, then its own. */
-export function stageSteps(stage: StageHeader, stages: readonly StageHeader[]): { node: Instruction; onbuild: boolean }[] {
-  const steps: { node: Instruction; onbuild: boolean }[] = [];
+export interface StageStep {
+  node: Instruction;
+  /** An ONBUILD trigger of the base stage or image. */
+  onbuild: boolean;
+  /** A trigger from the base image's config: its text is not in this Dockerfile. */
+  fromImage: boolean;
+}
+
+/** The instructions a stage runs: its base's ONBUILD triggers first, then its own. */
+export function stageSteps(stage: StageHeader, stages: readonly StageHeader[]): StageStep[] {
+  const steps: StageStep[] = stage.imageTriggers.map((node) => ({ node, onbuild: true, fromImage: true }));
   if (stage.base.kind === 'stage') {
     for (const node of stages[stage.base.stage]!.instructions) {
-      if (node.name === 'ONBUILD' && node.trigger) steps.push({ node: node.trigger, onbuild: true });
+      if (node.name === 'ONBUILD' && node.trigger) steps.push({ node: node.trigger, onbuild: true, fromImage: false });
     }
   }
-  for (const node of stage.instructions) steps.push({ node, onbuild: false });
+  for (const node of stage.instructions) steps.push({ node, onbuild: false, fromImage: false });
   return steps;
 }
 

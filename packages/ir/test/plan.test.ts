@@ -156,6 +156,13 @@ describe('plan: image config', function () {
     expect(runs[0]!.range!.start.line).to.equal(1);
   });
 
+  it('links COPY --from in the ONBUILD triggers of a base image', function () {
+    const p = plan('FROM alpine AS assets\nRUN make\nFROM builder\n', { baseImageConfig: (ref) => (ref.includes('builder') ? { OnBuild: ['COPY --from=assets /a /a'] } : undefined) });
+    const copy = ops(p, 'copy')[0]!;
+    expect(copy.op.from).to.deep.equal({ kind: 'stage', stage: 0, vertex: 1 });
+    expect(copy.onbuild).to.equal(true);
+  });
+
   it('sets the author from MAINTAINER and keeps labels sorted', function () {
     const p = plan('FROM alpine\nMAINTAINER me\nLABEL b=2 a=1\n');
     expect(p.vertices.at(-1)!.config).to.deep.include({ author: 'me' });
