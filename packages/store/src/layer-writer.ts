@@ -90,6 +90,9 @@ function entryFinished(pack: tar.Pack, header: TarHeader): { sink: Writable; don
   const done = new Promise<void>((resolve, reject) => {
     sink = pack.entry(header, (err) => (err ? reject(err) : resolve())) as unknown as Writable;
   });
+  // A failure reaches the caller through `done` and the throw beside each destroy().
+  sink.on('error', () => undefined);
+  done.catch(() => undefined);
   return { sink, done };
 }
 
@@ -190,6 +193,7 @@ async function* readAhead(source: AsyncIterable<LayerEntry> | LayerEntry[]): Asy
   let failure: unknown;
   let wakeConsumer: (() => void) | undefined;
   let wakeProducer: (() => void) | undefined;
+  let stopped = false;
   const pump = (async () => {
     try {
       for await (const entry of source) {
@@ -197,12 +201,16 @@ async function* readAhead(source: AsyncIterable<LayerEntry> | LayerEntry[]): Asy
         if (entry.kind === 'file' && typeof entry.content === 'object' && !(entry.content instanceof Uint8Array) && entry.content.size <= SMALL_FILE) {
           const data = readSmallFile(entry.content.hostPath, entry.content.size);
           data.catch(() => undefined);
-          item = { entry, data, bytes: entry.content.size };
+          item = { ...item, data, bytes: entry.content.size };
         }
         queue.push(item);
         queuedBytes += item.bytes;
         wakeConsumer?.();
-        while (queue.length >= PREFETCH_ENTRIES || queuedBytes >= PREFETCH_BYTES) await new Promise<void>((r) => (wakeProducer = r));
+        while (!stopped && (queue.length >= PREFETCH_ENTRIES || queuedBytes >= PREFETCH_BYTES)) {
+          await new Promise<void>((r) => (wakeProducer = r));
+        }
+        // Leaving the loop returns the source, so its own clean-up runs.
+        if (stopped) break;
       }
     } catch (err) {
       failure = err;
@@ -211,17 +219,23 @@ async function* readAhead(source: AsyncIterable<LayerEntry> | LayerEntry[]): Asy
       wakeConsumer?.();
     }
   })();
-  for (;;) {
-    while (queue.length === 0 && !finished) await new Promise<void>((r) => (wakeConsumer = r));
-    const head = queue.shift();
-    if (head === undefined) {
-      await pump;
-      if (failure !== undefined) throw failure;
-      return;
+  try {
+    for (;;) {
+      while (queue.length === 0 && !finished) await new Promise<void>((r) => (wakeConsumer = r));
+      const head = queue.shift();
+      if (head === undefined) {
+        await pump;
+        if (failure !== undefined) throw failure;
+        return;
+      }
+      queuedBytes -= head.bytes;
+      wakeProducer?.();
+      yield head;
     }
-    queuedBytes -= head.bytes;
+  } finally {
+    // The packer stopped early (an error): stop the source too, without waiting on it.
+    stopped = true;
     wakeProducer?.();
-    yield head;
   }
 }
 

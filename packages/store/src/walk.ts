@@ -1,6 +1,7 @@
 // A host directory as layer entries, in layer order, one directory listing in memory at a time.
 import type { Stats } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { readlinkSync } from 'node:fs';
+import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayerEntry } from './layer-entry.js';
 import { compareLayerPaths } from './layer-entry.js';
@@ -12,18 +13,72 @@ export interface WalkOptions {
   prefix?: string;
 }
 
+/** What the walk remembers across directories: the first path of each multiply-linked file. */
+type SeenInodes = Map<string, string>;
+
+/** The entry for one stat'ed path; undefined for sockets, which have no place in a layer. */
+export function entryOfStat(
+  st: Stats,
+  path: string,
+  hostPath: string,
+  options: WalkOptions,
+  seen: SeenInodes,
+  readLink: (p: string) => string,
+): LayerEntry | undefined {
+  const uid = options.owner?.uid ?? st.uid;
+  const gid = options.owner?.gid ?? st.gid;
+  const mode = st.mode & 0o7777;
+  if (st.isDirectory()) return { kind: 'dir', path, mode, uid, gid };
+  if (st.isFile()) {
+    if (st.nlink > 1) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = seen.get(key);
+      if (first !== undefined) return { kind: 'hardlink', path, target: first, uid, gid };
+      seen.set(key, path);
+    }
+    return { kind: 'file', path, mode, uid, gid, content: { hostPath, size: st.size } };
+  }
+  if (st.isSymbolicLink()) return { kind: 'symlink', path, target: readLink(hostPath), uid, gid };
+  if (st.isFIFO()) return { kind: 'fifo', path, mode, uid, gid };
+  if (st.isCharacterDevice() || st.isBlockDevice()) {
+    // Linux's dev_t layout (glibc's gnu_dev_major / gnu_dev_minor).
+    const rdev = BigInt(st.rdev);
+    const major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
+    const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
+    return { kind: st.isCharacterDevice() ? 'char' : 'block', path, mode, uid, gid, major, minor };
+  }
+  return undefined;
+}
+
+function prefixOf(options: WalkOptions): string {
+  return (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
+}
+
+/** Parent directories of the prefix, so the layer is complete on its own. */
+function* prefixDirs(prefix: string): Generator<LayerEntry> {
+  if (!prefix) return;
+  const parts = prefix.split('/');
+  for (let i = 1; i <= parts.length; i++) yield { kind: 'dir', path: parts.slice(0, i).join('/'), mode: 0o755, uid: 0, gid: 0 };
+}
+
+function listError(hostDir: string, err: unknown): Error {
+  return new Error(`${hostDir}: cannot list: ${(err as Error).message}`);
+}
+
 /** Walks `dir` (not following symlinks); files with several links become hard links. */
 export async function* entriesFromDir(dir: string, options: WalkOptions = {}): AsyncGenerator<LayerEntry> {
-  const seen = new Map<string, string>();
-  const prefix = (options.prefix ?? '').replace(/^\/+|\/+$/g, '');
+  const seen: SeenInodes = new Map();
+  const prefix = prefixOf(options);
+  // readlink is rare enough to do synchronously; everything else goes through the thread pool.
+  const readLink = (p: string): string => readlinkSync(p);
   async function* walk(hostDir: string, layerDir: string): AsyncGenerator<LayerEntry> {
     let names: string[];
     try {
       names = await readdir(hostDir);
     } catch (err) {
-      throw new Error(`${hostDir}: cannot list: ${(err as Error).message}`);
+      throw listError(hostDir, err);
     }
-    names.sort((a, b) => compareLayerPaths(a, b));
+    names.sort(compareLayerPaths);
     // lstat a batch of names at once: the thread pool overlaps them, order stays the sorted one.
     const stats: Promise<Stats>[] = [];
     const BATCH = 64;
@@ -40,39 +95,12 @@ export async function* entriesFromDir(dir: string, options: WalkOptions = {}): A
       const path = layerDir ? `${layerDir}/${name}` : name;
       const st = await stats[i]!;
       delete stats[i];
-      const uid = options.owner?.uid ?? st.uid;
-      const gid = options.owner?.gid ?? st.gid;
-      const mode = st.mode & 0o7777;
-      if (st.isDirectory()) {
-        yield { kind: 'dir', path, mode, uid, gid };
-        yield* walk(hostPath, path);
-      } else if (st.isFile()) {
-        if (st.nlink > 1) {
-          const key = `${st.dev}:${st.ino}`;
-          const first = seen.get(key);
-          if (first !== undefined) {
-            yield { kind: 'hardlink', path, target: first, uid, gid };
-            continue;
-          }
-          seen.set(key, path);
-        }
-        yield { kind: 'file', path, mode, uid, gid, content: { hostPath, size: st.size } };
-      } else if (st.isSymbolicLink()) {
-        yield { kind: 'symlink', path, target: await readlink(hostPath), uid, gid };
-      } else if (st.isFIFO()) {
-        yield { kind: 'fifo', path, mode, uid, gid };
-      } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-        const major = Number((BigInt(st.rdev) >> 8n) & 0xfffn) | (Number(BigInt(st.rdev) >> 32n) & ~0xfff);
-        const minor = (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00);
-        yield { kind: st.isCharacterDevice() ? 'char' : 'block', path, mode, uid, gid, major, minor };
-      }
-      // Sockets have no place in a layer.
+      const entry = entryOfStat(st, path, hostPath, options, seen, readLink);
+      if (!entry) continue;
+      yield entry;
+      if (entry.kind === 'dir') yield* walk(hostPath, path);
     }
   }
-  if (prefix) {
-    // Parent directories of the prefix, so the layer is complete on its own.
-    const parts = prefix.split('/');
-    for (let i = 1; i <= parts.length; i++) yield { kind: 'dir', path: parts.slice(0, i).join('/'), mode: 0o755, uid: 0, gid: 0 };
-  }
+  yield* prefixDirs(prefix);
   yield* walk(dir, prefix);
 }

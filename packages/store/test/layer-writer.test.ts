@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { Store, entriesFromDir, writeLayer, type LayerEntry } from '../src/index.js';
@@ -158,6 +158,29 @@ console.log(l.diffId + ' ' + l.descriptor.digest);`;
     expect(message).to.contain('two entries for "a"');
     await writeLayer(store, [{ kind: 'hardlink', path: 'a', target: 'zzz' }]).catch((err: Error) => (message = err.message));
     expect(message).to.contain('not earlier in the layer');
+  });
+
+  it('fails cleanly, leaving no blob, when the source or a file fails mid-layer', async () => {
+    const root = tempDir();
+    const store = await Store.open(root);
+    async function* failing(): AsyncGenerator<LayerEntry> {
+      yield { kind: 'file', path: 'a', content: Buffer.alloc(100_000) };
+      throw new Error('walk failed here');
+    }
+    let message = '';
+    await writeLayer(store, failing()).catch((err: Error) => (message = err.message));
+    expect(message).to.equal('walk failed here');
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'small'), 'abc');
+    await writeLayer(store, [{ kind: 'file', path: 'small', content: { hostPath: path.join(dir, 'small'), size: 10 } }]).catch((err: Error) => (message = err.message));
+    expect(message).to.contain(`${path.join(dir, 'small')}: file shrank while it was packed`);
+    writeFileSync(path.join(dir, 'big'), Buffer.alloc(2 << 20));
+    await writeLayer(store, [{ kind: 'file', path: 'big', content: { hostPath: path.join(dir, 'big'), size: 3 << 20 } }]).catch((err: Error) => (message = err.message));
+    expect(message).to.contain(`${path.join(dir, 'big')}: file shrank while it was packed`);
+    await writeLayer(store, [{ kind: 'file', path: 'gone', content: { hostPath: path.join(dir, 'nope'), size: 1 } }]).catch((err: Error) => (message = err.message));
+    expect(message).to.contain(`${path.join(dir, 'nope')}: cannot read`);
+    expect(await store.listBlobs()).to.deep.equal([]);
+    expect(readdirSync(path.join(root, '.dfc', 'tmp'))).to.deep.equal([]);
   });
 
   it('can store a layer uncompressed, its digest then being its diff_id', async () => {
