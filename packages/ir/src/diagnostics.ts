@@ -7,7 +7,7 @@ export const IR_DIAGNOSTIC_CODES = {
   IR003: { name: 'empty-base', severity: 'error', title: 'FROM expands to nothing' },
   IR004: { name: 'invalid-reference', severity: 'error', title: 'Not a valid image reference' },
   IR005: { name: 'invalid-platform', severity: 'error', title: 'Not a valid platform' },
-  IR006: { name: 'duplicate-stage-name', severity: 'error', title: 'Two stages have the same name' },
+  IR006: { name: 'duplicate-stage-name', severity: 'warning', title: 'Two stages have the same name (the later one is the one names find)' },
   IR007: { name: 'invalid-stage-index', severity: 'error', title: '--from names a stage index that does not exist' },
   IR008: { name: 'stage-cycle', severity: 'error', title: 'Stages depend on each other in a cycle' },
   IR009: { name: 'forward-stage-reference', severity: 'error', title: '--from names a stage defined later' },

@@ -174,7 +174,7 @@ function setUpStage(
 
   if (name !== null) {
     if (byName.has(name)) {
-      diagnostics.push(irDiagnostic('IR006', `duplicate stage name "${name}": stage ${byName.get(name)} has it too (rename one)`, node.stageName!.range));
+      diagnostics.push(irDiagnostic('IR006', `duplicate stage name "${name}": stage ${byName.get(name)} has it too; FROM, --from and --target now find this one (rename one)`, node.stageName!.range));
     }
     byName.set(name, index);
   }

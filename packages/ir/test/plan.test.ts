@@ -227,7 +227,8 @@ describe('plan: errors', function () {
       'FROM alpine AS DUP',
       '',
     ].join('\n'), { target: 'a' });
-    expect(errors(p)).to.deep.equal(['1:6 IR003', '3:8 IR011', '4:24 IR012', '5:12 IR013', '6:13 IR004', '7:13 IR008', '8:16 IR006']);
+    expect(errors(p)).to.deep.equal(['1:6 IR003', '3:8 IR011', '4:24 IR012', '5:12 IR013', '6:13 IR004', '7:13 IR008']);
+    expect(p.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.code)).to.deep.equal(['IR006']);
   });
 
   it('warns instead of failing when a variable the base image may set is unset', function () {
