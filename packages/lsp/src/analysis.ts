@@ -1,6 +1,7 @@
 // One document's analysis: the text, its syntax tree and every diagnostic, plus the position
 // arithmetic the features share. Every feature is a pure function of an Analysis.
-import { parse, type Diagnostic, type Dockerfile, type Instruction, type Position as Point, type Range } from '@dfc/syntax';
+import { lintText, type LintConfig } from '@dfc/lint';
+import type { Diagnostic, Dockerfile, Instruction, Position as Point, Range } from '@dfc/syntax';
 import type { Position as LspPosition, Range as LspRange } from 'vscode-languageserver';
 
 export interface Analysis {
@@ -14,15 +15,12 @@ export interface Analysis {
 
 export interface AnalyzeOptions {
   fileName?: string;
-}
-
-// The one place that chooses the checker: parse() until @dfc/lint exports lintText().
-function check(text: string, _options: AnalyzeOptions): { ast: Dockerfile; diagnostics: Diagnostic[] } {
-  return parse(text);
+  /** The lint config (from .hadolint.yaml); the defaults without it. */
+  config?: LintConfig;
 }
 
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {
-  const { ast, diagnostics } = check(text, options);
+  const { ast, diagnostics } = lintText(text, options);
   const lineStarts = [0];
   for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) lineStarts.push(nl + 1);
   return { text, ast, diagnostics, lineStarts };

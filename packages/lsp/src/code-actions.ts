@@ -6,27 +6,44 @@ import { instructionAt, lineText, toLspRange, topLevelOf, type Analysis } from '
 import { toLspDiagnostic } from './diagnostics.js';
 
 export function codeActions(a: Analysis, uri: string, range: LspRange, only?: readonly string[]): CodeAction[] {
-  if (only && !only.some((kind) => kind === '' || kind === CodeActionKind.QuickFix)) return [];
+  const wanted = (kind: string) => !only || only.some((k) => k === '' || k === kind || kind.startsWith(k + '.'));
   const actions: CodeAction[] = [];
   const ignores: CodeAction[] = [];
-  for (const d of a.diagnostics) {
-    if (!overlaps(toLspRange(a, d.range), range)) continue;
-    const lsp = toLspDiagnostic(a, d);
-    if (d.fix) {
-      actions.push({
-        title: d.fix.title,
-        kind: CodeActionKind.QuickFix,
-        diagnostics: [lsp],
-        isPreferred: true,
-        edit: { changes: { [uri]: d.fix.edits.map((e) => ({ range: toLspRange(a, e.range), newText: e.newText })) } },
-      });
-    }
-    const edit = ignoreEdit(a, d);
-    if (edit && !ignores.some((x) => x.title === ignoreTitle(d))) {
-      ignores.push({ title: ignoreTitle(d), kind: CodeActionKind.QuickFix, diagnostics: [lsp], edit: { changes: { [uri]: [edit] } } });
+  if (wanted(CodeActionKind.QuickFix)) {
+    for (const d of a.diagnostics) {
+      if (!overlaps(toLspRange(a, d.range), range)) continue;
+      const lsp = toLspDiagnostic(a, d);
+      if (d.fix) {
+        actions.push({
+          title: d.fix.title,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [lsp],
+          isPreferred: true,
+          edit: { changes: { [uri]: d.fix.edits.map((e) => ({ range: toLspRange(a, e.range), newText: e.newText })) } },
+        });
+      }
+      const edit = ignoreEdit(a, d);
+      if (edit && !ignores.some((x) => x.title === ignoreTitle(d))) {
+        ignores.push({ title: ignoreTitle(d), kind: CodeActionKind.QuickFix, diagnostics: [lsp], edit: { changes: { [uri]: [edit] } } });
+      }
     }
   }
-  return [...actions, ...ignores];
+  const all = wanted(CodeActionKind.SourceFixAll) ? fixAll(a, uri) : undefined;
+  return [...actions, ...ignores, ...(all ? [all] : [])];
+}
+
+/** Every fix in the file at once, as `dfc lint --fix` would apply them (an edit overlapping an earlier one waits). */
+export function fixAll(a: Analysis, uri: string): CodeAction | undefined {
+  const edits = a.diagnostics.flatMap((d) => d.fix?.edits ?? []).sort((x, y) => x.range.start.offset - y.range.start.offset || x.range.end.offset - y.range.end.offset);
+  const kept: TextEdit[] = [];
+  let at = 0;
+  for (const e of edits) {
+    if (e.range.start.offset < at) continue;
+    kept.push({ range: toLspRange(a, e.range), newText: e.newText });
+    at = e.range.end.offset;
+  }
+  if (kept.length === 0) return undefined;
+  return { title: 'Fix all auto-fixable problems (dfc)', kind: CodeActionKind.SourceFixAll, edit: { changes: { [uri]: kept } } };
 }
 
 function ignoreTitle(d: Diagnostic): string {

@@ -1,13 +1,14 @@
 // Hover: what an instruction does, and what a variable or a stage name stands for.
-import { INSTRUCTION_REFERENCE, type InstructionName } from '@dfc/syntax';
+import { ruleMeta } from '@dfc/lint';
+import { DIAGNOSTIC_CODES, INSTRUCTION_REFERENCE, type InstructionName } from '@dfc/syntax';
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
-import { instructionAt, offsetAt, toLspRange, touches, type Analysis } from './analysis.js';
+import { instructionAt, offsetAt, positionAt, toLspRange, touches, type Analysis } from './analysis.js';
 import { PREDEFINED_ARGS, definitionAt, namesOf, stageAt, variableUseAt, type Stage, type VariableDefinition } from './names.js';
 
 export function hover(a: Analysis, position: Position): Hover | null {
   const offset = offsetAt(a, position);
   const instruction = instructionAt(a, offset);
-  if (!instruction) return null;
+  if (!instruction) return ruleHover(a, offset);
   const names = namesOf(a);
 
   const use = variableUseAt(a, instruction, offset);
@@ -28,6 +29,27 @@ export function hover(a: Analysis, position: Position): Hover | null {
     if (onKeyword || flag) return markdown(describeInstruction(instruction.name), toLspRange(a, flag ? flag.nameRange : instruction.keywordRange));
   }
   return null;
+}
+
+/** In `# hadolint ignore=…`, `# dfc ignore=…` or `# check=skip=…`: what the rule under the cursor checks. */
+function ruleHover(a: Analysis, offset: number): Hover | null {
+  const node = a.ast.children.find((n) => (n.kind === 'comment' || n.kind === 'directive') && n.range.start.offset <= offset && offset <= n.range.end.offset);
+  if (!node || !/\b(ignore|skip)=/.test(node.text)) return null;
+  const start = node.range.start.offset;
+  for (const m of node.text.matchAll(/[A-Za-z][A-Za-z0-9]+/g)) {
+    const from = start + m.index;
+    if (offset < from || offset > from + m[0].length) continue;
+    const text = describeRule(m[0]);
+    return text ? markdown(text, { start: positionAt(a, from), end: positionAt(a, from + m[0].length) }) : null;
+  }
+  return null;
+}
+
+function describeRule(id: string): string | undefined {
+  const rule = ruleMeta(id);
+  if (rule) return [`**${rule.id}**: ${rule.title}`, '', rule.docs.why, ...(rule.url ? ['', `[Documentation](${rule.url})`] : [])].join('\n');
+  const syntax = DIAGNOSTIC_CODES[id as keyof typeof DIAGNOSTIC_CODES];
+  return syntax ? `**${id}** (${syntax.name}): ${syntax.title}` : undefined;
 }
 
 export function describeInstruction(name: InstructionName): string {

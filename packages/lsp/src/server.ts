@@ -7,6 +7,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, type Analysis } from './analysis.js';
 import { codeActions } from './code-actions.js';
+import { LintConfigs, userConfigPaths, type ConfigLookup } from './config.js';
 import { completion } from './completion.js';
 import { lspDiagnostics } from './diagnostics.js';
 import { foldingRanges } from './folding.js';
@@ -20,6 +21,8 @@ export interface ServerOptions {
   output: NodeJS.WritableStream;
   /** Pause after the last change before diagnostics are recomputed, in ms. Default 200. */
   debounceMs?: number;
+  /** User-level lint config files, in the order tried; default hadolint's (from $XDG_CONFIG_HOME, ~). */
+  userConfigPaths?: readonly string[];
 }
 
 export const SERVER_NAME = 'dfc';
@@ -31,21 +34,29 @@ export const SERVER_NAME = 'dfc';
 export function startServer(options: ServerOptions): Promise<void> {
   const connection = createConnection(options.input, options.output);
   const closed = new Promise<void>((resolve) => connection.onExit(resolve));
-  serve(connection, options.debounceMs ?? 200);
+  serve(connection, { debounceMs: options.debounceMs ?? 200, configs: new LintConfigs(options.userConfigPaths ?? userConfigPaths(process.env)) });
   connection.listen();
   return closed;
 }
 
-export function serve(connection: Connection, debounceMs: number): void {
+export function serve(connection: Connection, options: { debounceMs: number; configs: LintConfigs }): void {
   const documents = new TextDocuments(TextDocument);
-  const analyses = new Map<string, { version: number; analysis: Analysis }>();
+  const analyses = new Map<string, { version: number; config: ConfigLookup; analysis: Analysis }>();
   const timers = new Map<string, NodeJS.Timeout>();
+  const reported = new Set<string>();
 
+  // Cached per document version and config file state: editing .hadolint.yaml re-lints on the next request.
   const analysisOf = (document: TextDocument): Analysis => {
+    const fileName = fileNameOf(document.uri);
+    const config = options.configs.forFile(fileName);
+    if (config.error && !reported.has(config.error)) {
+      reported.add(config.error);
+      void connection.window.showErrorMessage(`dfc: ${config.error} (linting with the default rules until it is fixed)`);
+    }
     const cached = analyses.get(document.uri);
-    if (cached && cached.version === document.version) return cached.analysis;
-    const analysis = analyze(document.getText(), { fileName: fileNameOf(document.uri) });
-    analyses.set(document.uri, { version: document.version, analysis });
+    if (cached && cached.version === document.version && cached.config === config) return cached.analysis;
+    const analysis = analyze(document.getText(), { fileName, config: config.config });
+    analyses.set(document.uri, { version: document.version, config, analysis });
     return analysis;
   };
   const withDocument = <T>(uri: string, empty: T, feature: (a: Analysis, document: TextDocument) => T): T => {
@@ -69,7 +80,7 @@ export function serve(connection: Connection, debounceMs: number): void {
       renameProvider: { prepareProvider: true },
       foldingRangeProvider: true,
       documentFormattingProvider: true,
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.SourceFixAll] },
     },
     serverInfo: { name: SERVER_NAME },
   }));
@@ -78,7 +89,7 @@ export function serve(connection: Connection, debounceMs: number): void {
   documents.onDidChangeContent((e) => {
     const uri = e.document.uri;
     clearTimeout(timers.get(uri));
-    timers.set(uri, setTimeout(() => publish(uri), debounceMs));
+    timers.set(uri, setTimeout(() => publish(uri), options.debounceMs));
   });
   documents.onDidClose((e) => {
     clearTimeout(timers.get(e.document.uri));

@@ -67,6 +67,15 @@ describe('variables in hover and definition', () => {
   });
 });
 
+describe('hover on ignore comments', () => {
+  it('says what the rule under the cursor checks', () => {
+    const a = analyze('FROM alpine\n# dfc ignore=DF010,DF003\nRUN true\n');
+    expect(hoverText(a, 1, 15)).to.include('Empty line inside a continued instruction');
+    expect(hoverText(a, 1, 20)).to.include('Unknown flag');
+    expect(hoverText(a, 1, 4)).to.equal('');
+  });
+});
+
 describe('positions', () => {
   it('counts no column for a byte-order mark', () => {
     const a = analyze('\uFEFFfrom alpine  \nRUN true\n');
@@ -118,7 +127,9 @@ describe('code actions', () => {
   const actions = codeActions({ ...a, diagnostics }, 'file:///x', { start: at(2, 4), end: at(2, 4) });
 
   it('puts the fixes first, then one ignore per rule', () => {
-    expect(actions.map((x) => x.title)).to.deep.equal(['Add --no-install-recommends', 'Ignore DL3009 for this instruction', 'Ignore DL3015 for this instruction']);
+    expect(actions.map((x) => x.title)).to.deep.equal([
+      'Add --no-install-recommends', 'Ignore DL3009 for this instruction', 'Ignore DL3015 for this instruction', 'Fix all auto-fixable problems (dfc)',
+    ]);
     expect(actions[0]!.isPreferred).to.equal(true);
   });
 
@@ -130,11 +141,26 @@ describe('code actions', () => {
     const parsed = analyze('FROM alpine\nRUN2 true\n');
     const broken = { ...parsed, diagnostics: parsed.diagnostics.filter((d) => d.code === 'DF001') };
     const titles = codeActions(broken, 'file:///x', { start: at(1, 0), end: at(1, 4) }).map((x) => x.title);
-    expect(titles).to.deep.equal(['Change to RUN']);
+    expect(titles).to.deep.equal(['Change to RUN', 'Fix all auto-fixable problems (dfc)']);
   });
 
-  it('answers only for quick fixes when the client asks for other kinds', () => {
-    expect(codeActions({ ...a, diagnostics }, 'file:///x', { start: at(2, 4), end: at(2, 4) }, ['refactor'])).to.deep.equal([]);
+  it('answers only with the kinds the client asks for', () => {
+    const range = { start: at(2, 4), end: at(2, 4) };
+    expect(codeActions({ ...a, diagnostics }, 'file:///x', range, ['refactor'])).to.deep.equal([]);
+    expect(codeActions({ ...a, diagnostics }, 'file:///x', range, ['source']).map((x) => x.kind)).to.deep.equal(['source.fixAll']);
+  });
+
+  it('fixes everything at once, skipping an edit that overlaps an earlier one', () => {
+    const text = 'from alpine\nrun true\n';
+    const b = analyze(text);
+    const [from, run] = b.ast.instructions;
+    const fixes: Diagnostic[] = [
+      { code: 'X', severity: 'warning', message: '', range: from!.keywordRange, fix: { title: 't', edits: [{ range: from!.keywordRange, newText: 'FROM' }] } },
+      { code: 'Y', severity: 'warning', message: '', range: from!.keywordRange, fix: { title: 't', edits: [{ range: from!.keywordRange, newText: 'From' }] } },
+      { code: 'Z', severity: 'warning', message: '', range: run!.keywordRange, fix: { title: 't', edits: [{ range: run!.keywordRange, newText: 'RUN' }] } },
+    ];
+    const all = codeActions({ ...b, diagnostics: fixes }, 'file:///x', { start: at(0, 0), end: at(0, 0) }, ['source.fixAll']);
+    expect(apply(text, all[0]!.edit!.changes!['file:///x']!)).to.equal('FROM alpine\nRUN true\n');
   });
 });
 
