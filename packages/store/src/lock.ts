@@ -9,7 +9,9 @@ export interface LockOptions {
   timeoutMs?: number;
 }
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, under another user). */
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -78,7 +80,7 @@ export async function withLock<T>(path: string, fn: () => Promise<T>, options: L
     if (await tryCreate(path, token)) break;
     const owner = await ownerOf(path);
     // A lock file without a pid yet belongs to a writer between open and write: wait for it.
-    if (owner !== undefined && owner.pid !== process.pid && !alive(owner.pid)) {
+    if (owner !== undefined && owner.pid !== process.pid && !pidAlive(owner.pid)) {
       await takeOver(path, owner, token);
       continue;
     }

@@ -9,7 +9,7 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fsyncDir, writeFileAtomic } from './atomic.js';
 import { DigestStream, assertDigest, digestOf, hexOf, isDigest, type Digest } from './digest.js';
-import { withLock } from './lock.js';
+import { pidAlive, withLock } from './lock.js';
 import { MediaType, type Descriptor, type Index } from './oci.js';
 
 /** Where the store lives: `$DFC_ROOT`, else `$XDG_DATA_HOME/dfc`, else `~/.local/share/dfc`. */
@@ -335,16 +335,6 @@ export class Store {
       await rm(path, { force: true, recursive: true });
     }
     return freed;
-  }
-}
-
-function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

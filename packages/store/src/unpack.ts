@@ -134,7 +134,7 @@ function paxNumber(pax: unknown, key: string): number | undefined {
 export async function unpackLayer(input: Readable, dir: string, options: UnpackOptions = {}): Promise<UnpackResult> {
   const asRoot = options.chown ?? process.getuid?.() === 0;
   await mkdir(dir, { recursive: true });
-  const fs = new RootFs(dir);
+  const rootfs = new RootFs(dir);
   const result: UnpackResult = { entries: 0, skipped: [] };
   const extract = tar.extract();
   const source = await maybeGunzip(input);
@@ -144,7 +144,7 @@ export async function unpackLayer(input: Readable, dir: string, options: UnpackO
     for await (const entry of extract) {
       const h = entry.header;
       try {
-        await applyEntry(fs, h, entry as unknown as Readable, asRoot, result);
+        await applyEntry(rootfs, h, entry as unknown as Readable, asRoot, result);
       } catch (err) {
         entry.destroy?.();
         if (err instanceof UnsafeLayerError) throw err;
@@ -161,7 +161,7 @@ export async function unpackLayer(input: Readable, dir: string, options: UnpackO
     throw new Error(message.startsWith('layer entry') ? message : `bad layer tar: ${message}`);
   }
   // Directory modes and times last, so read-only directories could be filled first.
-  for (const d of fs.deferredDirs.reverse()) {
+  for (const d of rootfs.deferredDirs.reverse()) {
     await chmod(d.path, d.mode);
     await utimes(d.path, d.mtime, d.mtime);
   }
@@ -172,7 +172,7 @@ async function drain(stream: Readable): Promise<void> {
   for await (const _ of stream) void _;
 }
 
-async function applyEntry(fs: RootFs, h: TarHeader, body: Readable, asRoot: boolean, result: UnpackResult): Promise<void> {
+async function applyEntry(rootfs: RootFs, h: TarHeader, body: Readable, asRoot: boolean, result: UnpackResult): Promise<void> {
   const parts = safeParts(h.name);
   const mtime = h.mtime ?? new Date(0);
   const uid = paxNumber(h.pax, 'uid') ?? h.uid ?? 0;
@@ -181,7 +181,7 @@ async function applyEntry(fs: RootFs, h: TarHeader, body: Readable, asRoot: bool
   if (parts.length === 0) {
     // The root itself ("./"): take its metadata, never replace it.
     await drain(body);
-    if (h.type === 'directory') fs.deferredDirs.push({ path: fs.root, mode, mtime });
+    if (h.type === 'directory') rootfs.deferredDirs.push({ path: rootfs.root, mode, mtime });
     return;
   }
   const base = parts[parts.length - 1]!;
@@ -190,24 +190,24 @@ async function applyEntry(fs: RootFs, h: TarHeader, body: Readable, asRoot: bool
 
   if (base.startsWith(WHITEOUT_PREFIX)) {
     await drain(body);
-    const parent = await fs.dir(parentParts);
+    const parent = await rootfs.dir(parentParts);
     if (base === OPAQUE_MARKER) {
       const prefix = parentParts.join('/');
       for (const name of await readdir(parent)) {
         const child = prefix ? `${prefix}/${name}` : name;
-        if (!fs.written.has(child)) await rm(join(parent, name), { recursive: true, force: true });
+        if (!rootfs.written.has(child)) await rm(join(parent, name), { recursive: true, force: true });
       }
     } else {
       const name = base.slice(WHITEOUT_PREFIX.length);
       const victim = [...parentParts, name].join('/');
       if (name === '' || name === '.' || name === '..') throw new UnsafeLayerError(`layer whiteout "${h.name}" names no file; refusing it`);
-      if (!fs.written.has(victim)) await rm(join(parent, name), { recursive: true, force: true });
+      if (!rootfs.written.has(victim)) await rm(join(parent, name), { recursive: true, force: true });
     }
-    fs.invalidate();
+    rootfs.invalidate();
     return;
   }
 
-  const parent = await fs.dir(parentParts);
+  const parent = await rootfs.dir(parentParts);
   const target = join(parent, base);
   let existing;
   try {
@@ -217,15 +217,15 @@ async function applyEntry(fs: RootFs, h: TarHeader, body: Readable, asRoot: bool
   }
   if (existing && !(existing.isDirectory() && h.type === 'directory')) {
     await rm(target, { recursive: true, force: true });
-    if (existing.isSymbolicLink() || existing.isDirectory()) fs.invalidate();
+    if (existing.isSymbolicLink() || existing.isDirectory()) rootfs.invalidate();
   }
 
   switch (h.type) {
     case 'directory':
       if (!existing || !existing.isDirectory()) await mkdir(target, { mode: 0o700 });
       if (asRoot) await chown(target, uid, gid);
-      fs.deferredDirs.push({ path: target, mode, mtime });
-      fs.invalidate();
+      rootfs.deferredDirs.push({ path: target, mode, mtime });
+      rootfs.invalidate();
       break;
     case 'file':
     case 'contiguous-file':
@@ -239,7 +239,7 @@ async function applyEntry(fs: RootFs, h: TarHeader, body: Readable, asRoot: bool
       await symlink(h.linkname ?? '', target);
       if (asRoot) await lchown(target, uid, gid);
       await lutimes(target, mtime, mtime).catch(() => undefined);
-      fs.invalidate();
+      rootfs.invalidate();
       break;
     case 'link': {
       await drain(body);
@@ -250,7 +250,7 @@ async function applyEntry(fs: RootFs, h: TarHeader, body: Readable, asRoot: bool
         throw new UnsafeLayerError(`layer hard link "${h.name}" points at "${h.linkname}", which climbs out of the root; refusing it`);
       }
       if (linkParts.length === 0) throw new UnsafeLayerError(`layer hard link "${h.name}" points at the root; refusing it`);
-      const source = join(await fs.dir(linkParts.slice(0, -1)), linkParts[linkParts.length - 1]!);
+      const source = join(await rootfs.dir(linkParts.slice(0, -1)), linkParts[linkParts.length - 1]!);
       let st;
       try {
         st = await lstat(source);
@@ -286,5 +286,5 @@ async function applyEntry(fs: RootFs, h: TarHeader, body: Readable, asRoot: bool
       result.skipped.push(`${key}: unsupported entry type ${String(h.type)}`);
       return;
   }
-  fs.written.add(key);
+  rootfs.written.add(key);
 }
