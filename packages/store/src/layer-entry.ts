@@ -27,7 +27,10 @@ export const WHITEOUT_PREFIX = '.wh.';
 export const OPAQUE_MARKER = '.wh..wh..opq';
 
 /** Cleans an image path: drops leading `/` and `./`, rejects `..`, empty parts collapse. */
+const CLEAN_PATH = /^(?!\.{1,2}(?:\/|$))(?:[^/]+\/(?!\.{1,2}(?:\/|$)))*[^/]+$/;
+
 export function cleanLayerPath(path: string): string {
+  if (CLEAN_PATH.test(path)) return path; // the common case: nothing to clean
   const parts: string[] = [];
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;

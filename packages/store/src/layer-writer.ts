@@ -99,8 +99,7 @@ function entryFinished(pack: tar.Pack, header: TarHeader): { sink: Writable; don
 /** What the layer holds so far: a hard link's header repeats its file's mode and owner, as GNU tar's does. */
 type Written = Map<string, { mode: number; uid: number; gid: number }>;
 
-async function writeEntry(pack: tar.Pack, entry: LayerEntry, mtime: Date, written: Written): Promise<void> {
-  const name = tarNameOf(entry);
+async function writeEntry(pack: tar.Pack, entry: LayerEntry, name: string, mtime: Date, written: Written): Promise<void> {
   if (name === '' && entry.kind === 'dir') return; // the root itself is never an entry
   if (name === '') throw new Error(`layer entry "${entry.path}" has an empty path`);
   if (entry.kind === 'hardlink' && !written.has(cleanLayerPath(entry.target))) {
@@ -256,7 +255,7 @@ export function packLayer(entries: readonly LayerEntry[] | AsyncIterable<LayerEn
         throw new Error(`layer entries out of order: "${name}" after "${previous}"`);
       }
       previous = name;
-      await writeEntry(pack, data && entry.kind === 'file' ? { ...entry, content: await data } : entry, mtime, written);
+      await writeEntry(pack, data && entry.kind === 'file' ? { ...entry, content: await data } : entry, name, mtime, written);
     }
     pack.finalize();
   };
