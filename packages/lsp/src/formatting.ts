@@ -12,18 +12,19 @@ interface SourceEdit {
 }
 
 export function formatDocument(a: Analysis): TextEdit[] {
-  const edits = formattingEdits(a);
-  if (edits.length === 0) return [];
-  const formatted = print({ ...a.ast, children: a.ast.children.map((node) => rewrite(node, edits)) });
-  if (meaning(parse(formatted).ast) !== meaning(a.ast)) return [];
-  return edits.map((e) => ({ range: toLspRange(a, e.range), newText: e.newText }));
+  const { ast, applied } = rewrite(a.ast, formattingEdits(a));
+  if (applied.length === 0 || !sameMeaning(a, ast)) return [];
+  return applied.map((e) => ({ range: toLspRange(a, e.range), newText: e.newText }));
 }
 
 /** The formatted text, for callers that want text rather than edits. */
 export function formatText(a: Analysis): string {
-  const edits = formattingEdits(a);
-  const formatted = print({ ...a.ast, children: a.ast.children.map((node) => rewrite(node, edits)) });
-  return meaning(parse(formatted).ast) === meaning(a.ast) ? formatted : a.text;
+  const { ast, applied } = rewrite(a.ast, formattingEdits(a));
+  return applied.length > 0 && sameMeaning(a, ast) ? print(ast) : a.text;
+}
+
+function sameMeaning(a: Analysis, formatted: Dockerfile): boolean {
+  return meaning(parse(print(formatted)).ast) === meaning(a.ast);
 }
 
 function formattingEdits(a: Analysis): SourceEdit[] {
@@ -53,20 +54,27 @@ function formattingEdits(a: Analysis): SourceEdit[] {
   return edits.sort((x, y) => x.range.start.offset - y.range.start.offset);
 }
 
-/** A node with the edits inside it applied to its text. */
-function rewrite(node: TopLevel, edits: SourceEdit[]): TopLevel {
-  const start = node.range.start.offset;
-  const end = start + node.text.length;
-  const inside = edits.filter((e) => e.range.start.offset >= start && e.range.end.offset <= end);
-  if (inside.length === 0) return node;
-  let text = '';
-  let at = start;
-  for (const e of inside) {
-    text += node.text.slice(at - start, e.range.start.offset - start) + e.newText;
-    at = e.range.end.offset;
-  }
-  text += node.text.slice(at - start);
-  return { ...node, text } as TopLevel;
+/** The tree with the edits (sorted) applied to its nodes' text; an edit across two nodes is dropped. */
+function rewrite(ast: Dockerfile, edits: SourceEdit[]): { ast: Dockerfile; applied: SourceEdit[] } {
+  const applied: SourceEdit[] = [];
+  let next = 0;
+  const children = ast.children.map((node): TopLevel => {
+    const start = node.range.start.offset;
+    const end = start + node.text.length;
+    let text = '';
+    let at = start;
+    let changed = false;
+    for (; next < edits.length && edits[next]!.range.start.offset < end; next++) {
+      const e = edits[next]!;
+      if (e.range.start.offset < at || e.range.end.offset > end) continue;
+      text += node.text.slice(at - start, e.range.start.offset - start) + e.newText;
+      at = e.range.end.offset;
+      changed = true;
+      applied.push(e);
+    }
+    return !changed ? node : ({ ...node, text: text + node.text.slice(at - start) } as TopLevel);
+  });
+  return { ast: { ...ast, children }, applied };
 }
 
 /** What the build sees of each instruction: name, flags, BuildKit's argument nodes, heredocs. */

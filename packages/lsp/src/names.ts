@@ -51,8 +51,60 @@ export interface Names {
   globalArgs: VariableDefinition[];
   definitions: VariableDefinition[];
   /** The variables in scope where an instruction starts (before it takes effect). */
-  scopeOf(instruction: Instruction): ReadonlyMap<string, VariableDefinition>;
+  scopeOf(instruction: Instruction): Scope;
 }
+
+/** The variables one instruction sees. */
+export interface Scope {
+  get(name: string): VariableDefinition | undefined;
+  has(name: string): boolean;
+  values(): VariableDefinition[];
+}
+
+/**
+ * Every definition of each name in one stage (or the global ARGs), in order; a scope is a
+ * position in that history. ENV wins over ARG, as in BuildKit. Cheap for files with thousands
+ * of ARG/ENV lines, where a copied map per instruction would not be.
+ */
+class History {
+  private readonly env = new Map<string, { at: number; def: VariableDefinition }[]>();
+  private readonly args = new Map<string, { at: number; def: VariableDefinition }[]>();
+
+  add(at: number, def: VariableDefinition): void {
+    const table = def.kind === 'env' ? this.env : this.args;
+    const list = table.get(def.name);
+    if (list) list.push({ at, def });
+    else table.set(def.name, [{ at, def }]);
+  }
+
+  /** The ENV in force at the end: what a stage built on this one starts with. */
+  finalEnv(): VariableDefinition[] {
+    return [...this.env.values()].map((list) => list[list.length - 1]!.def);
+  }
+
+  /** What an instruction at `position` sees: definitions from positions before it. */
+  at(position: number): Scope {
+    const last = (list: { at: number; def: VariableDefinition }[] | undefined) => {
+      if (!list) return undefined;
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (list[mid]!.at < position) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo > 0 ? list[lo - 1]!.def : undefined;
+    };
+    const get = (name: string) => last(this.env.get(name)) ?? last(this.args.get(name));
+    return {
+      get,
+      has: (name) => get(name) !== undefined,
+      values: () => [...new Set([...this.args.keys(), ...this.env.keys()])].map(get).filter((d): d is VariableDefinition => d !== undefined),
+    };
+  }
+}
+
+const EMPTY_SCOPE: Scope = { get: () => undefined, has: () => false, values: () => [] };
 
 /** BuildKit's predefined ARGs: global scope sees them; a stage sees them after `ARG NAME`. */
 export const PREDEFINED_ARGS: readonly string[] = [
@@ -99,9 +151,9 @@ function collectNames(a: Analysis): Names {
     }
   }
 
-  const scopes = new Map<Instruction, ReadonlyMap<string, VariableDefinition>>();
+  const scopes = new Map<Instruction, Scope>();
   const definitions: VariableDefinition[] = [];
-  const expand = (written: string, scope: ReadonlyMap<string, VariableDefinition>): { value: string | undefined; unsetReads: string[] } => {
+  const expand = (written: string, scope: Scope): { value: string | undefined; unsetReads: string[] } => {
     const env = { get: (name: string) => scope.get(name)?.value };
     const result = expandWord(written, env, { escapeChar });
     const unsetReads = result.unset.filter((n) => !scope.has(n));
@@ -109,24 +161,25 @@ function collectNames(a: Analysis): Names {
   };
 
   // Global ARGs: what FROM lines see.
-  const global = new Map<string, VariableDefinition>();
-  for (const node of preamble) {
-    scopes.set(node, new Map(global));
-    if (node.name !== 'ARG') continue;
+  const globals = new History();
+  preamble.forEach((node, position) => {
+    const before = globals.at(position);
+    scopes.set(node, before);
+    if (node.name !== 'ARG') return;
     for (const decl of node.declarations) {
       const written = decl.value?.value;
-      const { value, unsetReads } = written === undefined ? { value: undefined, unsetReads: [] } : expand(written, global);
+      const { value, unsetReads } = written === undefined ? { value: undefined, unsetReads: [] } : expand(written, before);
       const def: VariableDefinition = {
         name: decl.name.value, kind: 'arg', nameRange: decl.name.range, instruction: node, written, value, unsetReads, inherits: undefined, stage: null,
       };
       definitions.push(def);
-      global.set(def.name, def);
+      globals.add(position, def);
     }
-  }
-  const globalArgs = [...global.values()];
+  });
+  const global = globals.at(Infinity);
+  const globalArgs = global.values();
 
-  // Each stage: ENV (inherited from a base stage) wins over ARG, as in BuildKit.
-  const finalEnv = new Map<number, Map<string, VariableDefinition>>();
+  const histories: History[] = [];
   const stageReferences: StageReference[] = [];
   for (const stage of stages) {
     scopes.set(stage.from, global);
@@ -136,11 +189,13 @@ function collectNames(a: Analysis): Names {
     const baseName = image === undefined ? undefined : written ? image : expand(image, global).value;
     const base = baseName === undefined ? undefined : stageNamed(stages, baseName, stage.index);
     if (base && written) stageReferences.push({ stage: base, kind: 'from', byIndex: false, range: stage.from.image!.range, instruction: stage.from });
-    const env = new Map(base ? finalEnv.get(base.index) : undefined);
-    const args = new Map<string, VariableDefinition>();
-    const scope = (): Map<string, VariableDefinition> => new Map([...args, ...env]);
-    for (const node of stage.steps) {
-      const before = scope();
+
+    // A stage built on another starts with its ENV (not its ARGs).
+    const history = new History();
+    for (const def of base ? histories[base.index]!.finalEnv() : []) history.add(-1, def);
+    histories.push(history);
+    stage.steps.forEach((node, position) => {
+      const before = history.at(position);
       scopes.set(node, before);
       if (node.name === 'ONBUILD' && node.trigger) scopes.set(node.trigger, before);
       if (node.name === 'ARG') {
@@ -152,7 +207,7 @@ function collectNames(a: Analysis): Names {
             name: decl.name.value, kind: 'arg', nameRange: decl.name.range, instruction: node, written, value, unsetReads, inherits, stage: stage.index,
           };
           definitions.push(def);
-          args.set(def.name, def);
+          history.add(position, def);
         }
       } else if (node.name === 'ENV') {
         // Every pair expands against the scope before the instruction, as BuildKit does.
@@ -162,12 +217,11 @@ function collectNames(a: Analysis): Names {
             name: pair.key.value, kind: 'env', nameRange: pair.key.range, instruction: node, written: pair.value.value, value, unsetReads, inherits: undefined, stage: stage.index,
           };
           definitions.push(def);
-          env.set(def.name, def);
+          history.add(position, def);
         }
       }
       stageReferences.push(...referencesIn(a, node, stages, stage.index));
-    }
-    finalEnv.set(stage.index, env);
+    });
   }
 
   return {
@@ -175,7 +229,7 @@ function collectNames(a: Analysis): Names {
     stageReferences,
     globalArgs,
     definitions,
-    scopeOf: (instruction) => scopes.get(instruction) ?? new Map(),
+    scopeOf: (instruction) => scopes.get(instruction) ?? EMPTY_SCOPE,
   };
 }
 
