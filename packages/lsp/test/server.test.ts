@@ -1,5 +1,8 @@
 // Starts `dfc lsp --stdio` as a child process and talks to it with the protocol's own client.
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import {
@@ -50,6 +53,7 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
   const published: PublishDiagnosticsParams[] = [];
   const waiters: (() => void)[] = [];
   let stderr = '';
+  let home: string;
 
   /** The diagnostics published for `forUri` at `version` (waiting up to 30 s). */
   function diagnostics(forUri: string, version: number): Promise<Diagnostic[]> {
@@ -70,7 +74,10 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
   const lineOf = (text: string) => source.split('\n').indexOf(text);
 
   before(async () => {
-    child = spawn(process.execPath, [dfc, 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // No user-level .hadolint.yaml of whoever runs the tests: the default rules only.
+    home = fs.mkdtempSync(path.join(os.tmpdir(), 'dfc-lsp-home-'));
+    const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
+    child = spawn(process.execPath, [dfc, 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env });
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     client = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     client.onNotification(PublishDiagnosticsNotification.type, (params) => {
@@ -83,6 +90,7 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
   after(() => {
     client.dispose();
     if (child.exitCode === null) child.kill();
+    fs.rmSync(home, { recursive: true, force: true });
   });
 
   it('initializes with incremental sync and every feature', async () => {
