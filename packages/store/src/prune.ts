@@ -24,7 +24,8 @@ export async function removeRoots(store: Store, name: string): Promise<void> {
   await rm(join(rootsDir(store), `${name}.json`), { force: true });
 }
 
-async function recordedRoots(store: Store): Promise<Digest[]> {
+/** The digests every `.dfc/roots` record names. */
+export async function recordedRoots(store: Store): Promise<Digest[]> {
   const out: Digest[] = [];
   for (const file of await readdir(rootsDir(store)).catch(() => [] as string[])) {
     if (!file.endsWith('.json')) continue;

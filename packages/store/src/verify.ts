@@ -5,6 +5,7 @@ import { DigestStream, type Digest } from './digest.js';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { MediaType, REF_NAME, type Descriptor, type ImageConfig, type Index, type Manifest } from './oci.js';
+import { recordedRoots } from './prune.js';
 import type { Store } from './store.js';
 
 export interface VerifyProblem {
@@ -97,5 +98,9 @@ export async function verifyStore(store: Store): Promise<VerifyReport> {
     }
   };
   for (const m of index.manifests) await checkDescriptor(m, m.annotations?.[REF_NAME] ? `tag ${m.annotations[REF_NAME]}` : 'index.json');
+  // Blobs that cache records keep alive must be there too.
+  for (const digest of await recordedRoots(store)) {
+    if (!(await store.hasBlob(digest))) problem(store.blobPath(digest), `missing, kept by a record in ${join(store.recordsDir, 'roots')}`);
+  }
   return report;
 }

@@ -135,5 +135,10 @@ describe('prune and verify', () => {
     const text = report.problems.map((p) => `${p.path}: ${p.message}`).join('\n');
     expect(text).to.contain(`${store.blobPath(image.manifest.layers[0]!.digest)}: content hashes to`);
     expect(text).to.contain(`${store.blobPath(image.id)}: missing, referenced by manifest ${image.manifestDigest}`);
+    const cached = await oneLayer(store, 'cached');
+    await setRoots(store, 'cache', [cached.descriptor.digest]);
+    rmSync(store.blobPath(cached.descriptor.digest));
+    const again = await verifyStore(store);
+    expect(again.problems.map((p) => p.path)).to.include(store.blobPath(cached.descriptor.digest));
   });
 });
