@@ -14,6 +14,9 @@ export interface TreeEntry {
   kind: 'file' | 'dir' | 'symlink';
   mode: number;
   size: number;
+  /** Owner, where the tree keeps one (a stage's files); the build context's files are 0:0. */
+  uid?: number;
+  gid?: number;
   target?: string;
   /** Content digest of a file, when the tree knows it (the build context does). */
   digest?: string;
@@ -61,10 +64,28 @@ export type CopyResult = { ok: true; entries: LayerEntry[]; inputs: CopyInput[] 
 
 const MAX_LINK_HOPS = 255;
 
+/** A source as resolved: `rel` names it (its base name names the copy); `at` is where links lead. */
+export interface SourceMatch {
+  rel: string;
+  at: string;
+  entry: TreeEntry;
+}
+
 export function planCopy(req: CopyRequest): CopyResult {
+  const matches = resolveSources(req);
+  if (!Array.isArray(matches)) return matches;
+  const dest = resolveDestination(req, matches.length, matches.some((m) => m.entry.kind === 'dir'));
+  if ('error' in dest) return { ok: false, error: dest.error };
+  const out = new EntryList(req);
+  const inputs: CopyInput[] = [];
+  for (const match of matches) copyMatch(req.tree, match, dest, out, inputs);
+  return { ok: true, entries: out.entries(), inputs };
+}
+
+/** Resolves each source (wildcards expanded, links followed inside the tree). */
+export function resolveSources(req: Pick<CopyRequest, 'sources' | 'tree' | 'instruction'>): SourceMatch[] | { ok: false; error: string } {
   const what = req.instruction ?? 'COPY';
-  // `rel` names the source (its base name is the copy's name); `at` is where links lead.
-  const matches: { rel: string; at: string; entry: TreeEntry }[] = [];
+  const matches: SourceMatch[] = [];
   for (const source of req.sources) {
     const cleaned = cleanSource(source);
     if (cleaned === undefined) return { ok: false, error: `${what} ${source}: the path is outside the build context` };
@@ -83,50 +104,59 @@ export function planCopy(req: CopyRequest): CopyResult {
     if (at === undefined || !entry) return { ok: false, error: `${what} ${source}: no such file or directory in the build context` };
     matches.push({ rel: cleaned, at, entry });
   }
+  return matches;
+}
 
+export interface Destination {
+  /** Absolute, resolved through the image's links. */
+  abs: string;
+  /** Whether a source lands inside it (rather than being written as it). */
+  isDir: boolean;
+}
+
+/** Where the copies go. `count` sources; `anyDir` when one of them is a directory. */
+export function resolveDestination(req: Pick<CopyRequest, 'destination' | 'workdir' | 'image' | 'instruction'>, count: number, anyDir = false): Destination | { error: string } {
   const endsWithSlash = /[/\\]$/.test(req.destination) || req.destination.endsWith('/.');
-  if (matches.length > 1 && !endsWithSlash) {
-    return { ok: false, error: `${what}: when copying more than one source, the destination must be a directory and end with a / (got "${req.destination}")` };
+  if (count > 1 && !endsWithSlash) {
+    return { error: `${req.instruction ?? 'COPY'}: when copying more than one source, the destination must be a directory and end with a / (got "${req.destination}")` };
   }
   // The destination is resolved through the image's symlinks, inside its root (as in a chroot).
   const lexical = path.resolve(req.workdir || '/', req.destination).slice(1);
-  const parent = resolveInTree(req.image, path.dirname(lexical) === '.' ? '' : path.dirname(lexical), true) ?? path.dirname(lexical);
-  let destRel = parent && parent !== '.' ? `${parent}/${path.basename(lexical)}` : path.basename(lexical);
-  const destEntry = lexical ? req.image.lookup(destRel) : { kind: 'dir' as const };
-  if (destEntry?.kind === 'symlink') destRel = resolveInTree(req.image, destRel, true) ?? destRel;
-  const destAbs = '/' + destRel;
-  const destIsDir =
-    endsWithSlash || matches.length > 1 || req.image.lookup(destRel)?.kind === 'dir' || lexical === '' || matches.some((m) => m.entry.kind === 'dir');
-
-  const out = new EntryList(req);
-  const inputs: CopyInput[] = [];
-  for (const { rel, at, entry } of matches) {
-    if (entry.kind === 'dir') {
-      out.dir(destAbs, 0o755);
-      copyTree(req, at, destAbs, out, inputs);
-    } else {
-      const target = destIsDir ? path.join(destAbs, path.basename(rel)) : destAbs;
-      out.file(target, at, entry);
-      inputs.push(inputOf(at, entry));
-    }
-  }
-  return { ok: true, entries: out.entries(), inputs };
+  const parent = path.dirname(lexical) === '.' ? '' : path.dirname(lexical);
+  const parentAt = resolveInTree(req.image, parent, true) ?? parent;
+  let rel = parentAt ? `${parentAt}/${path.basename(lexical)}` : path.basename(lexical);
+  if (lexical && req.image.lookup(rel)?.kind === 'symlink') rel = resolveInTree(req.image, rel, true) ?? rel;
+  const isDir = endsWithSlash || count > 1 || anyDir || lexical === '' || req.image.lookup(rel)?.kind === 'dir';
+  return { abs: '/' + rel, isDir };
 }
 
-function copyTree(req: CopyRequest, relDir: string, destDir: string, out: EntryList, inputs: CopyInput[]): void {
-  for (const name of req.tree.list(relDir)) {
+/** Copies one resolved source into the layer. */
+export function copyMatch(tree: SourceTree, match: SourceMatch, dest: Destination, out: EntryList, inputs: CopyInput[]): void {
+  if (match.entry.kind === 'dir') {
+    out.dir(dest.abs, 0o755);
+    copyTree(tree, match.at, dest.abs, out, inputs);
+  } else {
+    const target = dest.isDir ? path.join(dest.abs, path.basename(match.rel)) : dest.abs;
+    out.file(target, tree, match.at, match.entry);
+    inputs.push(inputOf(match.at, match.entry));
+  }
+}
+
+/** Copies the contents of `relDir` of `tree` into `destDir`. */
+export function copyTree(tree: SourceTree, relDir: string, destDir: string, out: EntryList, inputs: CopyInput[]): void {
+  for (const name of tree.list(relDir)) {
     const rel = relDir ? `${relDir}/${name}` : name;
-    const entry = req.tree.lookup(rel);
+    const entry = tree.lookup(rel);
     if (!entry) continue;
     const dest = path.join(destDir, name);
     inputs.push(inputOf(rel, entry));
     if (entry.kind === 'dir') {
-      out.dir(dest, entry.mode, true);
-      copyTree(req, rel, dest, out, inputs);
+      out.dir(dest, entry.mode, entry);
+      copyTree(tree, rel, dest, out, inputs);
     } else if (entry.kind === 'symlink') {
-      out.symlink(dest, entry.target ?? '');
+      out.symlink(dest, entry.target ?? '', entry);
     } else {
-      out.file(dest, rel, entry);
+      out.file(dest, tree, rel, entry);
     }
   }
 }
@@ -141,14 +171,15 @@ function inputOf(rel: string, e: TreeEntry): CopyInput {
 /**
  * The layer entries, parents before children, each path once. Folders the image already has
  * are left out (their owner and mode stay as they are); folders COPY creates get the owner.
+ * Copied entries get --chown's owner, else their own (a stage's files keep theirs), else 0:0.
  */
-class EntryList {
+export class EntryList {
   private readonly byPath = new Map<string, LayerEntry>();
 
-  constructor(private readonly req: CopyRequest) {}
+  constructor(private readonly req: Pick<CopyRequest, 'image' | 'owner' | 'chmod'>) {}
 
-  private owner(): { uid: number; gid: number } {
-    return this.req.owner ?? { uid: 0, gid: 0 };
+  private owner(entry?: TreeEntry): { uid: number; gid: number } {
+    return this.req.owner ?? { uid: entry?.uid ?? 0, gid: entry?.gid ?? 0 };
   }
 
   parents(abs: string): void {
@@ -161,25 +192,25 @@ class EntryList {
     this.byPath.set(dir, { kind: 'dir', path: dir, mode: 0o755, ...this.owner() });
   }
 
-  /** A copied folder (`copied`: from the source, so --chmod applies) or the destination folder. */
-  dir(abs: string, mode: number, copied = false): void {
+  /** A copied folder (`source` given: --chmod applies) or a destination folder to create. */
+  dir(abs: string, mode: number, source?: TreeEntry): void {
     this.parents(abs);
     if (abs === '/') return;
-    if (!copied) {
+    if (!source) {
       this.created(abs);
       return;
     }
-    this.byPath.set(abs, { kind: 'dir', path: abs, mode: this.req.chmod ?? mode, ...this.owner() });
+    this.byPath.set(abs, { kind: 'dir', path: abs, mode: this.req.chmod ?? mode, ...this.owner(source) });
   }
 
-  file(abs: string, rel: string, entry: TreeEntry): void {
+  file(abs: string, tree: SourceTree, rel: string, entry: TreeEntry): void {
     this.parents(abs);
-    this.byPath.set(abs, { kind: 'file', path: abs, mode: this.req.chmod ?? entry.mode, content: this.req.tree.content(rel, entry), ...this.owner() });
+    this.byPath.set(abs, { kind: 'file', path: abs, mode: this.req.chmod ?? entry.mode, content: tree.content(rel, entry), ...this.owner(entry) });
   }
 
-  symlink(abs: string, target: string): void {
+  symlink(abs: string, target: string, entry: TreeEntry): void {
     this.parents(abs);
-    this.byPath.set(abs, { kind: 'symlink', path: abs, target, ...this.owner() });
+    this.byPath.set(abs, { kind: 'symlink', path: abs, target, ...this.owner(entry) });
   }
 
   entries(): LayerEntry[] {

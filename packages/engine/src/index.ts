@@ -4,3 +4,4 @@ export { createDockerignore, dockerignoreFromText, type Dockerignore } from './d
 export { StatCache } from './stat-cache.js';
 export { planCopy, cleanSource, resolveInTree, type CopyRequest, type CopyResult, type CopyInput, type SourceTree, type TreeEntry, type ImageView } from './copy.js';
 export { contextTree, hostTree } from './trees.js';
+export { planAdd, archiveFormat, isUrl, type AddRequest } from './add.js';

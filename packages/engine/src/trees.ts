@@ -46,9 +46,10 @@ export function hostTree(root: string): SourceTree {
         return undefined;
       }
       const mode = stat.mode & 0o7777;
-      if (stat.isDirectory()) return { kind: 'dir', mode, size: 0 };
-      if (stat.isSymbolicLink()) return { kind: 'symlink', mode, size: 0, target: fs.readlinkSync(path.join(root, rel)) };
-      if (stat.isFile()) return { kind: 'file', mode, size: stat.size };
+      const owner = { uid: stat.uid, gid: stat.gid };
+      if (stat.isDirectory()) return { kind: 'dir', mode, size: 0, ...owner };
+      if (stat.isSymbolicLink()) return { kind: 'symlink', mode, size: 0, target: fs.readlinkSync(path.join(root, rel)), ...owner };
+      if (stat.isFile()) return { kind: 'file', mode, size: stat.size, ...owner };
       return undefined;
     },
     list(rel) {
