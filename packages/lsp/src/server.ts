@@ -1,7 +1,7 @@
 // The server: wires the pure features to an LSP connection. Documents sync incrementally;
 // diagnostics follow typing after a short pause, and right away on open.
 import {
-  CodeActionKind, LSPErrorCodes, ResponseError, TextDocumentSyncKind, TextDocuments, createConnection,
+  CodeActionKind, DidChangeWatchedFilesNotification, LSPErrorCodes, ResponseError, TextDocumentSyncKind, TextDocuments, createConnection,
   type Connection, type InitializeResult,
 } from 'vscode-languageserver/node.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
@@ -70,20 +70,31 @@ export function serve(connection: Connection, options: { debounceMs: number; con
     void connection.sendDiagnostics({ uri, version: document.version, diagnostics: lspDiagnostics(analysisOf(document)) });
   };
 
-  connection.onInitialize((): InitializeResult => ({
-    capabilities: {
-      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
-      hoverProvider: true,
-      completionProvider: { triggerCharacters: ['$', '{', '=', '-'] },
-      documentSymbolProvider: true,
-      definitionProvider: true,
-      renameProvider: { prepareProvider: true },
-      foldingRangeProvider: true,
-      documentFormattingProvider: true,
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.SourceFixAll] },
-    },
-    serverInfo: { name: SERVER_NAME },
-  }));
+  let watchConfigs = false;
+  connection.onInitialize((params): InitializeResult => {
+    watchConfigs = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
+    return {
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: ['$', '{', '=', '-'] },
+        documentSymbolProvider: true,
+        definitionProvider: true,
+        renameProvider: { prepareProvider: true },
+        foldingRangeProvider: true,
+        documentFormattingProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.SourceFixAll] },
+      },
+      serverInfo: { name: SERVER_NAME },
+    };
+  });
+  // A changed .hadolint.yaml changes every open document's diagnostics.
+  connection.onInitialized(() => {
+    if (watchConfigs) void connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/{.hadolint,hadolint}.{yaml,yml}' }] });
+  });
+  connection.onDidChangeWatchedFiles(() => {
+    for (const document of documents.all()) publish(document.uri);
+  });
 
   documents.onDidOpen((e) => publish(e.document.uri));
   documents.onDidChangeContent((e) => {
