@@ -9,7 +9,7 @@ import { resolveImage, putImage, type ImageRecord } from './image.js';
 import { defaultLayerMtime, packLayer, writeLayerFromTar, type PackOptions } from './layer-writer.js';
 import { hostPlatform, type ContainerConfig, type ImageConfig } from './oci.js';
 import type { Store } from './store.js';
-import { maybeGunzip, unpackLayer, type UnpackResult } from './unpack.js';
+import { maybeGunzip, unpackLayer } from './unpack.js';
 import { entriesFromDir } from './walk.js';
 
 /** Passes a tar through unchanged while parsing it, so a file that is not a tar is refused. */
@@ -79,12 +79,15 @@ export async function importRootfs(store: Store, input: Readable, options: Impor
 }
 
 /** Unpacks every layer of the image `reference` onto `dir`, in order. */
-export async function exportRootfsToDir(store: Store, reference: string, dir: string): Promise<UnpackResult> {
+export async function exportRootfsToDir(store: Store, reference: string, dir: string): Promise<{ entries: number; skipped: string[] }> {
   const image = await resolveImage(store, reference);
-  const total: UnpackResult = { entries: 0, skipped: [] };
-  for (const layer of image.manifest.layers) {
+  const total = { entries: 0, skipped: [] as string[] };
+  for (const [i, layer] of image.manifest.layers.entries()) {
     if (!(await store.hasBlob(layer.digest))) throw new Error(`${store.blobPath(layer.digest)}: layer of ${reference} is missing; run dfc store verify`);
     const r = await unpackLayer(store.openBlob(layer.digest), dir);
+    if (r.diffId !== image.config.rootfs.diff_ids[i]) {
+      throw new Error(`${store.blobPath(layer.digest)}: layer ${i + 1} of ${reference} has diff_id ${r.diffId}, its config says ${image.config.rootfs.diff_ids[i]}; run dfc store verify`);
+    }
     total.entries += r.entries;
     total.skipped.push(...r.skipped);
   }

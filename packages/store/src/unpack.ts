@@ -10,17 +10,27 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 type TarHeader = Partial<tar.Header> & { name: string };
+import { DigestStream, type Digest } from './digest.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './layer-entry.js';
 
 export interface UnpackOptions {
   /** Set owners from the tar (default: when running as root). */
   chown?: boolean;
+  /**
+   * 'apply' (default): delete what whiteouts name, as when merging layers into one tree.
+   * 'record': leave them out and list them in the result (an overlay lower dir makes its own).
+   */
+  whiteouts?: 'apply' | 'record';
 }
 
 export interface UnpackResult {
   entries: number;
   /** Entries skipped, with why (devices when not root, unknown types). */
   skipped: string[];
+  /** sha256 of the uncompressed tar: compare with the image's diff_id. */
+  diffId: Digest;
+  /** With `whiteouts: 'record'`: the whiteout and opaque entries, as clean layer paths. */
+  whiteouts: string[];
 }
 
 export class UnsafeLayerError extends Error {}
@@ -135,16 +145,17 @@ export async function unpackLayer(input: Readable, dir: string, options: UnpackO
   const asRoot = options.chown ?? process.getuid?.() === 0;
   await mkdir(dir, { recursive: true });
   const rootfs = new RootFs(dir);
-  const result: UnpackResult = { entries: 0, skipped: [] };
+  const result: UnpackResult = { entries: 0, skipped: [], diffId: '' as Digest, whiteouts: [] };
   const extract = tar.extract();
   const source = await maybeGunzip(input);
-  const feeding = pipeline(source, extract as unknown as NodeJS.WritableStream);
+  const hasher = new DigestStream();
+  const feeding = pipeline(source, hasher, extract as unknown as NodeJS.WritableStream);
   feeding.catch(() => undefined);
   try {
     for await (const entry of extract) {
       const h = entry.header;
       try {
-        await applyEntry(rootfs, h, entry as unknown as Readable, asRoot, result);
+        await applyEntry(rootfs, h, entry as unknown as Readable, asRoot, options.whiteouts ?? 'apply', result);
       } catch (err) {
         entry.destroy?.();
         if (err instanceof UnsafeLayerError) throw err;
@@ -160,6 +171,7 @@ export async function unpackLayer(input: Readable, dir: string, options: UnpackO
     if (err instanceof UnsafeLayerError) throw err;
     throw new Error(message.startsWith('layer entry') ? message : `bad layer tar: ${message}`);
   }
+  result.diffId = hasher.digest();
   // Directory modes and times last, so read-only directories could be filled first.
   for (const d of rootfs.deferredDirs.reverse()) {
     await chmod(d.path, d.mode);
@@ -172,7 +184,7 @@ async function drain(stream: Readable): Promise<void> {
   for await (const _ of stream) void _;
 }
 
-async function applyEntry(rootfs: RootFs, h: TarHeader, body: Readable, asRoot: boolean, result: UnpackResult): Promise<void> {
+async function applyEntry(rootfs: RootFs, h: TarHeader, body: Readable, asRoot: boolean, whiteouts: 'apply' | 'record', result: UnpackResult): Promise<void> {
   const parts = safeParts(h.name);
   const mtime = h.mtime ?? new Date(0);
   const uid = paxNumber(h.pax, 'uid') ?? h.uid ?? 0;
@@ -190,6 +202,12 @@ async function applyEntry(rootfs: RootFs, h: TarHeader, body: Readable, asRoot: 
 
   if (base.startsWith(WHITEOUT_PREFIX)) {
     await drain(body);
+    if (whiteouts === 'record') {
+      const name = base.slice(WHITEOUT_PREFIX.length);
+      if (base !== OPAQUE_MARKER && (name === '' || name === '.' || name === '..')) throw new UnsafeLayerError(`layer whiteout "${h.name}" names no file; refusing it`);
+      result.whiteouts.push(key);
+      return;
+    }
     const parent = await rootfs.dir(parentParts);
     if (base === OPAQUE_MARKER) {
       const prefix = parentParts.join('/');

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -197,6 +198,17 @@ describe('unpacker: applying layers', () => {
     expect(readdirSync(path.join(root, 'etc'))).to.deep.equal(['keep']);
     // The opaque marker hides the lower layer's files but not this layer's own, whatever the order.
     expect(readdirSync(path.join(root, 'var'))).to.deep.equal(['new']);
+  });
+
+  it('reports the diff_id, and can record whiteouts instead of applying them', async () => {
+    const { root } = sandbox();
+    writeFileSync(path.join(root, 'keep'), 'lower');
+    const tar = await craftTar([{ name: '.wh.keep' }, { name: 'd/', type: 'directory' }, { name: 'd/.wh..wh..opq' }, { name: 'd/new', body: 'n' }]);
+    const result = await unpackLayer(streamOf(gzipSync(tar)), root, { whiteouts: 'record' });
+    expect(result.diffId).to.equal(`sha256:${createHash('sha256').update(tar).digest('hex')}`);
+    expect(result.whiteouts).to.deep.equal(['.wh.keep', 'd/.wh..wh..opq']);
+    expect(readdirSync(root).sort()).to.deep.equal(['d', 'keep']);
+    expect(readdirSync(path.join(root, 'd'))).to.deep.equal(['new']);
   });
 
   it('replaces a file by a directory and a directory by a file', async () => {
