@@ -164,9 +164,11 @@ export class Runner implements StepRunner {
       return result;
     } finally {
       const keep = request.keepUpperDir && this.mode !== 'copy';
+      // A runtime that failed while making the container may leave it behind in its state dir.
+      const leftBehind = started && (!finished || (await isDir(`/run/runc/${id}`)) || (await isDir(`/run/crun/${id}`)));
       const undo: CleanupJob = {
         runtime,
-        container: started && !finished ? id : undefined,
+        container: leftBehind ? id : undefined,
         mounts: job.mounts,
         remove: keep ? [dirs.merged, dirs.bundle, join(runDir, 'work'), ...job.remove.slice(1)] : job.remove,
       };

@@ -1,7 +1,7 @@
 // dfc run: a container over an image, in the foreground, as `docker run` without a terminal.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { resolveImage } from '@dfc/store';
+import { imageLayers, resolveImage } from '@dfc/store';
 import { RunAbortedError, Runner } from '@dfc/runner';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
@@ -138,8 +138,7 @@ export const runCommand: Command = {
     const cmd = command.length > 0 ? command : options.entrypoint !== undefined ? [] : (config.Cmd ?? []);
     const args = [...entrypoint, ...cmd];
     if (args.length === 0) throw new UsageError(`image ${reference} has no command (Entrypoint and Cmd are empty); give one`);
-    const diffIds = image.config.rootfs.diff_ids;
-    if (diffIds.length !== image.manifest.layers.length) throw new Error(`image ${reference}: its config lists ${diffIds.length} layers, its manifest ${image.manifest.layers.length}`);
+    const layers = imageLayers(image);
     const runner = new Runner({ store, runtime: options.runtime, onNotice: (m) => io.stderr.write(`dfc run: ${m}\n`) });
     await runner.runtime();
 
@@ -154,7 +153,7 @@ export const runCommand: Command = {
     const scratchDir = join(store.recordsDir, 'containers');
     try {
       const result = await runner.run({
-        layers: image.manifest.layers.map((descriptor, i) => ({ descriptor, diffId: diffIds[i]! })),
+        layers,
         args,
         env: mergeEnv(config.Env ?? [], options.env, io.env),
         cwd: options.workdir ?? (config.WorkingDir || '/'),
