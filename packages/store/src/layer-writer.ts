@@ -122,7 +122,7 @@ async function writeEntry(pack: tar.Pack, entry: LayerEntry, name: string, mtime
       const { sink, done } = entryFinished(pack, header);
       let got = 0;
       if (c.size > 0) {
-        const source = createReadStream(c.hostPath, { start: 0, end: c.size - 1, highWaterMark: 1 << 20 });
+        const source = createReadStream(c.hostPath, { start: 0, end: c.size - 1, highWaterMark: 256 << 10 });
         try {
           for await (const chunk of source as AsyncIterable<Buffer>) {
             got += chunk.length;
@@ -261,7 +261,7 @@ export function packLayer(entries: readonly LayerEntry[] | AsyncIterable<LayerEn
   };
   produce().catch((err: Error) => pack.destroy(err));
   // tar-stream's streams are streamx streams; wrap as a Node stream through async iteration.
-  return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false, highWaterMark: 1 << 20 });
+  return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false, highWaterMark: 256 << 10 });
 }
 
 /** Packs entries into a layer blob in the store: diff_id and blob digest in one pass. */
