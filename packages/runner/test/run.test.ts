@@ -136,6 +136,23 @@ describe('runner: RUN steps in runc', function () {
     expect(notices[0]).to.contain('using a copied root file system');
   });
 
+  it('takes any runtime binary that runs a bundle as runc does, such as a fake one for tests', async () => {
+    const dir = tempDir();
+    const fake = path.join(dir, 'fake-runtime');
+    // "run --bundle B ID": writes into the root the bundle names, and says what it was given.
+    writeFileSync(fake, `#!/bin/sh
+[ "$1" = run ] || exit 0
+root=$(sed -n 's/.*"path": "\\(.*\\)",*$/\\1/p' "$3/config.json" | head -n 1)
+echo "fake $1 $4"
+echo made > "$root/by-fake"
+exit 0
+`, { mode: 0o755 });
+    const runner = new Runner({ store: f.store, runtime: fake });
+    const r = await sh(f, 'ignored', { runner, id: 'dfc-fake-1' });
+    expect(r.stdout).to.equal('fake run dfc-fake-1\n');
+    expect(await layerListing(f.store, r.layer!.descriptor.digest)).to.deep.equal(['file by-fake']);
+  });
+
   it('fails with the install command when the runtime is missing', async () => {
     const runner = new Runner({ store: f.store, runtime: 'no-such-runtime-dfc' });
     let err: unknown;
