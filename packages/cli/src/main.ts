@@ -2,6 +2,7 @@
 import type { Command, CommandIO } from './command.js';
 import { UsageError } from './command.js';
 import { parseCommand } from './commands/parse.js';
+import { buildCommand } from './commands/build.js';
 import { imagesCommand } from './commands/images.js';
 import { rmiCommand } from './commands/rmi.js';
 import { tagCommand } from './commands/tag.js';
@@ -16,6 +17,7 @@ import { runCommand } from './commands/run.js';
 
 const commands: Record<string, Command> = {
   parse: parseCommand,
+  build: buildCommand,
   images: imagesCommand,
   rmi: rmiCommand,
   tag: tagCommand,

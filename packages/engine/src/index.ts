@@ -5,3 +5,6 @@ export { StatCache } from './stat-cache.js';
 export { planCopy, cleanSource, resolveInTree, type CopyRequest, type CopyResult, type CopyInput, type SourceTree, type TreeEntry, type ImageView } from './copy.js';
 export { contextTree, hostTree } from './trees.js';
 export { planAdd, archiveFormat, isUrl, type AddRequest } from './add.js';
+export { build, BuildError, type BuildOptions, type BuildResult } from './build.js';
+export type { BuildEvent, StepInfo } from './events.js';
+export { BuildCache, missReason, keyOf, type KeyParts } from './cache.js';

@@ -9,7 +9,7 @@ export { UnpackedLayers, type LayerRef } from './unpacked-layers.js';
 // The OCI runtime spec (config.json) and the user lookup, as plain functions.
 export { runtimeSpec, DEFAULT_CAPABILITIES, DEFAULT_PATH, withDefaultPath, type RuntimeSpec, type SpecInput, type SpecMount, type Rlimit } from './spec.js';
 export { resolveUser, parsePasswd, parseGroup, UserLookupError, type ProcessUser, type PasswdEntry, type GroupEntry } from './users.js';
-export { resolveInRoot, RootPathError } from './root-path.js';
+export { resolveInRoot, readFileInRoot, RootPathError } from './root-path.js';
 
 // Diffs: the overlay upper dir as layer entries, and the copied-root fallback.
 export { upperDirEntries, OverlayUnavailableError } from './overlay.js';

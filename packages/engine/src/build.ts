@@ -1,0 +1,419 @@
+// A build: the plan's graph run on a queue (independent stages in parallel, each step after its
+// inputs), every step looked up in the cache by its key and run only on a miss, the result
+// written as an image in the store and tagged.
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import PQueue from 'p-queue';
+import { planDockerfile, type BuildPlan, type ContainerConfig, type ImageConfig, type Op, type Vertex } from '@dfc/ir';
+import { imageLayers, putImage, resolveImage, writeLayer, type Digest, type LayerEntry, type Store } from '@dfc/store';
+import { parseGroup, parsePasswd, readFileInRoot, resolveUser, type LayerRef, type RunRequest, type StepRunner } from '@dfc/runner';
+import { planAdd } from './add.js';
+import { BuildCache, keyOf, missReason, type KeyParts } from './cache.js';
+import { readBuildContext, type BuildContext } from './context.js';
+import { planCopy, resolveSources, type SourceTree } from './copy.js';
+import type { BuildEvent, StepInfo } from './events.js';
+import { materializeRootfs } from './rootfs.js';
+import { StatCache } from './stat-cache.js';
+import { contextTree, hostTree } from './trees.js';
+
+export interface BuildOptions {
+  store: Store;
+  /** Runs RUN steps; a test may pass a fake. */
+  runner: StepRunner;
+  /** The build context directory. */
+  context: string;
+  /** The Dockerfile's path (for messages and `<Dockerfile>.dockerignore`), and its text. */
+  dockerfile: string;
+  text: string;
+  buildArgs?: Record<string, string>;
+  target?: string;
+  tags?: string[];
+  noCache?: boolean;
+  /** How many steps run at once (default: the number of cores). */
+  concurrency?: number;
+  onEvent?: (event: BuildEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface BuildResult {
+  imageId: Digest;
+  manifestDigest: Digest;
+  tags: string[];
+  /** Steps run, and steps taken from the cache. */
+  ran: number;
+  cached: number;
+}
+
+/** A failure the user can act on: it names the step (file:line) and what went wrong. */
+export class BuildError extends Error {}
+
+interface StepResult {
+  key: string;
+  /** The stage's layers up to and including this step, bottom to top. */
+  layers: LayerRef[];
+  config: ImageConfig;
+  history: HistoryItem[];
+}
+
+interface HistoryItem {
+  created_by?: string;
+  empty_layer?: boolean;
+  created?: string;
+  comment?: string;
+}
+
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  const emit = options.onEvent ?? (() => undefined);
+  const { store } = options;
+  const file = options.dockerfile;
+
+  // Plan once to learn the base images, then again with their configs (Env, WORKDIR, ONBUILD…).
+  const first = planDockerfile(options.text, planOptions(options));
+  failOnErrors(first, file);
+  const bases = new Map<string, Awaited<ReturnType<typeof resolveImage>>>();
+  for (const v of first.vertices) {
+    const ref = v.op.kind === 'image' ? v.op.normalized : v.op.kind === 'from' && v.op.base.kind === 'image' ? v.op.base.normalized : undefined;
+    if (!ref || bases.has(ref)) continue;
+    try {
+      bases.set(ref, await resolveImage(store, ref));
+    } catch {
+      const at = v.range ? `${file}:${v.range.start.line}:${v.range.start.column}: ` : '';
+      throw new BuildError(`${at}image ${ref} is not in the store; add it with dfc load -i ARCHIVE, dfc import ROOTFS.tar ${ref}, or dfc pull ${ref}`);
+    }
+  }
+  const plan = planDockerfile(options.text, {
+    ...planOptions(options),
+    baseImageConfig: (ref) => bases.get(ref)?.config.config as ContainerConfig | undefined,
+  });
+  failOnErrors(plan, file);
+
+  const steps = plan.vertices.map((v) => stepInfo(plan, v, file));
+  emit({ type: 'plan', steps });
+
+  const t0 = performance.now();
+  const statCache = await StatCache.load(path.join(store.recordsDir, 'statcache', `${hashText(path.resolve(options.context))}.json`));
+  const ctx = await readBuildContext(options.context, { dockerfile: path.relative(options.context, path.resolve(file)), statCache });
+  await statCache.save();
+  emit({ type: 'context', files: ctx.entries.size, hashed: ctx.hashed, cached: ctx.cached, ms: Math.round(performance.now() - t0) });
+
+  const cache = await BuildCache.open(store);
+  const scratch = path.join(store.recordsDir, 'tmp', `build-${process.pid}-${Date.now().toString(36)}`);
+  await fs.mkdir(scratch, { recursive: true });
+  const queue = new PQueue({ concurrency: options.concurrency ?? availableParallelism() });
+  const results = new Map<number, Promise<StepResult>>();
+  let ran = 0;
+  let cachedCount = 0;
+  const abort = new AbortController();
+  options.signal?.addEventListener('abort', () => abort.abort(options.signal?.reason), { once: true });
+
+  const runStep = (id: number): Promise<StepResult> => {
+    let job = results.get(id);
+    if (!job) {
+      job = (async () => {
+        const vertex = plan.vertices[id]!;
+        const deps = await Promise.all(vertex.deps.map(runStep));
+        return queue.add(async () => {
+          if (abort.signal.aborted) throw new BuildError('build cancelled');
+          const started = performance.now();
+          emit({ type: 'step-start', step: id, at: Date.now() });
+          try {
+            const result = await executeStep(vertex, deps);
+            emit({ type: 'step-done', step: id, at: Date.now(), ms: Math.round(performance.now() - started), cached: result.cached });
+            // Only steps that make layers count as run or cached; FROM and metadata steps do neither.
+            if (result.cached) cachedCount++;
+            else if (result.executed) ran++;
+            return result.step;
+          } catch (err) {
+            const message = err instanceof BuildError ? err.message : `${steps[id]!.name}: ${(err as Error).message}`;
+            emit({ type: 'step-error', step: id, message });
+            abort.abort();
+            throw err instanceof BuildError ? err : new BuildError(`${location(steps[id]!)}${message}`);
+          }
+        }) as Promise<StepResult>;
+      })();
+      results.set(id, job);
+    }
+    return job;
+  };
+
+  const executeStep = async (vertex: Vertex, deps: StepResult[]): Promise<{ step: StepResult; cached: boolean; executed?: boolean }> => {
+    const parent = vertex.cacheKey.parent === null ? undefined : deps[0];
+    const base = baseOf(vertex, bases);
+    const parts: KeyParts = {
+      parent: parent?.key ?? null,
+      op: vertex.cacheKey.op,
+      instruction: steps[vertex.id]!.name,
+      args: vertex.cacheKey.args,
+      inputs: vertex.cacheKey.inputs.map((i) => deps[vertex.deps.indexOf(i)]!.key),
+      files: vertex.cacheKey.context ? contextFiles(ctx, vertex.cacheKey.context.paths, vertex.cacheKey.context.exclude) : {},
+      base: base?.manifestDigest ?? null,
+    };
+    const key = keyOf(parts);
+    const stepId = `${path.resolve(file)}#${vertex.stage ?? 'image'}:${vertex.id}`;
+
+    // Steps that touch no files and run nothing need no cache: their result is the config.
+    if (vertex.op.kind === 'meta') {
+      return { step: { key, layers: parent?.layers ?? [], config: vertex.config ?? parent!.config, history: withHistory(parent?.history ?? [], vertex, false) }, cached: false };
+    }
+    if (vertex.op.kind === 'from' || vertex.op.kind === 'image') {
+      return { step: fromStep(vertex, key, base, deps), cached: false };
+    }
+
+    const hit = options.noCache ? undefined : await cache.get(key);
+    if (hit) {
+      emit({ type: 'step-cached', step: vertex.id });
+      await cache.rememberParts(stepId, parts);
+      const layers = hit.layer ? [...parent!.layers, hit.layer] : parent!.layers;
+      return { step: { key, layers, config: vertex.config ?? parent!.config, history: withHistory(parent!.history, vertex, !hit.layer) }, cached: true };
+    }
+    emit({ type: 'step-miss', step: vertex.id, reason: options.noCache ? '--no-cache' : missReason(parts, await cache.lastParts(stepId), false) });
+
+    const layer = await runOp(vertex, parent!, deps);
+    await cache.put(key, { layer });
+    await cache.rememberParts(stepId, parts);
+    const layers = layer ? [...parent!.layers, layer] : parent!.layers;
+    return { step: { key, layers, config: vertex.config ?? parent!.config, history: withHistory(parent!.history, vertex, !layer) }, cached: false, executed: true };
+  };
+
+  const runOp = async (vertex: Vertex, parent: StepResult, deps: StepResult[]): Promise<LayerRef | null> => {
+    const op = vertex.op;
+    const stepScratch = path.join(scratch, `step-${vertex.id}`);
+    await fs.mkdir(stepScratch, { recursive: true });
+    try {
+      switch (op.kind) {
+        case 'workdir':
+        case 'copy':
+        case 'add': {
+          const root = path.join(stepScratch, 'rootfs');
+          await materializeRootfs(store, parent.layers, root);
+          const entries = await fileEntries(vertex, op, root, deps, stepScratch);
+          if (entries.length === 0) return null;
+          const info = await writeLayer(store, entries);
+          return { diffId: info.diffId, descriptor: info.descriptor };
+        }
+        case 'run': {
+          const request: RunRequest = {
+            layers: parent.layers,
+            args: op.args,
+            env: [...op.env, ...Object.entries(op.proxyEnv).map(([k, v]) => `${k}=${v}`)],
+            cwd: op.workdir,
+            user: op.user,
+            scratchDir: stepScratch,
+            network: op.network === 'host' ? 'host' : 'none',
+            onStdout: (chunk) => emit({ type: 'step-output', step: vertex.id, stream: 'stdout', data: chunk.toString() }),
+            onStderr: (chunk) => emit({ type: 'step-output', step: vertex.id, stream: 'stderr', data: chunk.toString() }),
+            signal: abort.signal,
+          };
+          const result = await options.runner.run(request);
+          if (result.exitCode !== 0) {
+            throw new BuildError(`${location(steps[vertex.id]!)}${steps[vertex.id]!.name}: the command exited with status ${result.exitCode}`);
+          }
+          return result.layer ? { diffId: result.layer.diffId, descriptor: result.layer.descriptor } : null;
+        }
+        default:
+          return null;
+      }
+    } finally {
+      await fs.rm(stepScratch, { recursive: true, force: true }).catch(() => undefined);
+    }
+  };
+
+  /** The layer entries of a WORKDIR, COPY or ADD over the parent's root file system at `root`. */
+  const fileEntries = async (vertex: Vertex, op: Op, root: string, deps: StepResult[], stepScratch: string): Promise<LayerEntry[]> => {
+    const image = hostTree(root);
+    if (op.kind === 'workdir') {
+      const owner = await ownerOf(op.user, root, false);
+      const entries: LayerEntry[] = [];
+      const parts = op.path.split('/').filter(Boolean);
+      for (let i = 1; i <= parts.length; i++) {
+        const rel = parts.slice(0, i).join('/');
+        if (image.lookup(rel)?.kind === 'dir') continue;
+        entries.push({ kind: 'dir', path: rel, mode: 0o755, ...owner });
+      }
+      return entries;
+    }
+    if (op.kind !== 'copy' && op.kind !== 'add') return [];
+    let tree: SourceTree;
+    if (op.from.kind === 'context') tree = contextTree(ctx);
+    else {
+      const dep = deps[vertex.deps.indexOf(op.from.vertex)]!;
+      const from = path.join(stepScratch, 'from');
+      await materializeRootfs(store, dep.layers, from);
+      tree = hostTree(from);
+    }
+    // Heredoc sources become files of their own.
+    const heredocs = op.sources.filter((s) => s.kind === 'heredoc');
+    if (heredocs.length > 0) {
+      const dir = path.join(stepScratch, 'heredocs');
+      await fs.mkdir(dir, { recursive: true });
+      for (const h of heredocs) await fs.writeFile(path.join(dir, h.path), h.content ?? '', { mode: 0o644 });
+      const ctxOfHeredocs = await readBuildContext(dir);
+      tree = contextTree(ctxOfHeredocs);
+    }
+    const request = {
+      sources: op.sources.map((s) => s.path),
+      destination: op.destination,
+      workdir: '/',
+      tree,
+      image,
+      owner: op.chown ? await ownerOf(op.chown, root, true) : undefined,
+      chmod: op.chmod ? parseMode(op.chmod) : undefined,
+      instruction: op.kind.toUpperCase(),
+    };
+    const result =
+      op.kind === 'add'
+        ? await planAdd({ ...request, scratch: path.join(stepScratch, 'add'), ...(op.checksum ? { checksum: op.checksum } : {}), unpack: op.unpack ?? false })
+        : planCopy(request);
+    if (!result.ok) throw new BuildError(`${location(steps[vertex.id]!)}${result.error}`);
+    return result.entries;
+  };
+
+  try {
+    const target = plan.target ? plan.stages[plan.target.index]! : plan.stages[plan.stages.length - 1]!;
+    const last = target.vertices[target.vertices.length - 1]!;
+    const final = await runStep(last);
+    const config = final.config;
+    const record = await putImage(store, {
+      config: { ...config, rootfs: { type: 'layers', diff_ids: final.layers.map((l) => l.diffId) }, history: final.history } as never,
+      layers: final.layers.map((l) => ({ diffId: l.diffId, descriptor: l.descriptor })),
+      tags: options.tags ?? [],
+    });
+    emit({ type: 'image', id: record.id, manifestDigest: record.manifestDigest, tags: options.tags ?? [] });
+    return { imageId: record.id, manifestDigest: record.manifestDigest, tags: options.tags ?? [], ran, cached: cachedCount };
+  } finally {
+    queue.clear();
+    await Promise.allSettled([...results.values()]);
+    await fs.rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function planOptions(options: BuildOptions): { buildArgs?: Record<string, string>; target?: string } {
+  const out: { buildArgs?: Record<string, string>; target?: string } = {};
+  if (options.buildArgs) out.buildArgs = options.buildArgs;
+  if (options.target) out.target = options.target;
+  return out;
+}
+
+function failOnErrors(plan: BuildPlan, file: string): void {
+  const errors = plan.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length === 0) return;
+  throw new BuildError(errors.map((d) => `${file}:${d.range.start.line}:${d.range.start.column}: error: ${d.message} [${d.code}]`).join('\n'));
+}
+
+function stepInfo(plan: BuildPlan, v: Vertex, file: string): StepInfo {
+  const stage = v.stage === null ? undefined : plan.stages[v.stage];
+  const position = stage ? `${stage.vertices.indexOf(v.id) + 1}/${stage.vertices.length}` : '';
+  const label = stage ? `[${stage.name ?? `stage-${stage.index}`} ${position}]` : '[image]';
+  return { step: v.id, name: `${label} ${describeOp(v.op)}`, file, line: v.range?.start.line, metaOnly: v.op.kind === 'meta' };
+}
+
+function describeOp(op: Op): string {
+  switch (op.kind) {
+    case 'image':
+      return `image ${op.normalized}`;
+    case 'from':
+      return `FROM ${op.base.kind === 'image' ? op.base.ref : op.base.kind === 'stage' ? `stage ${op.base.stage}` : 'scratch'}`;
+    case 'run':
+      return `RUN ${op.args[op.args.length - 1] ?? ''}`.replace(/\s+/g, ' ').slice(0, 120);
+    case 'copy':
+    case 'add':
+      return `${op.kind.toUpperCase()} ${op.sources.map((s) => s.path).join(' ')} ${op.destination}`;
+    case 'workdir':
+      return `WORKDIR ${op.path}`;
+    case 'meta':
+      return `${op.instruction}`;
+  }
+}
+
+function location(step: StepInfo): string {
+  return step.line === undefined ? '' : `${step.file}:${step.line}: `;
+}
+
+type ResolvedBase = Awaited<ReturnType<typeof resolveImage>>;
+
+function baseOf(vertex: Vertex, bases: Map<string, ResolvedBase>): ResolvedBase | undefined {
+  const op = vertex.op;
+  if (op.kind === 'image') return bases.get(op.normalized);
+  if (op.kind === 'from' && op.base.kind === 'image') return bases.get(op.base.normalized);
+  return undefined;
+}
+
+function fromStep(vertex: Vertex, key: string, base: ResolvedBase | undefined, deps: StepResult[]): StepResult {
+  if (base) {
+    const history = ((base.config as { history?: HistoryItem[] }).history ?? []).slice();
+    const config = (vertex.config ?? (base.config as unknown as ImageConfig)) as ImageConfig;
+    return { key, layers: imageLayers(base), config, history };
+  }
+  const op = vertex.op;
+  if (op.kind === 'from' && op.base.kind === 'stage') {
+    const stage = deps[0]!;
+    return { key: stage.key, layers: stage.layers, config: vertex.config ?? stage.config, history: stage.history };
+  }
+  return { key, layers: [], config: vertex.config ?? ({ architecture: 'amd64', os: 'linux', config: {} } as ImageConfig), history: [] };
+}
+
+function withHistory(history: HistoryItem[], vertex: Vertex, empty: boolean): HistoryItem[] {
+  if (!vertex.history) return history;
+  const item: HistoryItem = { created_by: vertex.history.created_by, comment: 'dfc' };
+  if (empty || vertex.history.empty_layer) item.empty_layer = true;
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  if (epoch && /^\d+$/.test(epoch)) item.created = new Date(Number(epoch) * 1000).toISOString();
+  return [...history, item];
+}
+
+/** Context paths (patterns) → `path: digest` lines for the cache key, after --exclude. */
+function contextFiles(ctx: BuildContext, paths: string[], exclude: string[]): Record<string, string> {
+  const tree = contextTree(ctx);
+  const out: Record<string, string> = {};
+  const excluded = exclude.map((p) => new RegExp(`^${p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}(/|$)`));
+  const add = (rel: string): void => {
+    if (excluded.some((re) => re.test(rel))) return;
+    const e = ctx.entries.get(rel);
+    if (!e) return;
+    out[rel] = e.kind === 'file' ? `${e.digest} ${e.mode.toString(8)}` : e.kind === 'symlink' ? `-> ${e.target}` : `dir ${e.mode.toString(8)}`;
+  };
+  for (const p of paths) {
+    const matches = resolveSources({ sources: [p], tree });
+    if (!Array.isArray(matches)) {
+      out[p] = 'missing';
+      continue;
+    }
+    for (const m of matches) {
+      add(m.at);
+      if (m.entry.kind === 'dir') {
+        const prefix = m.at === '' ? '' : `${m.at}/`;
+        for (const rel of ctx.entries.keys()) if (rel.startsWith(prefix)) add(rel);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * `--chown` / WORKDIR owner: numbers, or names from the image's /etc/passwd and /etc/group,
+ * read inside the image's root (a link there cannot lead to the host's files).
+ */
+async function ownerOf(spec: string, root: string, sameIdAsGroup: boolean): Promise<{ uid: number; gid: number }> {
+  if (spec === '') return { uid: 0, gid: 0 };
+  const read = async (f: string): Promise<string> => (await readFileInRoot(root, f).catch(() => undefined)) ?? '';
+  let user;
+  try {
+    user = resolveUser(spec, parsePasswd(await read('/etc/passwd')), parseGroup(await read('/etc/group')));
+  } catch (err) {
+    throw new BuildError((err as Error).message);
+  }
+  // Docker: a numeric user without a group gets the same number as its group.
+  if (sameIdAsGroup && !spec.includes(':') && /^\d+$/.test(spec)) return { uid: user.uid, gid: user.uid };
+  return { uid: user.uid, gid: user.gid };
+}
+
+function parseMode(text: string): number {
+  if (!/^[0-7]{1,4}$/.test(text)) throw new BuildError(`--chmod=${text}: expected an octal mode such as 755`);
+  return parseInt(text, 8);
+}
+
+function hashText(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}

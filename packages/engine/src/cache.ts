@@ -1,0 +1,111 @@
+// The build cache: records `(parent key, op digest, inputs) → result`, one file per key, kept
+// beside the OCI layout (`.dfc/cache/`), never inside blobs. The layers a record names are kept
+// alive for `dfc prune` as a store root. A second index remembers, per step of a Dockerfile, the
+// inputs of its last build, so a miss can say what changed.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { canonicalJSON } from '@dfc/ir';
+import { setRoots, type Descriptor, type Digest, type Store } from '@dfc/store';
+
+export interface CacheResult {
+  /** The layer the step added, or null when it added none. */
+  layer: { diffId: Digest; descriptor: Descriptor } | null;
+}
+
+/** What went into a key, kept to explain the next miss. */
+export interface KeyParts {
+  parent: string | null;
+  op: string;
+  /** The instruction as written, for messages. */
+  instruction: string;
+  args: Record<string, string>;
+  inputs: string[];
+  /** Context path → digest (or mode/link) summary. */
+  files: Record<string, string>;
+  base: string | null;
+}
+
+export function keyOf(parts: KeyParts): string {
+  const { instruction: _instruction, ...hashed } = parts;
+  return `sha256:${createHash('sha256').update(canonicalJSON({ v: 1, ...hashed })).digest('hex')}`;
+}
+
+export class BuildCache {
+  private constructor(
+    private readonly store: Store,
+    private readonly dir: string,
+  ) {}
+
+  static async open(store: Store): Promise<BuildCache> {
+    const dir = path.join(store.recordsDir, 'cache');
+    await fs.mkdir(path.join(dir, 'records'), { recursive: true });
+    await fs.mkdir(path.join(dir, 'steps'), { recursive: true });
+    return new BuildCache(store, dir);
+  }
+
+  private recordFile(key: string): string {
+    return path.join(this.dir, 'records', `${key.slice('sha256:'.length)}.json`);
+  }
+
+  async get(key: string): Promise<CacheResult | undefined> {
+    let record: CacheResult;
+    try {
+      record = JSON.parse(await fs.readFile(this.recordFile(key), 'utf8')) as CacheResult;
+    } catch {
+      return undefined;
+    }
+    // A record whose layer blob is gone (pruned, or a damaged store) is no hit.
+    if (record.layer && !(await this.store.hasBlob(record.layer.descriptor.digest))) return undefined;
+    return record;
+  }
+
+  async put(key: string, result: CacheResult): Promise<void> {
+    // One root record per cache record keeps its layer alive through `dfc prune`.
+    if (result.layer) await setRoots(this.store, `cache-${key.slice(7)}`, [result.layer.descriptor.digest]);
+    await writeAtomic(this.recordFile(key), JSON.stringify(result));
+  }
+
+  /** The inputs of the last build of a step (by Dockerfile and step position). */
+  async lastParts(stepId: string): Promise<KeyParts | undefined> {
+    try {
+      return JSON.parse(await fs.readFile(this.stepFile(stepId), 'utf8')) as KeyParts;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async rememberParts(stepId: string, parts: KeyParts): Promise<void> {
+    await writeAtomic(this.stepFile(stepId), JSON.stringify(parts));
+  }
+
+  private stepFile(stepId: string): string {
+    return path.join(this.dir, 'steps', `${createHash('sha256').update(stepId).digest('hex').slice(0, 32)}.json`);
+  }
+}
+
+/** Why a step missed, from what changed since its last build. */
+export function missReason(now: KeyParts, last: KeyParts | undefined, parentCached: boolean): string {
+  if (!last) return 'not built before';
+  if (now.op !== last.op) return `the instruction changed (was: ${last.instruction})`;
+  if (now.base !== last.base) return `the base image changed (${last.base ?? 'none'} → ${now.base ?? 'none'})`;
+  const args = new Set([...Object.keys(now.args), ...Object.keys(last.args)]);
+  for (const name of [...args].sort()) {
+    if (now.args[name] !== last.args[name]) return `build arg ${name} changed (${last.args[name] ?? 'unset'} → ${now.args[name] ?? 'unset'})`;
+  }
+  const files = new Set([...Object.keys(now.files), ...Object.keys(last.files)]);
+  const changed = [...files].sort().filter((f) => now.files[f] !== last.files[f]);
+  if (changed.length > 0) {
+    const describe = (f: string): string => (last.files[f] === undefined ? `${f} (new)` : now.files[f] === undefined ? `${f} (removed)` : f);
+    return `${changed.length === 1 ? 'file' : 'files'} changed: ${changed.slice(0, 5).map(describe).join(', ')}${changed.length > 5 ? `, and ${changed.length - 5} more` : ''}`;
+  }
+  if (now.inputs.join() !== last.inputs.join()) return 'a stage it copies from changed';
+  if (now.parent !== last.parent) return parentCached ? 'the step before it was built differently before' : 'the step before it changed';
+  return 'its cache record is gone (pruned, or --no-cache)';
+}
+
+async function writeAtomic(file: string, data: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await fs.writeFile(tmp, data);
+  await fs.rename(tmp, file);
+}
