@@ -182,6 +182,8 @@ export class Runner implements StepRunner {
     const lowers = (await Promise.all(request.layers.map((l) => this.layers.ensure(l)))).reverse();
     const { runDir, merged, upper } = dirs;
     for (const d of [merged, upper, join(runDir, 'work')]) await mkdir(d, { mode: 0o755 });
+    // mount runs in the layer cache (relative lower dirs), which an image without layers never made.
+    await mkdir(this.layers.dir, { recursive: true });
     const prep = await this.mountPointLayer(request.layers, lowers, points, merged, job, update);
     await mountOverlay([prep, ...lowers], upper, join(runDir, 'work'), merged, this.layers.dir);
     const prepared = await resolveRoot(merged, request, points);

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { Store } from '@dfc/store';
 import { Runner, UserLookupError, type LayerRef } from '../src/index.js';
 import { fixture, imageWith, layerListing, mountsUnder, runcContainers, sh, tempDir, type Fixture } from './helpers.js';
 
@@ -136,6 +137,16 @@ describe('runner: RUN steps in runc', function () {
     expect(notices[0]).to.contain('using a copied root file system');
   });
 
+  it('runs over an image without layers (FROM scratch) on overlayfs too', async () => {
+    const notices: string[] = [];
+    const runner = new Runner({ store: await Store.open(tempDir()), onNotice: (m) => notices.push(m) });
+    let stderr = '';
+    const r = await runner.run({ layers: [], scratchDir: f.scratchDir, args: ['/bin/true'], onStderr: (c) => (stderr += c.toString()) });
+    expect(r.exitCode).to.not.equal(0);
+    expect(stderr).to.contain('/bin/true');
+    expect(notices).to.deep.equal([]);
+  });
+
   it('takes any runtime binary that runs a bundle as runc does, such as a fake one for tests', async () => {
     const dir = tempDir();
     const fake = path.join(dir, 'fake-runtime');
@@ -177,5 +188,7 @@ exit 0
     expect(blobs).to.deep.equal([path.join(f.store.root, 'blobs'), path.join(f.store.root, 'blobs', 'sha256')]);
     const unpacked = spawnSync('ls', [path.join(f.store.recordsDir, 'unpacked')], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
     expect(unpacked).to.include(f.layers[0]!.diffId.slice(7));
+    const records = spawnSync('ls', [f.store.recordsDir], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    expect(records).to.include.members(['unpacked', 'mount-points']);
   });
 });
