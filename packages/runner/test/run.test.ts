@@ -181,6 +181,7 @@ exit 0
   });
 
   it('keeps the unpacked layers beside the OCI layout, never in blobs/', async () => {
+    await sh(f, 'true');
     const listing = spawnSync('ls', [f.store.root], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
     expect(listing).to.deep.equal(['blobs', 'index.json', 'oci-layout', 'scratch']);
     expect(spawnSync('ls', ['-A', f.store.root], { encoding: 'utf8' }).stdout).to.contain('.dfc');
