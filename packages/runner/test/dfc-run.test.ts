@@ -84,6 +84,31 @@ describe('dfc run', function () {
     expect(r.status).to.equal(130);
   });
 
+  it('leaves nothing behind when dfc itself is killed with SIGKILL mid-run', async () => {
+    let sent = false;
+    const r = await dfc(f, ['run', '--rm', 'busybox', 'sh', '-c', 'echo started; sleep 600'], {
+      onStdout: (text, pid) => {
+        if (!sent && text.includes('started')) {
+          sent = true;
+          process.kill(pid, 'SIGKILL');
+        }
+      },
+    });
+    expect(r.status).to.equal(null);
+    // The cleanup guard works on after dfc is gone; poll until it is done.
+    const containers = path.join(f.store.recordsDir, 'containers');
+    const left = (): string[] => [
+      ...runcContainers(f.store.root),
+      ...mountsUnder(f.store.root),
+      ...readdirSync(containers).filter((d) => !existsSync(path.join(containers, d, 'container.json'))),
+    ];
+    const deadline = Date.now() + 20_000;
+    while (left().length > 0) {
+      if (Date.now() > deadline) throw new Error(`still there 20s after dfc was killed: ${left().join(', ')}`);
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  });
+
   it('says what is missing: an image, a command, a runtime', async () => {
     const none = await dfc(f, ['run', 'nosuch']);
     expect(none).to.include({ status: 1, stderr: 'dfc run: no image "nosuch:latest" in the store (see dfc images)\n' });
