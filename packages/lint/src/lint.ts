@@ -1,27 +1,110 @@
-// lintText: parse, then every enabled rule, then suppressions and severities.
+// lintText: parse, build the model, run every enabled rule, then apply the config and the
+// suppressions. Pure and synchronous: the LSP calls it on every keystroke.
 import { parse } from '@dfc/syntax';
-import type { Diagnostic } from '@dfc/syntax';
-import type { LintOptions, LintResult } from './types.js';
+import type { Diagnostic, Severity } from '@dfc/syntax';
+import { planBuild } from '@dfc/ir';
+import { buildModel } from './model.js';
+import { LineIndex } from './positions.js';
+import { RuleContext, type Finding } from './rule.js';
+import { ALL_RULES, SAME_AS, ruleMeta } from './registry.js';
+import { readSuppressions, type CheckDirective, type Suppressions } from './suppress.js';
+import type { LintConfig, LintOptions, LintResult, RuleMeta } from './types.js';
+
+/** Syntax diagnostics a lint rule reports better (with BuildKit's name). */
+const REPLACED_SYNTAX_CODES = new Set(['DF010']);
 
 export function lintText(text: string, options: LintOptions = {}): LintResult {
-  void options;
-  const { ast, diagnostics } = parse(text);
-  return { ast, diagnostics: sortDiagnostics(diagnostics) };
+  const config = options.config ?? {};
+  const { ast, diagnostics: syntax } = parse(text);
+  const model = buildModel(ast);
+  const ctx = new RuleContext(text, ast, model, config, options.context, new LineIndex(text));
+  const sup = readSuppressions(ast, model, !config.disableIgnorePragma);
+
+  for (const rule of ALL_RULES) {
+    if (!enabled(rule.meta, config, sup.check)) continue;
+    if (rule.meta.needsContext && !options.context) continue;
+    try {
+      rule.check(ctx);
+    } catch (err) {
+      // A bug in a rule must not cost the user the other rules' findings.
+      const message = err instanceof Error ? err.message : String(err);
+      ctx.findings.push({ rule: 'LintInternalError', range: ast.range, message: `rule ${rule.meta.id} failed: ${message} (a bug in dfc)` });
+    }
+  }
+
+  const out: Diagnostic[] = [];
+  for (const d of syntax) if (!REPLACED_SYNTAX_CODES.has(d.code) && !suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
+  for (const d of planDiagnostics(ast)) if (!suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
+  const fired = new Set(ctx.findings.map((f) => `${f.rule}@${f.range.start.offset}`));
+  for (const f of ctx.findings) {
+    const twin = SAME_AS[f.rule];
+    if (twin && fired.has(`${twin}@${f.range.start.offset}`)) continue;
+    const d = toDiagnostic(f, config, sup);
+    if (d) out.push(d);
+  }
+  return { ast, diagnostics: sortDiagnostics(out) };
+}
+
+/** The IR's own diagnostics (what a build would reject), for the same file. */
+function planDiagnostics(ast: LintResult['ast']): Diagnostic[] {
+  try {
+    return planBuild(ast, { allStages: true }).diagnostics.filter((d) => !IR_COVERED.has(d.code));
+  } catch {
+    return [];
+  }
+}
+
+/** IR codes a lint rule reports at the same place with more to say. */
+const IR_COVERED = new Set(['IR006', 'IR017']);
+
+function enabled(meta: RuleMeta, config: LintConfig, check: CheckDirective): boolean {
+  if (config.severities?.[meta.id] === 'off') return false;
+  if (meta.enabledByDefault) return !(meta.source === 'buildkit' && check.skipAll) && !check.skip.has(meta.id);
+  return config.enabled?.includes(meta.id) === true || check.experimental.has(meta.id) || (check.experimentalAll && meta.source === 'buildkit');
+}
+
+function toDiagnostic(f: Finding, config: LintConfig, sup: Suppressions): Diagnostic | undefined {
+  if (suppressed(f.rule, f.range.start.offset, sup, config)) return undefined;
+  const meta = ruleMeta(f.rule);
+  let severity: Severity = meta?.severity ?? 'warning';
+  const override = config.severities?.[f.rule] ?? (SAME_AS[f.rule] ? undefined : undefined);
+  if (override === 'off') return undefined;
+  if (override) severity = override;
+  if (sup.check.error && meta?.source === 'buildkit') severity = 'error';
+  const d: Diagnostic = { code: f.rule, severity, message: f.message, range: f.range };
+  if (f.fix) d.fix = f.fix;
+  return d;
+}
+
+function suppressed(code: string, offset: number, sup: Suppressions, config: LintConfig): boolean {
+  const ids = aliases(code);
+  if (ids.some((id) => config.ignored?.includes(id) || sup.global.has(id))) return true;
+  for (const r of sup.ranges) {
+    if (offset < r.start || offset > r.end) continue;
+    if (ids.some((id) => r.rules.has(id)) || (r.all && ruleMeta(code)?.source === 'buildkit')) return true;
+  }
+  return false;
+}
+
+function aliases(code: string): string[] {
+  const out = [code];
+  const twin = SAME_AS[code];
+  if (twin) out.push(twin);
+  for (const [dl, bk] of Object.entries(SAME_AS)) if (bk === code) out.push(dl);
+  return out;
 }
 
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   return diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset || a.range.end.offset - b.range.end.offset || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
 }
 
-const RANK: Record<string, number> = { hint: 0, info: 1, warning: 2, error: 3 };
+const RANK: Record<Severity, number> = { hint: 0, info: 1, warning: 2, error: 3 };
 
 /** hadolint's default: findings of `info` and above fail the run. */
 export const DEFAULT_FAILURE_THRESHOLD = 'info' as const;
 
 /** Whether any diagnostic is at or above the threshold (`none` never fails). */
-export function failsThreshold(diagnostics: readonly Diagnostic[], threshold: LintConfigThreshold = DEFAULT_FAILURE_THRESHOLD): boolean {
+export function failsThreshold(diagnostics: readonly Diagnostic[], threshold: Severity | 'none' = DEFAULT_FAILURE_THRESHOLD): boolean {
   if (threshold === 'none') return false;
-  return diagnostics.some((d) => RANK[d.severity]! >= RANK[threshold]!);
+  return diagnostics.some((d) => RANK[d.severity] >= RANK[threshold]);
 }
-
-export type LintConfigThreshold = NonNullable<import('./types.js').LintConfig['failureThreshold']>;

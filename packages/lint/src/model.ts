@@ -1,0 +1,179 @@
+// What the rules read besides the AST: stages, the global ARGs, and the variables in scope at
+// each instruction (names declared, values known). Computed once per file, cheaply, with @dfc/ir's
+// word expansion, so that `FROM ${BASE}` and `apt-get install $PKG` are read the way a build reads them.
+import type { ArgInstruction, Comment, Dockerfile, FromInstruction, Instruction, KeyValueInstruction } from '@dfc/syntax';
+import { DEFAULT_PATH } from '@dfc/ir';
+import { expandWord, type EscapeChar } from '@dfc/ir';
+
+/** The variables visible at one point. Immutable once built: instructions share it until ARG/ENV changes it. */
+export class Scope {
+  constructor(
+    /** ENV values (undefined: set, value unknown). */
+    readonly env: ReadonlyMap<string, string | undefined>,
+    /** ARG values in scope (undefined: declared, no value known). */
+    readonly args: ReadonlyMap<string, string | undefined>,
+    /** True when the stage's base may set variables we cannot see (an image, not scratch). */
+    readonly openBase: boolean,
+  ) {}
+
+  /** A known value, else undefined. ENV wins over ARG, as in a build. */
+  get(name: string): string | undefined {
+    return this.env.has(name) ? this.env.get(name) : this.args.get(name);
+  }
+
+  declared(name: string): boolean {
+    return this.env.has(name) || this.args.has(name);
+  }
+
+  names(): string[] {
+    return [...new Set([...this.env.keys(), ...this.args.keys()])];
+  }
+}
+
+export interface StageModel {
+  index: number;
+  from: FromInstruction;
+  /** Lower-cased, as builds compare stage names. */
+  name: string | undefined;
+  /** The instructions after FROM, up to the next FROM. */
+  body: Instruction[];
+  /** The stage this one builds on (`FROM build`), if any. */
+  baseStage: StageModel | undefined;
+  /** The base image with global ARG defaults substituted; unknown references left as written. */
+  image: string | undefined;
+  /** False when the image name still holds a variable whose value is unknown. */
+  imageKnown: boolean;
+  /** The scope at the end of the stage (what a stage built on it inherits: its ENV). */
+  finalScope: Scope;
+}
+
+export interface FileModel {
+  escapeChar: EscapeChar;
+  /** ARG instructions before the first FROM. */
+  globalArgs: ArgInstruction[];
+  /** Instructions other than ARG before the first FROM (a build rejects them). */
+  beforeFrom: Instruction[];
+  globalScope: Scope;
+  stages: StageModel[];
+  stageOf: Map<Instruction, StageModel>;
+  /** The scope in force when an instruction runs (before its own effect). */
+  scopeAt: Map<Instruction, Scope>;
+  /** The comment lines directly above each instruction (no blank line between). */
+  commentsAbove: Map<Instruction, Comment[]>;
+}
+
+/** BuildKit's automatic platform ARGs, visible to FROM without a declaration. */
+export const PLATFORM_ARGS = [
+  'BUILDPLATFORM', 'BUILDOS', 'BUILDOSVERSION', 'BUILDARCH', 'BUILDVARIANT',
+  'TARGETPLATFORM', 'TARGETOS', 'TARGETOSVERSION', 'TARGETARCH', 'TARGETVARIANT', 'TARGETSTAGE',
+];
+
+const EMPTY = new Map<string, string | undefined>();
+/** Every stage on an image or scratch starts with PATH set (a build adds the default when the image has none). */
+const BASE_ENV = new Map<string, string | undefined>([['PATH', DEFAULT_PATH]]);
+
+export function buildModel(ast: Dockerfile): FileModel {
+  const escapeChar = ast.escapeChar;
+  const globals = new Map<string, string | undefined>();
+  for (const name of PLATFORM_ARGS) globals.set(name, undefined);
+  const globalArgs: ArgInstruction[] = [];
+  const beforeFrom: Instruction[] = [];
+  const stages: StageModel[] = [];
+  const stageOf = new Map<Instruction, StageModel>();
+  const scopeAt = new Map<Instruction, Scope>();
+  let globalScope = new Scope(EMPTY, globals, false);
+  let current: StageModel | undefined;
+  let scope = globalScope;
+
+  const finishStage = () => {
+    if (current) current.finalScope = scope;
+  };
+
+  for (const instr of ast.instructions) {
+    if (instr.name === 'FROM') {
+      finishStage();
+      globalScope = current ? globalScope : scope;
+      current = newStage(instr, stages, globalScope, escapeChar);
+      stages.push(current);
+      stageOf.set(instr, current);
+      scopeAt.set(instr, globalScope);
+      const inherited = current.baseStage ? current.baseStage.finalScope.env : BASE_ENV;
+      const openBase = current.baseStage ? current.baseStage.finalScope.openBase : current.image?.toLowerCase() !== 'scratch';
+      scope = new Scope(inherited, EMPTY, openBase);
+      continue;
+    }
+    scopeAt.set(instr, scope);
+    if (current) {
+      current.body.push(instr);
+      stageOf.set(instr, current);
+    } else if (instr.name === 'ARG') {
+      globalArgs.push(instr);
+    } else {
+      beforeFrom.push(instr);
+    }
+    if (instr.name === 'ARG') scope = declareArgs(instr, scope, current ? globalScope : undefined, escapeChar);
+    else if (instr.name === 'ENV') scope = setEnv(instr, scope, escapeChar);
+  }
+  finishStage();
+  if (!current) globalScope = scope;
+  return { escapeChar, globalArgs, beforeFrom, globalScope, stages, stageOf, scopeAt, commentsAbove: commentBlocks(ast) };
+}
+
+function newStage(from: FromInstruction, stages: StageModel[], globals: Scope, escapeChar: EscapeChar): StageModel {
+  const name = from.stageName ? from.stageName.value.toLowerCase() : undefined;
+  let image: string | undefined;
+  let imageKnown = false;
+  if (from.image) {
+    const x = expandWord(from.image.value, globals, { escapeChar, skipUnset: true });
+    image = x.ok ? x.value : from.image.value;
+    imageKnown = x.ok && x.read.every((n) => globals.get(n) !== undefined);
+  }
+  const lower = image?.toLowerCase();
+  const baseStage = lower !== undefined ? [...stages].reverse().find((s) => s.name === lower) : undefined;
+  const stage: StageModel = { index: stages.length, from, name, body: [], baseStage, image, imageKnown, finalScope: globals };
+  return stage;
+}
+
+function declareArgs(instr: ArgInstruction, scope: Scope, globals: Scope | undefined, escapeChar: EscapeChar): Scope {
+  const args = new Map(scope.args);
+  for (const d of instr.declarations) {
+    const name = d.name.value;
+    let value: string | undefined;
+    if (d.value) {
+      const x = expandWord(d.value.value, scope, { escapeChar });
+      value = x.ok && x.read.every((n) => scope.get(n) !== undefined) ? x.value : undefined;
+    } else if (globals && globals.args.has(name)) {
+      // `ARG NAME` inside a stage takes the global ARG's default.
+      value = globals.args.get(name);
+    }
+    args.set(name, value);
+  }
+  return new Scope(scope.env, args, scope.openBase);
+}
+
+function setEnv(instr: KeyValueInstruction, scope: Scope, escapeChar: EscapeChar): Scope {
+  const env = new Map(scope.env);
+  for (const p of instr.pairs) {
+    const key = expandWord(p.key.value, scope, { escapeChar });
+    if (!key.ok) continue;
+    const x = expandWord(p.value.value, scope, { escapeChar });
+    env.set(key.value, x.ok && x.read.every((n) => scope.get(n) !== undefined) ? x.value : undefined);
+  }
+  return new Scope(env, scope.args, scope.openBase);
+}
+
+function commentBlocks(ast: Dockerfile): Map<Instruction, Comment[]> {
+  const out = new Map<Instruction, Comment[]>();
+  let block: Comment[] = [];
+  for (const node of ast.children) {
+    if (node.kind === 'comment') block.push(node);
+    else if (node.kind === 'instruction') {
+      if (block.length) out.set(node, block);
+      block = [];
+    } else if (node.kind === 'blank') {
+      // Comment and instruction nodes hold their own newline, so a blank node with one is an empty line.
+      if (node.text.includes('\n')) block = [];
+    } else block = [];
+  }
+  return out;
+}

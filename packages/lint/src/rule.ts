@@ -1,0 +1,93 @@
+// What a rule is: its metadata and a check over one file. Rules report through the context;
+// lint.ts applies severities, suppressions and the config afterwards.
+import type { CommandInstruction, Dockerfile, Fix, Instruction, Range } from '@dfc/syntax';
+import type { FileModel, Scope } from './model.js';
+import type { LineIndex } from './positions.js';
+import { parseShell, type ShellScript } from './shell.js';
+import type { BuildContextView, LintConfig, RuleMeta } from './types.js';
+
+export interface Finding {
+  rule: string;
+  range: Range;
+  message: string;
+  fix?: Fix;
+}
+
+export class RuleContext {
+  readonly findings: Finding[] = [];
+  private shells = new Map<Instruction, ShellScript | undefined>();
+
+  constructor(
+    readonly text: string,
+    readonly ast: Dockerfile,
+    readonly model: FileModel,
+    readonly config: LintConfig,
+    readonly context: BuildContextView | undefined,
+    readonly lines: LineIndex,
+  ) {}
+
+  report(rule: string, range: Range, message: string, fix?: Fix): void {
+    const f: Finding = { rule, range, message };
+    if (fix) f.fix = fix;
+    this.findings.push(f);
+  }
+
+  range(start: number, end: number): Range {
+    return this.lines.range(start, end);
+  }
+
+  scope(instr: Instruction): Scope {
+    return this.model.scopeAt.get(instr) ?? this.model.globalScope;
+  }
+
+  /** The shell commands of a shell-form RUN; undefined for exec form, heredocs or unparsable text. */
+  shell(instr: CommandInstruction): ShellScript | undefined {
+    if (this.shells.has(instr)) return this.shells.get(instr);
+    let script: ShellScript | undefined;
+    const text = runScriptText(instr);
+    if (text !== undefined && MAY_MATTER.test(text)) script = parseShell(text, this.scope(instr));
+    else if (text !== undefined) script = { commands: [], hasPipe: false };
+    this.shells.set(instr, script);
+    return script;
+  }
+
+  /** The range of `needle` inside an instruction's text (first match at or after `after`), else the instruction's first line. */
+  locate(instr: Instruction, needle: string, after = 0): Range {
+    const at = needle ? instr.text.indexOf(needle, after) : -1;
+    const start = instr.range.start.offset;
+    if (at >= 0) return this.range(start + at, start + at + needle.length);
+    return firstLine(this, instr);
+  }
+}
+
+/**
+ * Only RUNs that mention a command some rule reads, or a pipe, are worth a shell parse (the parser
+ * is the slow part of linting). This decides nothing: the rules read the parsed commands.
+ */
+const MAY_MATTER = /[|]|\b(?:apt|apt-get|apk|pip3?|python3?|npm|yarn|gem|yum|dnf|microdnf|zypper|useradd|wget|curl|sudo|cd|ln|go|tar|ssh|vim|nano|shutdown|service|ps|free|top|kill|mount|ifconfig)\b/;
+
+/** The shell text a RUN runs: the shell form, or a heredoc body given to the default shell. */
+function runScriptText(instr: CommandInstruction): string | undefined {
+  if (instr.command?.form !== 'shell') return undefined;
+  const cmd = instr.command.text.value;
+  if (instr.heredocs.length > 0) {
+    // `RUN <<EOF` runs the body with the shell; `RUN cmd <<EOF` feeds it to cmd's stdin.
+    if (/^\s*<<-?\s*["']?\w+["']?\s*$/.test(cmd)) return instr.heredocs[0]!.content;
+    return undefined;
+  }
+  return cmd;
+}
+
+export function firstLine(ctx: RuleContext, instr: Instruction): Range {
+  const nl = instr.text.indexOf('\n');
+  const start = instr.range.start.offset;
+  let end = nl >= 0 ? start + nl : instr.range.end.offset;
+  if (end > instr.range.end.offset) end = instr.range.end.offset;
+  if (instr.text[nl - 1] === '\r') end--;
+  return ctx.range(start, end);
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): void;
+}

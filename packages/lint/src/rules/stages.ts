@@ -1,0 +1,100 @@
+// dfc's own rules: what a build context and the stage graph can tell (missing sources,
+// stages and ARGs nothing uses).
+import type { Instruction } from '@dfc/syntax';
+import type { Rule } from '../rule.js';
+import { dfcRule } from './define.js';
+import { contextSources, flag } from './buildkit.js';
+
+export const STAGE_RULES: Rule[] = [
+  dfcRule({
+    id: 'CopySourceMissing',
+    title: 'COPY or ADD source is not in the build context',
+    severity: 'error',
+    needsContext: true,
+    why: 'A source path that matches nothing in the build context makes the build fail at that step, after everything before it has run.',
+    bad: '# context holds only main.go\nFROM golang:1.23\nCOPY go.mod go.sum ./\n',
+    good: '# context holds go.mod, go.sum and main.go\nFROM golang:1.23\nCOPY go.mod go.sum ./\n',
+    check(ctx) {
+      const view = ctx.context;
+      if (!view) return;
+      for (const { instr, source, path } of contextSources(ctx)) {
+        if (path === '.' || view.exists(path)) continue;
+        if (view.isIgnored(path)) continue; // CopyIgnoredFile says why
+        ctx.report('CopySourceMissing', source.range, `${instr.name} source "${source.value}" does not exist in the build context`);
+      }
+    },
+  }),
+  dfcRule({
+    id: 'UnusedStage',
+    title: 'Stage is never used',
+    severity: 'info',
+    why: 'A stage that is not the target and that no later FROM, COPY --from or RUN --mount uses is skipped by the builder: dead code, or a missing reference.',
+    bad: 'FROM golang:1.23 AS tools\nRUN go install golang.org/x/tools/gopls@v0.16.2\nFROM alpine:3.20\nCMD ["sh"]\n',
+    good: 'FROM golang:1.23 AS tools\nRUN go install golang.org/x/tools/gopls@v0.16.2\nFROM alpine:3.20\nCOPY --from=tools /go/bin/gopls /usr/local/bin/\n',
+    check(ctx) {
+      const stages = ctx.model.stages;
+      const used = new Set<number>();
+      const refer = (v: string | undefined, before: number) => {
+        if (v === undefined) return;
+        const lower = v.toLowerCase();
+        if (/^\d+$/.test(lower)) used.add(Number(lower));
+        for (const s of stages) if (s.index < before && s.name === lower) used.add(s.index);
+      };
+      for (const s of stages) {
+        if (s.baseStage) used.add(s.baseStage.index);
+        for (const i of s.body) {
+          refer(flag(i, 'from')?.value, s.index + 1);
+          for (const m of i.flags) {
+            if (m.name !== 'mount' || !m.value) continue;
+            const from = /(?:^|,)from=([^,]+)/.exec(m.value);
+            refer(from?.[1], s.index);
+          }
+        }
+      }
+      // A variable in --from or FROM may name any stage: then say nothing.
+      if (stages.some((s) => s.body.some((i) => i.flags.some((f) => (f.name === 'from' || f.name === 'mount') && f.value?.includes('$'))) || !s.imageKnown && s.from.image?.value.includes('$'))) return;
+      for (const s of stages.slice(0, -1)) if (!used.has(s.index)) ctx.report('UnusedStage', s.from.stageName?.range ?? s.from.keywordRange, `Stage ${s.name ? `'${s.name}'` : s.index} is not used by the target stage or any other stage`);
+    },
+  }),
+  dfcRule({
+    id: 'UnusedArg',
+    title: 'ARG is never used',
+    severity: 'info',
+    why: 'An ARG that nothing reads (no FROM, no later instruction, no RUN that could see it) does nothing: it is usually left over, or misspelled where it is used.',
+    bad: 'ARG VERSION=1.0\nFROM alpine:3.20\nCMD ["sh"]\n',
+    good: 'ARG VERSION=1.0\nFROM alpine:3.20\nARG VERSION\nLABEL org.opencontainers.image.version=$VERSION\n',
+    check(ctx) {
+      const { stages, globalArgs } = ctx.model;
+      for (const g of globalArgs) {
+        for (const d of g.declarations) {
+          const name = d.name.value;
+          const inFrom = stages.some((s) => mentions(s.from, name)) || globalArgs.some((o) => o !== g && o.range.start.offset > g.range.start.offset && mentions(o, name));
+          const redeclared = stages.some((s) => s.body.some((i) => i.name === 'ARG' && i.declarations.some((x) => x.name.value === name)));
+          if (!inFrom && !redeclared) ctx.report('UnusedArg', d.name.range, `Global ARG '${name}' is not used by any FROM and not declared again in a stage`);
+        }
+      }
+      for (const s of stages) {
+        s.body.forEach((i, k) => {
+          if (i.name !== 'ARG') return;
+          const later = s.body.slice(k + 1);
+          if (later.some((x) => x.name === 'RUN' || (x.name === 'ONBUILD' && x.trigger?.name === 'RUN'))) return; // RUN processes see every ARG
+          for (const d of i.declarations) {
+            const name = d.name.value;
+            if (!later.some((x) => mentions(x, name))) ctx.report('UnusedArg', d.name.range, `ARG '${name}' is not used in its stage`);
+          }
+        });
+      }
+    },
+  }),
+];
+
+function mentions(i: Instruction, name: string): boolean {
+  const t = i.text;
+  let at = t.indexOf('$');
+  while (at >= 0) {
+    const rest = t.startsWith('{', at + 1) ? t.slice(at + 2) : t.slice(at + 1);
+    if (rest.startsWith(name) && !/[A-Za-z0-9_]/.test(rest[name.length] ?? '')) return true;
+    at = t.indexOf('$', at + 1);
+  }
+  return false;
+}

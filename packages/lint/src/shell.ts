@@ -1,0 +1,199 @@
+// RUN commands read through a real shell parser (mvdan-sh), after substituting the ARG/ENV
+// values known at that point. The rules see simple commands with their words, never raw text.
+import sh from 'mvdan-sh';
+import type { Scope } from './model.js';
+
+const { syntax } = sh;
+
+/** One word of a command. `known` is false when part of it is a variable or substitution we cannot see through. */
+export interface ShellWord {
+  text: string;
+  known: boolean;
+}
+
+export interface ShellCommand {
+  /** The command name without its directory (`/usr/bin/apt-get` → `apt-get`); '' when unknown. */
+  name: string;
+  /** The words after the name. */
+  args: ShellWord[];
+}
+
+export interface ShellScript {
+  /** Simple commands in source order (those in `sudo …`, `$(…)` and subshells included). */
+  commands: ShellCommand[];
+  /** A `|` or `|&` pipeline appears. */
+  hasPipe: boolean;
+}
+
+let parser: ReturnType<typeof syntax.NewParser> | undefined;
+
+/** Parses a shell-form RUN command; undefined when it is not valid shell (rules then say nothing). */
+export function parseShell(text: string, scope: Scope): ShellScript | undefined {
+  parser ??= syntax.NewParser();
+  let file: GoNode;
+  try {
+    // The wrapper mvdan-sh hands back converts every field on each access; the Go structs behind
+    // it (GopherJS values) are the same tree and cost nothing to read.
+    file = (parser.Parse(text, '') as unknown as { __internal_object__: GoNode }).__internal_object__;
+  } catch {
+    return undefined;
+  }
+  const script: ShellScript = { commands: [], hasPipe: false };
+  visit(file, script, scope, 0);
+  return script;
+}
+
+/** A GopherJS value of a mvdan.cc/sh/v3/syntax type: its Go type name and its fields. */
+interface GoNode {
+  constructor: { string?: string };
+  [field: string]: unknown;
+}
+
+interface GoSlice {
+  $array: GoNode[];
+  $offset: number;
+  $length: number;
+}
+
+function items(slice: unknown): GoNode[] {
+  const s = slice as GoSlice | null | undefined;
+  if (!s || !s.$array || s.$length === 0) return [];
+  return s.$array.slice(s.$offset, s.$offset + s.$length);
+}
+
+function typeOf(node: unknown): string {
+  return !isNil(node) && typeof node === 'object' ? ((node as GoNode).constructor.string ?? '') : '';
+}
+
+/** Walks statements and commands in source order, collecting simple commands and pipes. */
+function visit(node: unknown, script: ShellScript, scope: Scope, depth: number): void {
+  if (depth > 200 || isNil(node) || typeof node !== 'object') return;
+  const n = node as GoNode;
+  switch (typeOf(n)) {
+    case '*syntax.File':
+    case '*syntax.Block':
+    case '*syntax.Subshell':
+      for (const st of items(n.Stmts)) visit(st, script, scope, depth + 1);
+      return;
+    case '*syntax.Stmt':
+      visit(n.Cmd, script, scope, depth + 1);
+      return;
+    case '*syntax.BinaryCmd': {
+      const op = n.Op as number;
+      if (op === PIPE || op === PIPE_ALL) script.hasPipe = true;
+      visit(n.X, script, scope, depth + 1);
+      visit(n.Y, script, scope, depth + 1);
+      return;
+    }
+    case '*syntax.CallExpr': {
+      const words = items(n.Args);
+      for (const w of words) for (const p of items(w.Parts)) visitSubstitutions(p, script, scope, depth + 1);
+      pushCommand(script.commands, words.map((w) => wordOf(w, scope)));
+      return;
+    }
+    case '*syntax.IfClause':
+      for (const st of [...items(n.Cond), ...items(n.Then)]) visit(st, script, scope, depth + 1);
+      visit(n.Else, script, scope, depth + 1);
+      return;
+    case '*syntax.WhileClause':
+      for (const st of [...items(n.Cond), ...items(n.Do)]) visit(st, script, scope, depth + 1);
+      return;
+    case '*syntax.ForClause':
+      for (const st of items(n.Do)) visit(st, script, scope, depth + 1);
+      return;
+    case '*syntax.CaseClause':
+      for (const item of items(n.Items)) for (const st of items(item.Stmts)) visit(st, script, scope, depth + 1);
+      return;
+    case '*syntax.FuncDecl':
+      visit(n.Body, script, scope, depth + 1);
+      return;
+    case '*syntax.TimeClause':
+    case '*syntax.CoprocClause':
+      visit(n.Stmt, script, scope, depth + 1);
+      return;
+    default:
+      return;
+  }
+}
+
+/** Commands inside `$(…)` and backquotes run too. */
+function visitSubstitutions(part: GoNode, script: ShellScript, scope: Scope, depth: number): void {
+  const t = typeOf(part);
+  if (t === '*syntax.CmdSubst') for (const st of items(part.Stmts)) visit(st, script, scope, depth + 1);
+  else if (t === '*syntax.DblQuoted') for (const p of items(part.Parts)) visitSubstitutions(p, script, scope, depth + 1);
+}
+
+// mvdan/sh's token numbers for `|` and `|&` (BinCmdOperator).
+const PIPE = 12;
+const PIPE_ALL = 13;
+
+/** Commands that run the rest of their words as a command: look through them. */
+const WRAPPERS = new Set(['sudo', 'nohup', 'time', 'exec', 'command', 'eval', 'xargs', 'env', 'doas', 'gosu', 'su-exec', 'chroot']);
+
+function pushCommand(out: ShellCommand[], words: ShellWord[]): void {
+  if (words.length === 0) return;
+  const first = words[0]!;
+  const name = first.known ? baseName(first.text) : '';
+  out.push({ name, args: words.slice(1) });
+  if (WRAPPERS.has(name)) {
+    let i = 1;
+    // Skip the wrapper's own options and `env`'s NAME=value words.
+    while (i < words.length && words[i]!.known && (words[i]!.text.startsWith('-') || (name === 'env' && words[i]!.text.includes('=')))) i++;
+    if ((name === 'gosu' || name === 'su-exec' || name === 'chroot') && i < words.length) i++;
+    if (i < words.length) pushCommand(out, words.slice(i));
+  }
+}
+
+function baseName(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash >= 0 ? path.slice(slash + 1) : path;
+}
+
+function wordOf(word: GoNode, scope: Scope): ShellWord {
+  const out = { text: '', known: true };
+  for (const part of items(word.Parts)) appendPart(part, scope, out, false);
+  return out;
+}
+
+function appendPart(part: GoNode, scope: Scope, out: ShellWord, quoted: boolean): void {
+  switch (typeOf(part)) {
+    case '*syntax.Lit': {
+      const value = part.Value as string;
+      out.text += quoted ? value : unescape(value);
+      return;
+    }
+    case '*syntax.SglQuoted':
+      out.text += part.Value as string;
+      return;
+    case '*syntax.DblQuoted':
+      for (const p of items(part.Parts)) appendPart(p, scope, out, true);
+      return;
+    case '*syntax.ParamExp': {
+      const param = part.Param as GoNode | null;
+      const name = param && typeOf(param) === '*syntax.Lit' ? (param.Value as string) : undefined;
+      const plain = isNil(part.Exp) && isNil(part.Slice) && isNil(part.Repl) && isNil(part.Index) && !part.Length && !part.Excl && !part.Width;
+      const value = plain && name !== undefined ? scope.get(name) : undefined;
+      if (value !== undefined) out.text += value;
+      else {
+        out.text += `\${${name ?? ''}}`;
+        out.known = false;
+      }
+      return;
+    }
+    default:
+      out.text += '$(…)';
+      out.known = false;
+  }
+}
+
+/** A Go nil pointer (its type's `nil` value) or nil interface (an object with no `$val`), as GopherJS represents them. */
+function isNil(v: unknown): boolean {
+  if (v === null || v === undefined) return true;
+  if (typeof v !== 'object') return false;
+  const o = v as { constructor?: { nil?: unknown }; $val?: unknown };
+  return o === o.constructor?.nil || o.$val === undefined;
+}
+
+function unescape(lit: string): string {
+  return lit.includes('\\') ? lit.replace(/\\(.)/gs, '$1') : lit;
+}

@@ -1,0 +1,84 @@
+// What turns findings off: `# hadolint ignore=…` / `# dfc ignore=…` above an instruction (an
+// optional reason may follow a second `#`), `# hadolint global ignore=…`, and BuildKit's
+// `# check=skip=…;error=…;experimental=…` directive with its per-instruction form.
+import type { Comment, Dockerfile, Instruction } from '@dfc/syntax';
+import type { FileModel } from './model.js';
+
+export interface CheckDirective {
+  skipAll: boolean;
+  skip: Set<string>;
+  error: boolean;
+  experimental: Set<string>;
+  experimentalAll: boolean;
+}
+
+export interface Suppressions {
+  /** Rules ignored in the whole file. */
+  global: Set<string>;
+  /** Rules ignored per instruction (the whole stage for a FROM with `# check=skip=`). */
+  ranges: { start: number; end: number; rules: Set<string>; all: boolean }[];
+  check: CheckDirective;
+}
+
+export function readSuppressions(ast: Dockerfile, model: FileModel, usePragmas: boolean): Suppressions {
+  const sup: Suppressions = { global: new Set(), ranges: [], check: parseCheck(ast.directives.find((d) => d.name === 'check')?.value ?? '') };
+  if (usePragmas) {
+    for (const node of ast.children) {
+      if (node.kind !== 'comment') continue;
+      const g = /^(?:hadolint|dfc)\s+global\s+ignore\s*=\s*(.*)$/.exec(node.value);
+      if (g) for (const id of ruleList(g[1]!)) sup.global.add(id);
+    }
+  }
+  for (const [instr, comments] of model.commentsAbove) {
+    const rules = new Set<string>();
+    let all = false;
+    for (const c of comments) {
+      if (usePragmas) {
+        const m = /^(?:hadolint|dfc)\s+ignore\s*=\s*(.*)$/.exec(c.value);
+        if (m) for (const id of ruleList(m[1]!)) rules.add(id);
+      }
+      const check = checkComment(c);
+      if (check) {
+        if (check.skipAll) all = true;
+        for (const id of check.skip) rules.add(id);
+      }
+    }
+    if (rules.size === 0 && !all) continue;
+    const end = instr.name === 'FROM' ? stageEnd(model, instr) : instr.range.end.offset;
+    sup.ranges.push({ start: instr.range.start.offset, end, rules, all });
+  }
+  return sup;
+}
+
+/** `DL3008,DL3009 # reason` → the ids. */
+function ruleList(text: string): string[] {
+  const hash = text.indexOf('#');
+  return (hash >= 0 ? text.slice(0, hash) : text).split(/[\s,]+/).filter(Boolean);
+}
+
+function checkComment(c: Comment): CheckDirective | undefined {
+  const m = /^check\s*=\s*(\S*)/.exec(c.value);
+  return m ? parseCheck(m[1]!) : undefined;
+}
+
+/** `skip=A,B;error=true;experimental=C`; BuildKit ignores the value after its first space. */
+export function parseCheck(value: string): CheckDirective {
+  const d: CheckDirective = { skipAll: false, skip: new Set(), error: false, experimental: new Set(), experimentalAll: false };
+  for (const part of value.trim().split(/\s/)[0]!.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const key = part.slice(0, eq).trim().toLowerCase();
+    const list = part.slice(eq + 1).split(',').map((s) => s.trim()).filter(Boolean);
+    if (key === 'skip') {
+      for (const id of list) if (id === 'all') d.skipAll = true; else d.skip.add(id);
+    } else if (key === 'error') d.error = /^(true|1)$/i.test(list[0] ?? '');
+    else if (key === 'experimental') for (const id of list) if (id === 'all') d.experimentalAll = true; else d.experimental.add(id);
+  }
+  return d;
+}
+
+function stageEnd(model: FileModel, from: Instruction): number {
+  const stage = model.stageOf.get(from);
+  const last = stage?.body[stage.body.length - 1];
+  return (last ?? from).range.end.offset;
+}
