@@ -2,7 +2,7 @@
 // diff_id (sha256 of the tar) and the digest of the compressed blob, in constant memory.
 import { once } from 'node:events';
 import { close as closeCb, createReadStream, open as openCb, read as readCb } from 'node:fs';
-import { Readable, type Writable } from 'node:stream';
+import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import tar from 'tar-stream';
@@ -264,6 +264,44 @@ export function packLayer(entries: readonly LayerEntry[] | AsyncIterable<LayerEn
   return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false, highWaterMark: 256 << 10 });
 }
 
+/**
+ * Joins the many small writes a tar is made of (512-byte headers, small files) into larger
+ * chunks: each chunk costs zlib a trip to the thread pool and back, and with small chunks those
+ * trips, not compression, set the pace, and parallel layers stop using the cores.
+ */
+class Coalesce extends Transform {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  constructor(private readonly target = 256 << 10) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    if (chunk.length >= this.target / 4) {
+      this.flushPending();
+      this.push(chunk);
+    } else {
+      this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
+      if (this.pendingBytes >= this.target) this.flushPending();
+    }
+    cb();
+  }
+
+  override _flush(cb: TransformCallback): void {
+    this.flushPending();
+    cb();
+  }
+
+  private flushPending(): void {
+    if (this.pendingBytes === 0) return;
+    this.push(this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes));
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+}
+
 /** Packs entries into a layer blob in the store: diff_id and blob digest in one pass. */
 export async function writeLayer(
   store: Store,
@@ -281,7 +319,7 @@ export async function writeLayerFromTar(store: Store, tarStream: Readable, optio
   try {
     if (diff) {
       const gzip = createGzip({ level: options.level ?? 6, chunkSize: 1 << 20, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
-      await pipeline(tarStream, diff, gzip, writer.stream);
+      await pipeline(tarStream, new Coalesce(), diff, gzip, writer.stream);
     } else {
       await pipeline(tarStream, writer.stream);
     }

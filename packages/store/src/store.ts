@@ -163,12 +163,14 @@ export class Store {
 
   private async placeBlob(tmp: string, digest: Digest): Promise<void> {
     const target = this.blobPath(digest);
-    if (await this.hasBlob(digest)) {
+    const existing = await stat(target).catch(() => undefined);
+    if (existing?.isFile() && existing.size === (await stat(tmp)).size) {
       // Same content already there: keep it, and mark it fresh so a concurrent prune spares it.
       const now = new Date();
       await utimes(target, now, now).catch(() => undefined);
       return;
     }
+    // New, or a damaged copy (its size is wrong): the checked bytes take its place.
     await rename(tmp, target);
     await fsyncDir(join(this.root, 'blobs', 'sha256'));
   }
@@ -181,7 +183,7 @@ export class Store {
       if (expected !== undefined && expected !== digest) {
         throw new Error(`blob digest mismatch: expected ${expected}, got ${digest}`);
       }
-      if (await this.hasBlob(digest)) {
+      if ((await stat(this.blobPath(digest)).catch(() => undefined))?.size === bytes.length) {
         await this.beginSession();
         const now = new Date();
         await utimes(this.blobPath(digest), now, now).catch(() => undefined);

@@ -62,6 +62,14 @@ describe('store: blobs', () => {
     expect(message).to.contain(store.blobPath(digest)).and.contain('corrupt');
   });
 
+  it('writing a blob again repairs a truncated copy', async () => {
+    const store = await Store.open(tempDir());
+    const { digest } = await store.putBlob('complete content');
+    writeFileSync(store.blobPath(digest), 'compl');
+    await store.putBlob(Readable.from([Buffer.from('complete content')]));
+    expect((await store.readBlob(digest)).toString()).to.equal('complete content');
+  });
+
   it('a failing source stream leaves no blob and no temp file', async () => {
     const root = tempDir();
     const store = await Store.open(root);
