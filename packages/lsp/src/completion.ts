@@ -2,7 +2,7 @@
 // `--from=` (and `from=` in a mount, and FROM), ARG and ENV names after `$`.
 import { INSTRUCTION_FLAGS, INSTRUCTION_NAMES, INSTRUCTION_REFERENCE, type Instruction, type InstructionName } from '@dfc/syntax';
 import { CompletionItemKind, MarkupKind, type CompletionItem, type Position, type Range } from 'vscode-languageserver';
-import { instructionAt, lineText, offsetAt, type Analysis } from './analysis.js';
+import { instructionAt, lineText, offsetAt, toLspRange, topLevelOf, touches, type Analysis } from './analysis.js';
 import { describeInstruction } from './hover.js';
 import { PREDEFINED_ARGS, namesOf, type Stage } from './names.js';
 
@@ -18,16 +18,22 @@ export function completion(a: Analysis, position: Position): CompletionItem[] {
     end: position,
   });
 
+  // On a keyword being typed or changed: replace all of it, and add a space only at the end of a line.
+  const keywordAt = (typed: string, all: readonly InstructionName[]) => {
+    const onKeyword = instruction && touches(instruction.keywordRange, offset) && instruction.keywordRange.start.line === instruction.keywordRange.end.line;
+    const range = onKeyword ? { start: replace(typed).start, end: toLspRange(a, instruction.keywordRange).end } : replace(typed);
+    const rest = lineText(a, position.line).slice(range.end.character);
+    return keywordItems(all, range, rest.trim() === '' ? ' ' : '');
+  };
   let m = /^\s*([A-Za-z]*)$/.exec(prefix);
-  if (m && (!instruction || instruction.keywordRange.start.line - 1 === position.line)) {
-    return keywordItems(INSTRUCTION_NAMES, replace(m[1]!));
-  }
+  if (m && (!instruction || instruction.keywordRange.start.line - 1 === position.line)) return keywordAt(m[1]!, INSTRUCTION_NAMES);
   m = /^\s*onbuild\s+([A-Za-z]*)$/i.exec(prefix);
-  if (m) return keywordItems(INSTRUCTION_NAMES.filter((n) => !NOT_TRIGGERS.has(n)), replace(m[1]!));
+  if (m) return keywordAt(m[1]!, INSTRUCTION_NAMES.filter((n) => !NOT_TRIGGERS.has(n)));
   if (!instruction) return [];
 
   const names = namesOf(a);
-  const stage = names.stages.find((s) => s.from === instruction || s.steps.includes(instruction));
+  const top = topLevelOf(a, instruction);
+  const stage = names.stages.find((s) => s.from === top || s.steps.includes(top));
   const otherStages = (before = Infinity) => names.stages.filter((s) => s.name && s !== stage && s.index < before);
 
   m = /\$\{?([A-Za-z0-9_]*)$/.exec(prefix);
@@ -73,13 +79,13 @@ function beforeArguments(instruction: Instruction, wordStart: number): boolean {
   return !instruction.args || instruction.args.range.start.offset >= wordStart;
 }
 
-function keywordItems(names: readonly InstructionName[], range: Range): CompletionItem[] {
+function keywordItems(names: readonly InstructionName[], range: Range, after: string): CompletionItem[] {
   return names.map((name) => ({
     label: name,
     kind: CompletionItemKind.Keyword,
     detail: INSTRUCTION_REFERENCE[name].summary,
     documentation: { kind: MarkupKind.Markdown, value: describeInstruction(name) },
-    textEdit: { range, newText: name + ' ' },
+    textEdit: { range, newText: name + after },
   }));
 }
 

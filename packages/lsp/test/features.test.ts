@@ -172,6 +172,14 @@ describe('completion', () => {
     expect(items[0]!.textEdit).to.deep.include({ range: { start: at(1, 8), end: at(1, 10) } });
   });
 
+  it('replaces the whole keyword under the cursor, without a second space', () => {
+    const a = analyze('FROM alpine\nRU echo hi\n');
+    const run = completion(a, at(1, 1)).find((i) => i.label === 'RUN')!;
+    expect(run.textEdit).to.deep.equal({ range: { start: at(1, 0), end: at(1, 2) }, newText: 'RUN' });
+    const fresh = completion(analyze('FROM alpine\nRU\n'), at(1, 2)).find((i) => i.label === 'RUN')!;
+    expect(fresh.textEdit).to.deep.equal({ range: { start: at(1, 0), end: at(1, 2) }, newText: 'RUN ' });
+  });
+
   it('offers no instruction inside a continued instruction or a heredoc body', () => {
     const a = analyze('FROM alpine\nRUN <<EOF\nech\nEOF\nRUN a \\\n  b\n');
     expect(completion(a, at(2, 3))).to.deep.equal([]);
