@@ -13,4 +13,4 @@ export { lintText, failsThreshold, DEFAULT_FAILURE_THRESHOLD } from './lint.js';
 export { RULES, ruleMeta } from './registry.js';
 export { applyFixes } from './fixes.js';
 export { parseLintConfig, type ConfigResult } from './config.js';
-export { formatCheckstyle, formatGnu, formatJson, formatSarif, formatTty, type SarifOptions, type TtyOptions } from './format/index.js';
+export { formatCheckstyle, formatGnu, formatJson, formatSarif, formatTty, type Paint, type SarifOptions, type TtyOptions } from './format/index.js';

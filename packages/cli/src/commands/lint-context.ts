@@ -1,0 +1,65 @@
+// The build context as lint sees it: the files under a directory and its .dockerignore.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { BuildContextView } from '@dfc/lint';
+import { createDockerignore } from '@dfc/engine';
+
+const MAX_FILES = 200_000;
+
+/** Reads a context directory once; lint then asks the view synchronously. */
+export async function readContextView(root: string, dockerfile: string | undefined): Promise<BuildContextView> {
+  const files: string[] = [];
+  const dirs = new Set<string>(['.']);
+  await walk(root, '', files, dirs);
+  const ignore = await createDockerignore(root, dockerfile);
+  return {
+    exists(p) {
+      const rel = p.replace(/^\/+/, '').replace(/\/+$/, '') || '.';
+      if (dirs.has(rel) || files.includes(rel)) return true;
+      if (!/[*?[\\]/.test(rel)) return false;
+      const re = globToRegExp(rel);
+      return files.some((f) => re.test(f)) || [...dirs].some((d) => re.test(d));
+    },
+    isIgnored: (p) => ignore.ignores(p.replace(/^\/+/, '').replace(/\/+$/, '')),
+    list: () => [...files],
+    ignorePatterns: () => [...ignore.patterns],
+  };
+}
+
+async function walk(abs: string, rel: string, files: string[], dirs: Set<string>): Promise<void> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(path.join(abs, rel), { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (files.length >= MAX_FILES) return;
+    const child = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) {
+      if (e.name === '.git') continue;
+      dirs.add(child);
+      await walk(abs, child, files, dirs);
+    } else files.push(child);
+  }
+}
+
+/** A COPY source pattern (Go's filepath.Match: `*`, `?`, `[…]`, `\` escapes; `*` stays in one segment). */
+function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1);
+      if (end < 0) re += '\\[';
+      else {
+        re += '[' + glob.slice(i + 1, end).replace(/^\^|^!/, '^').replace(/\\/g, '\\\\') + ']';
+        i = end;
+      }
+    } else if (c === '\\' && i + 1 < glob.length) re += '\\' + glob[++i];
+    else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}(/.*)?$`);
+}
