@@ -14,8 +14,10 @@ import { importCommand } from './commands/import.js';
 import { lspCommand } from './commands/lsp.js';
 import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
+import { lintCommand } from './commands/lint.js';
 
 const commands: Record<string, Command> = {
+  lint: lintCommand,
   parse: parseCommand,
   build: buildCommand,
   images: imagesCommand,
