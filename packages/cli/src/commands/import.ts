@@ -37,6 +37,8 @@ export const importCommand: Command = {
       image = await importRootfs(store, input, { tags, comment: values.message });
     } catch (err) {
       throw new Error(`${where}: ${(err as Error).message}`);
+    } finally {
+      await store.close();
     }
     io.stdout.write(`${image.id}\n`);
     return 0;

@@ -28,6 +28,8 @@ export const loadCommand: Command = {
       result = await loadArchive(store, input);
     } catch (err) {
       throw new Error(`${where}: ${(err as Error).message}`);
+    } finally {
+      await store.close();
     }
     for (const image of result.images) {
       if (image.tags.length === 0) io.stdout.write(`Loaded image ID: ${image.manifestDigest}\n`);
