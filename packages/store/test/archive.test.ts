@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -6,7 +7,7 @@ import {
   Store, exportRootfsTar, exportRootfsToDir, importRootfs, listImages, loadArchive, makeBusyboxImage, putImage,
   resolveImage, saveArchive, verifyStore, writeLayer,
 } from '../src/index.js';
-import { craftTar, streamOf, tarHeaders, tempDir } from './helpers.js';
+import { craftTar, repoRoot, streamOf, tarHeaders, tempDir } from './helpers.js';
 
 async function twoLayerImage(store: Store, tag: string) {
   const base = await writeLayer(store, [
@@ -115,6 +116,14 @@ describe('rootfs: import and export', () => {
     const names = (await tarHeaders(readFileSync(out))).map((h) => h.name);
     expect(names).to.deep.equal(['app/', 'app/run', 'etc/', 'etc/motd']);
     expect(readdirSync(path.join(store.recordsDir, 'tmp'))).to.deep.equal([]);
+  });
+
+  it('scripts/make-busybox-image writes the busybox image into a given store', async () => {
+    const root = path.join(tempDir(), 'store');
+    const r = spawnSync(path.join(repoRoot, 'scripts', 'make-busybox-image'), ['--root', root, 'base:1'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    const image = await resolveImage(await Store.open(root), 'base:1');
+    expect(r.stdout).to.equal(`base:1 ${image.id} (in ${root})\n`);
   });
 
   it('makes the busybox base image reproducibly', async () => {
