@@ -159,8 +159,9 @@ export async function resolveImage(store: Store, text: string): Promise<Resolved
     if (byManifest) return loadImage(store, byManifest, tagsOf(index, byManifest.digest));
     const matches = new Map<Digest, ResolvedImage>();
     for (const m of uniqueByDigest(index.manifests)) {
-      const image = await loadImage(store, m, tagsOf(index, m.digest));
-      if (image.id.slice(7).startsWith(hex)) matches.set(image.manifestDigest, image);
+      // A broken image cannot be the one named; `dfc store verify` reports it.
+      const image = await loadImage(store, m, tagsOf(index, m.digest)).catch(() => undefined);
+      if (image?.id.slice(7).startsWith(hex)) matches.set(image.manifestDigest, image);
     }
     if (matches.size === 1) return [...matches.values()][0]!;
     if (matches.size > 1) throw new Error(`image id prefix "${text}" is ambiguous; give more digits`);
