@@ -79,6 +79,16 @@ describe('runner: RUN steps in runc', function () {
     expect(await layerListing(f.store, second.layer!.descriptor.digest)).to.deep.equal(['file two']);
   });
 
+  it('keeps a renamed directory of the image whole in the layer (no overlay redirects)', async () => {
+    const moved = await sh(f, 'mv /usr/bin /usr/moved && chown -R 65534 /sbin');
+    expect(moved.exitCode).to.equal(0);
+    const stacked: LayerRef[] = [...f.layers, { diffId: moved.layer!.diffId, descriptor: moved.layer!.descriptor }];
+    const after = await sh(f, 'ls /usr/moved | wc -l; ls /usr; stat -c %u /sbin/ip', { layers: stacked });
+    const [count, ...rest] = after.stdout.trim().split('\n');
+    expect(Number(count)).to.be.greaterThan(10);
+    expect(rest).to.deep.equal(['moved', 'sbin', '65534']);
+  });
+
   it('runs with env, a working directory it creates, and a host name', async () => {
     const r = await sh(f, 'echo "$GREETING $PATH"; pwd; hostname', { env: ['GREETING=hello'], cwd: '/work/dir', hostname: 'builder' });
     expect(r.stdout).to.equal('hello /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n/work/dir\nbuilder\n');
