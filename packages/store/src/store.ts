@@ -322,7 +322,7 @@ export class Store {
     return names.map((n) => `sha256:${n}`).filter(isDigest).sort();
   }
 
-  /** Removes leftovers of writers that died (temp files, scratch trees); returns bytes freed. */
+  /** Removes leftovers of writers that died (temp files, scratch trees under `.dfc/tmp`); returns bytes freed. */
   async removeStaleTemps(): Promise<number> {
     let freed = 0;
     const candidates = [
@@ -330,10 +330,13 @@ export class Store {
       ...(await readdir(this.root)).filter((n) => n.startsWith('.tmp-')).map((n) => join(this.root, n)),
     ];
     for (const path of candidates) {
-      // Temp names end in -PID-RANDOM; a live writer's are left alone.
-      const pid = Number(/-(\d+)-[0-9a-f]+$/.exec(path)?.[1]);
-      if (Number.isInteger(pid) && pidAlive(pid)) continue;
-      freed += (await stat(path).catch(() => ({ size: 0 }))).size;
+      // Temp names end in -PID-SUFFIX: a live process's are left alone, and a name without a
+      // pid only once it is a day old.
+      const st = await stat(path).catch(() => undefined);
+      if (!st) continue;
+      const pid = Number(/-(\d+)-[0-9A-Za-z]+$/.exec(path)?.[1]);
+      if (Number.isInteger(pid) ? pidAlive(pid) : Date.now() - st.mtimeMs < 86_400_000) continue;
+      freed += st.isDirectory() ? 0 : st.size;
       await rm(path, { force: true, recursive: true });
     }
     return freed;
