@@ -145,6 +145,8 @@ export const runCommand: Command = {
     const abort = new AbortController();
     let stoppedBy: NodeJS.Signals | undefined;
     const onSignal = (signal: NodeJS.Signals): void => {
+      // A second signal does not wait for the cleanup; the runner's cleanup guard finishes it.
+      if (stoppedBy !== undefined) process.exit(signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
       stoppedBy = signal;
       abort.abort();
     };
