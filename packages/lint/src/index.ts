@@ -12,5 +12,6 @@ export type {
 export { lintText, failsThreshold, DEFAULT_FAILURE_THRESHOLD } from './lint.js';
 export { RULES, ruleMeta } from './registry.js';
 export { applyFixes } from './fixes.js';
+export { ruleDocPages } from './docs.js';
 export { parseLintConfig, type ConfigResult } from './config.js';
 export { formatCheckstyle, formatGnu, formatJson, formatSarif, formatTty, type Paint, type SarifOptions, type TtyOptions } from './format/index.js';

@@ -284,6 +284,21 @@ export const INSTRUCTION_RULES: Rule[] = [
     },
   }),
   hadolintRule({
+    id: 'DL3057',
+    title: 'The image has no HEALTHCHECK',
+    severity: 'info',
+    enabledByDefault: false,
+    why: 'Without a HEALTHCHECK an orchestrator can only tell whether the process runs, not whether it works. Off by default: many images are checked from outside.',
+    bad: 'FROM nginx:1.27\n',
+    good: 'FROM nginx:1.27\nHEALTHCHECK CMD curl -fsS http://localhost/ || exit 1\n',
+    check(ctx) {
+      const last = ctx.model.stages[ctx.model.stages.length - 1];
+      if (!last) return;
+      for (let s: StageModel | undefined = last; s; s = s.baseStage) if (s.body.some((i) => i.name === 'HEALTHCHECK')) return;
+      ctx.report('DL3057', last.from.keywordRange, 'HEALTHCHECK instruction missing');
+    },
+  }),
+  hadolintRule({
     id: 'DL3059',
     title: 'Consolidate consecutive RUN instructions',
     severity: 'info',

@@ -253,7 +253,7 @@ export const RUN_RULES: Rule[] = [
           if (!['install', 'upgrade', 'dist-upgrade', 'remove', 'purge', 'autoremove', 'full-upgrade'].includes(inv.sub)) continue;
           if (hasOption(inv, '-y', '--yes', '--assume-yes', '-qq', '-q=2', '--quiet=2') || hasShortFlag(inv, 'y') || inv.options.includes('-qq') || inv.options.filter((o) => o === '-q' || o === '--quiet').length >= 2) continue;
           if (inv.options.some((o) => /APT::Get::Assume-Yes=(true|1|yes)/i.test(o))) continue;
-          report(ctx, 'DL3014', step, 'apt-get', 'Use the -y switch to avoid manual input `apt-get -y install <package>`');
+          report(ctx, 'DL3014', step, inv.sub, 'Use the -y switch to avoid manual input `apt-get -y install <package>`');
         }
     },
   }),
@@ -271,7 +271,7 @@ export const RUN_RULES: Rule[] = [
           const inv = invocation(c, 'apt-get');
           if (inv.sub !== 'install' || hasOption(inv, '--no-install-recommends')) continue;
           if (inv.options.some((o) => /Install-Recommends=(false|0|no)/i.test(o))) continue;
-          report(ctx, 'DL3015', step, 'apt-get', 'Avoid additional packages by specifying `--no-install-recommends`');
+          report(ctx, 'DL3015', step, 'install', 'Avoid additional packages by specifying `--no-install-recommends`');
         }
     },
   }),
