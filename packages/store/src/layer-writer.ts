@@ -6,11 +6,12 @@ import { Readable, Transform, type TransformCallback, type Writable } from 'node
 import { pipeline } from 'node:stream/promises';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import tar from 'tar-stream';
-type TarHeader = Partial<tar.Header> & { name: string };
 import { DigestStream, type Digest } from './digest.js';
 import { cleanLayerPath, compareLayerPaths, tarNameOf, type LayerEntry } from './layer-entry.js';
 import { MediaType, type Descriptor } from './oci.js';
 import type { Store } from './store.js';
+
+type TarHeader = Partial<tar.Header> & { name: string };
 
 export interface PackOptions {
   /** mtime of every entry, in seconds; default $SOURCE_DATE_EPOCH, else 0. */
@@ -243,7 +244,10 @@ async function* readAhead(source: AsyncIterable<LayerEntry> | LayerEntry[]): Asy
  * iterable (a directory walk is); an array is sorted here.
  */
 export function packLayer(entries: readonly LayerEntry[] | AsyncIterable<LayerEntry>, options: PackOptions = {}): Readable {
-  const mtime = new Date((options.mtime ?? defaultLayerMtime()) * 1000);
+  const seconds = options.mtime ?? defaultLayerMtime();
+  // tar-stream writes mtime through a 32-bit integer.
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0x7fffffff) throw new Error(`layer mtime ${seconds} (SOURCE_DATE_EPOCH?) must be a whole number of seconds from 1970 to 2038`);
+  const mtime = new Date(seconds * 1000);
   const pack = tar.pack();
   const source: AsyncIterable<LayerEntry> | LayerEntry[] = Array.isArray(entries) ? sortLayerEntries(entries) : (entries as AsyncIterable<LayerEntry>);
   const produce = async (): Promise<void> => {

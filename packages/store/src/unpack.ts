@@ -9,9 +9,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-type TarHeader = Partial<tar.Header> & { name: string };
 import { DigestStream, type Digest } from './digest.js';
 import { OPAQUE_MARKER, WHITEOUT_PREFIX } from './layer-entry.js';
+
+type TarHeader = Partial<tar.Header> & { name: string };
 
 export interface UnpackOptions {
   /** Set owners from the tar (default: when running as root). */
