@@ -15,7 +15,7 @@ import { findRuntime, runContainer } from './runtime.js';
 import { copyRoot, snapshotTree, treeChanges } from './snapshot.js';
 import { ETC_FILES, RUNTIME_MOUNT_POINTS, hostsFile, resolvConfFile, rlimitsFromProcLimits, runtimeSpec, type SpecMount } from './spec.js';
 import { UnpackedLayers, removeStaleTemps, type LayerRef } from './unpacked-layers.js';
-import { parseGroup, parsePasswd, resolveUser } from './users.js';
+import { parseGroup, parsePasswd, resolveUser, type ProcessUser } from './users.js';
 
 /** A mount the caller adds (RUN --mount and the like). */
 export type RunMount =
@@ -87,7 +87,7 @@ export interface RunnerOptions {
 interface Prepared {
   cwd: string;
   mounts: SpecMount[];
-  user: ReturnType<typeof resolveUser>;
+  user: ProcessUser;
 }
 
 export class Runner implements StepRunner {
