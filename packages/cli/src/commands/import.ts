@@ -25,6 +25,7 @@ export const importCommand: Command = {
     }
     let input: Readable = process.stdin;
     let where = 'standard input';
+    if (file === '-' && process.stdin.isTTY) throw new UsageError('standard input is a terminal: give a file or pipe a tar in');
     if (file !== '-') {
       where = resolve(io.cwd, file);
       const st = await stat(where).catch(() => undefined);

@@ -16,6 +16,9 @@ export const loadCommand: Command = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     let input: Readable = process.stdin;
     let where = 'standard input';
+    if ((values.input === undefined || values.input === '-') && process.stdin.isTTY) {
+      throw new UsageError('standard input is a terminal: give -i FILE or pipe an archive in');
+    }
     if (values.input !== undefined && values.input !== '-') {
       where = resolve(io.cwd, values.input);
       const st = await stat(where).catch(() => undefined);
