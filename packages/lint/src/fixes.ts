@@ -14,3 +14,17 @@ export function applyFixes(text: string, diagnostics: readonly Diagnostic[]): st
   }
   return out + text.slice(at);
 }
+
+/**
+ * Lints and applies the fixes until nothing changes (a fix can uncover another: `from x as y`
+ * becomes `FROM x as y`, then `FROM x AS y`). At most a few rounds.
+ */
+export function fixText(text: string, lint: (text: string) => readonly Diagnostic[]): string {
+  let current = text;
+  for (let round = 0; round < 5; round++) {
+    const next = applyFixes(current, lint(current));
+    if (next === current) break;
+    current = next;
+  }
+  return current;
+}

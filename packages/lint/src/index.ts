@@ -11,7 +11,7 @@ export type {
 } from './types.js';
 export { lintText, failsThreshold, DEFAULT_FAILURE_THRESHOLD } from './lint.js';
 export { RULES, ruleMeta } from './registry.js';
-export { applyFixes } from './fixes.js';
+export { applyFixes, fixText } from './fixes.js';
 export { ruleDocPages } from './docs.js';
 export { parseLintConfig, type ConfigResult } from './config.js';
 export { formatCheckstyle, formatGnu, formatJson, formatSarif, formatTty, type Paint, type SarifOptions, type TtyOptions } from './format/index.js';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Chalk } from 'chalk';
 import {
-  applyFixes, failsThreshold, formatCheckstyle, formatGnu, formatJson, formatSarif, formatTty, lintText, parseLintConfig,
+  fixText, failsThreshold, formatCheckstyle, formatGnu, formatJson, formatSarif, formatTty, lintText, parseLintConfig,
   DEFAULT_FAILURE_THRESHOLD, type BuildContextView, type FileReport, type LintConfig, type Paint,
 } from '@dfc/lint';
 import type { Command, CommandIO } from '../command.js';
@@ -54,7 +54,7 @@ export const lintCommand: Command = {
       if (values.context !== undefined) context = await readContextView(path.resolve(io.cwd, values.context), file === '-' ? undefined : path.resolve(io.cwd, file));
       let result = lintText(text, { config: loaded.config, context, fileName: file });
       if (values.fix && file !== '-') {
-        const fixed = applyFixes(text, result.diagnostics);
+        const fixed = fixText(text, (t) => lintText(t, { config: loaded.config, context, fileName: file }).diagnostics);
         if (fixed !== text) {
           await fs.writeFile(path.resolve(io.cwd, file), fixed);
           text = fixed;

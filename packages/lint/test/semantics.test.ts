@@ -1,0 +1,58 @@
+// What makes dfc's rules read a Dockerfile the way a build does: ARG/ENV values, stages,
+// cache mounts, and files with syntax errors.
+import { expect } from 'chai';
+import { lintText } from '../src/index.js';
+import { codes, fired } from './helpers.js';
+
+describe('lint semantics', () => {
+  it('FROM ${BASE} is checked with the ARG default, and not at all when the value is unknown', () => {
+    expect(fired('ARG BASE=ubuntu:22.04\nFROM ${BASE}\n', 'DL3006')).to.equal(false);
+    const d = lintText('ARG BASE=ubuntu\nFROM $BASE\n').diagnostics.find((x) => x.code === 'DL3006');
+    expect(d?.message).to.contain('ubuntu');
+    expect(fired('ARG BASE\nFROM $BASE\n', 'DL3006')).to.equal(false);
+    expect(fired('ARG TAG=latest\nFROM node:$TAG\n', 'DL3007')).to.equal(true);
+  });
+
+  it('package names from ARG and ENV are read with their values', () => {
+    expect(fired('FROM debian:12\nARG PKGS="curl=7.88.1-10"\nRUN apt-get install -y --no-install-recommends $PKGS\n', 'DL3008')).to.equal(false);
+    const d = lintText('FROM debian:12\nENV TOOL=curl\nRUN apt-get install -y --no-install-recommends "$TOOL"\n').diagnostics.find((x) => x.code === 'DL3008');
+    expect(d?.message).to.contain('curl');
+    expect(fired('FROM debian:12\nRUN apt-get install -y --no-install-recommends $PKGS\n', 'DL3008')).to.equal(false);
+  });
+
+  it('reads RUN as shell: quoted words, && chains, subshells and sudo; not words inside strings', () => {
+    expect(fired('FROM alpine:3.20\nRUN echo "apk add curl"\n', 'DL3018')).to.equal(false);
+    expect(fired('FROM alpine:3.20\nRUN set -e; (cd /tmp && sudo apk add --no-cache curl)\n', 'DL3018')).to.equal(true);
+    expect(fired('FROM alpine:3.20\nRUN echo "a|b" > /x\n', 'DL4006')).to.equal(false);
+    expect(fired('FROM alpine:3.20\nRUN cat /x | sort\n', 'DL4006')).to.equal(true);
+    expect(fired('FROM debian:12\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN cat /x | sort\n', 'DL4006')).to.equal(false);
+  });
+
+  it('respects RUN --mount=type=cache for the package caches', () => {
+    expect(fired('FROM alpine:3.20\nRUN --mount=type=cache,target=/var/cache/apk apk add curl=8.9.1-r1\n', 'DL3019')).to.equal(false);
+    expect(fired('FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt/lists apt-get update && apt-get install -y --no-install-recommends curl=1\n', 'DL3009')).to.equal(false);
+    expect(fired('FROM python:3.12\nRUN --mount=type=cache,target=/root/.cache/pip pip install requests==2.32.3\n', 'DL3042')).to.equal(false);
+  });
+
+  it('runs per stage where that is what matters: root USER and apt lists only in the final stage', () => {
+    const build = 'FROM debian:12 AS build\nUSER root\nRUN apt-get update && apt-get install -y --no-install-recommends gcc=4:12.2.0-3\n';
+    expect(codes(build + 'FROM debian:12\nCOPY --from=build /x /x\n')).to.not.include.members(['DL3002', 'DL3009']);
+    expect(codes('FROM debian:12\nUSER root\n')).to.include('DL3002');
+    expect(fired('FROM alpine:3.20 AS a\nCMD ["a"]\nFROM alpine:3.20\nCMD ["b"]\n', 'MultipleInstructionsDisallowed')).to.equal(false);
+  });
+
+  it('a file with syntax errors still gets every rule that can run on the rest', () => {
+    const d = codes('FROM debian:12\nFROBNICATE now\nRUN apt-get install -y curl\nCOPY\n');
+    expect(d).to.include.members(['DF001', 'DL3008', 'DL3015']);
+  });
+
+  it('UndefinedVar suggests a close name, and trusts no name a base image may set unless it looks like a typo', () => {
+    const d = lintText('FROM scratch\nENV APP_HOME=/app\nWORKDIR $APP_HOEM\n').diagnostics.find((x) => x.code === 'UndefinedVar');
+    expect(d?.message).to.contain('APP_HOME');
+    expect(fired('FROM node:20\nWORKDIR $NODE_PATH\n', 'UndefinedVar')).to.equal(false);
+  });
+
+  it('reports IR errors a build would hit, next to the lint findings', () => {
+    expect(codes('FROM alpine:3.20\nCOPY --from=7 /a /b\n')).to.include('IR007');
+  });
+});
