@@ -74,14 +74,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   failOnErrors(first, file);
   const bases = new Map<string, Awaited<ReturnType<typeof resolveImage>>>();
   for (const v of first.vertices) {
-    const ref = v.op.kind === 'image' ? v.op.normalized : v.op.kind === 'from' && v.op.base.kind === 'image' ? v.op.base.normalized : undefined;
-    if (!ref || bases.has(ref)) continue;
-    try {
-      bases.set(ref, await resolveImage(store, ref));
-    } catch {
+    const named = v.op.kind === 'image' ? v.op : v.op.kind === 'from' && v.op.base.kind === 'image' ? v.op.base : undefined;
+    if (!named || bases.has(named.normalized)) continue;
+    const image = await findImage(store, named.ref, named.normalized);
+    if (!image) {
       const at = v.range ? `${file}:${v.range.start.line}:${v.range.start.column}: ` : '';
-      throw new BuildError(`${at}image ${ref} is not in the store; add it with dfc load -i ARCHIVE, dfc import ROOTFS.tar ${ref}, or dfc pull ${ref}`);
+      throw new BuildError(`${at}image ${named.ref} is not in the store; add it with dfc load -i ARCHIVE, dfc import ROOTFS.tar ${named.ref}, or dfc pull ${named.ref}`);
     }
+    bases.set(named.normalized, image);
   }
   const plan = planDockerfile(options.text, {
     ...planOptions(options),
@@ -332,6 +332,23 @@ function location(step: StepInfo): string {
 }
 
 type ResolvedBase = Awaited<ReturnType<typeof resolveImage>>;
+
+/**
+ * The store keeps references as written (`busybox:latest`), the plan normalizes them
+ * (`docker.io/library/busybox:latest`): try the written form, the normalized one, and the
+ * familiar short form of a Docker Hub name.
+ */
+async function findImage(store: Store, ref: string, normalized: string): Promise<ResolvedBase | undefined> {
+  const short = normalized.replace(/^docker\.io\/(library\/)?/, '');
+  for (const candidate of new Set([ref, normalized, short])) {
+    try {
+      return await resolveImage(store, candidate);
+    } catch {
+      // Try the next form.
+    }
+  }
+  return undefined;
+}
 
 function baseOf(vertex: Vertex, bases: Map<string, ResolvedBase>): ResolvedBase | undefined {
   const op = vertex.op;

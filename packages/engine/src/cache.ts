@@ -87,7 +87,6 @@ export class BuildCache {
 /** Why a step missed, from what changed since its last build. */
 export function missReason(now: KeyParts, last: KeyParts | undefined, parentCached: boolean): string {
   if (!last) return 'not built before';
-  if (now.op !== last.op) return `the instruction changed (was: ${last.instruction})`;
   if (now.base !== last.base) return `the base image changed (${last.base ?? 'none'} → ${now.base ?? 'none'})`;
   const args = new Set([...Object.keys(now.args), ...Object.keys(last.args)]);
   for (const name of [...args].sort()) {
@@ -99,6 +98,7 @@ export function missReason(now: KeyParts, last: KeyParts | undefined, parentCach
     const describe = (f: string): string => (last.files[f] === undefined ? `${f} (new)` : now.files[f] === undefined ? `${f} (removed)` : f);
     return `${changed.length === 1 ? 'file' : 'files'} changed: ${changed.slice(0, 5).map(describe).join(', ')}${changed.length > 5 ? `, and ${changed.length - 5} more` : ''}`;
   }
+  if (now.op !== last.op) return last.instruction === now.instruction ? 'the instruction changed (its expanded arguments differ)' : `the instruction changed (was: ${last.instruction})`;
   if (now.inputs.join() !== last.inputs.join()) return 'a stage it copies from changed';
   if (now.parent !== last.parent) return parentCached ? 'the step before it was built differently before' : 'the step before it changed';
   return 'its cache record is gone (pruned, or --no-cache)';

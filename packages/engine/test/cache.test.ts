@@ -1,0 +1,153 @@
+// The build cache as mutation tests: each change to a build's inputs misses exactly the steps
+// it should, and says why. RUN goes to a fake runner (it records what ran and writes a layer),
+// so these tests need no root; the real runtime is tested in build.test.ts.
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeBusyboxImage, Store, writeLayer } from '@dfc/store';
+import type { RunRequest, RunResult, StepRunner } from '@dfc/runner';
+import { build, type BuildEvent, type BuildOptions } from '../src/index.js';
+
+class FakeRunner implements StepRunner {
+  readonly runs: RunRequest[] = [];
+  readonly intervals: [number, number][] = [];
+  constructor(
+    private readonly store: Store,
+    private readonly delayMs = 0,
+  ) {}
+
+  async run(request: RunRequest): Promise<RunResult> {
+    const start = Date.now();
+    this.runs.push(request);
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const command = request.args[request.args.length - 1] ?? '';
+    const layer = await writeLayer(this.store, [{ kind: 'file', path: `ran/${this.runs.length}.txt`, content: command }]);
+    this.intervals.push([start, Date.now()]);
+    return { exitCode: command.includes('exit 3') ? 3 : 0, layer, id: 'fake', timings: { prepareMs: 0, runMs: 0, diffMs: 0 } };
+  }
+}
+
+describe('build cache', function () {
+  this.timeout(120000);
+  let dir: string;
+  let store: Store;
+  let context: string;
+
+  const dockerfile = [
+    'FROM busybox:latest AS base',
+    'ARG FLAVOR=plain',
+    'COPY app.txt /app/',
+    'RUN echo built',
+    'RUN echo flavor $FLAVOR',
+    'COPY *.cfg /etc/app/',
+    'RUN echo last',
+    '',
+  ].join('\n');
+
+  before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfc-cache-'));
+    store = await Store.open(path.join(dir, 'store'));
+    await makeBusyboxImage(store, 'busybox:latest');
+    context = path.join(dir, 'context');
+    fs.mkdirSync(context);
+    fs.writeFileSync(path.join(context, 'app.txt'), 'v1');
+    fs.writeFileSync(path.join(context, 'a.cfg'), 'a');
+    fs.writeFileSync(path.join(context, 'Dockerfile'), dockerfile);
+  });
+
+  after(async function () {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function run(extra: Partial<BuildOptions> = {}): Promise<{ ran: string[]; cached: number[]; misses: Record<number, string>; id: string; events: BuildEvent[] }> {
+    const runner = new FakeRunner(store);
+    const events: BuildEvent[] = [];
+    const result = await build({
+      store, runner, context, dockerfile: path.join(context, 'Dockerfile'), text: fs.readFileSync(path.join(context, 'Dockerfile'), 'utf8'),
+      onEvent: (e) => events.push(e), ...extra,
+    });
+    const misses: Record<number, string> = {};
+    for (const e of events) if (e.type === 'step-miss') misses[e.step] = e.reason;
+    return {
+      ran: runner.runs.map((r) => r.args[r.args.length - 1]!),
+      cached: events.flatMap((e) => (e.type === 'step-cached' ? [e.step] : [])),
+      misses,
+      id: result.imageId,
+      events,
+    };
+  }
+
+  it('runs everything the first time, then nothing on a no-op rebuild, with the same image', async function () {
+    const first = await run();
+    expect(first.ran).to.deep.equal(['echo built', 'echo flavor $FLAVOR', 'echo last']);
+    const second = await run();
+    expect(second.ran).to.deep.equal([]);
+    expect(second.misses).to.deep.equal({});
+    expect(second.id).to.equal(first.id);
+  });
+
+  it('keeps the cache when a file is touched but not changed', async function () {
+    const later = new Date(Date.now() + 60000);
+    fs.utimesSync(path.join(context, 'app.txt'), later, later);
+    const r = await run();
+    expect(r.ran).to.deep.equal([]);
+    const ctx = r.events.find((e) => e.type === 'context') as Extract<BuildEvent, { type: 'context' }>;
+    expect(ctx.hashed).to.equal(1);
+  });
+
+  it('misses exactly the steps after a changed file, and names the file', async function () {
+    fs.writeFileSync(path.join(context, 'a.cfg'), 'a2');
+    const r = await run();
+    expect(r.ran).to.deep.equal(['echo last']);
+    expect(Object.values(r.misses)).to.deep.equal(['file changed: a.cfg', 'the step before it changed']);
+  });
+
+  it('misses on a chmod and on a new file matched by a wildcard', async function () {
+    fs.chmodSync(path.join(context, 'app.txt'), 0o600);
+    const chmod = await run();
+    expect(chmod.ran).to.deep.equal(['echo built', 'echo flavor $FLAVOR', 'echo last']);
+    expect(Object.values(chmod.misses)[0]).to.equal('file changed: app.txt');
+    fs.writeFileSync(path.join(context, 'b.cfg'), 'b');
+    const added = await run();
+    expect(added.ran).to.deep.equal(['echo last']);
+    expect(Object.values(added.misses)[0]).to.equal('file changed: b.cfg (new)');
+  });
+
+  it('misses only from the first step that reads a changed build arg', async function () {
+    const r = await run({ buildArgs: { FLAVOR: 'spicy' } });
+    expect(r.ran).to.deep.equal(['echo built', 'echo flavor $FLAVOR', 'echo last']);
+    // RUN reads every ARG in scope, as in BuildKit: the first RUN after the ARG misses.
+    expect(Object.values(r.misses)[0]).to.equal('build arg FLAVOR changed (plain → spicy)');
+    const again = await run({ buildArgs: { FLAVOR: 'spicy' } });
+    expect(again.ran).to.deep.equal([]);
+  });
+
+  it('runs every step with --no-cache', async function () {
+    const r = await run({ noCache: true });
+    expect(r.ran).to.have.length(3);
+    expect(Object.values(r.misses).every((m) => m === '--no-cache')).to.equal(true);
+  });
+
+  it('fails a step with a non-zero exit, naming it by file and line, and keeps what was built', async function () {
+    const failing = dockerfile.replace('RUN echo last', 'RUN echo last && exit 3');
+    fs.writeFileSync(path.join(context, 'Dockerfile.fail'), failing);
+    try {
+      await build({ store, runner: new FakeRunner(store), context, dockerfile: path.join(context, 'Dockerfile.fail'), text: failing });
+      expect.fail('expected the build to fail');
+    } catch (err) {
+      expect((err as Error).message).to.match(/Dockerfile\.fail:7: \[base 6\/6\] RUN echo last && exit 3: the command exited with status 3$/);
+    }
+    const r = await run();
+    expect(r.ran).to.deep.equal([]);
+  });
+
+  it('runs independent stages at the same time', async function () {
+    const text = ['FROM busybox:latest AS a', 'RUN echo a', 'FROM busybox:latest AS b', 'RUN echo b', 'FROM busybox:latest', 'COPY --from=a /ran /a', 'COPY --from=b /ran /b', ''].join('\n');
+    const runner = new FakeRunner(store, 300);
+    await build({ store, runner, context, dockerfile: path.join(context, 'Dockerfile.par'), text, noCache: true, concurrency: 2 });
+    const [a, b] = runner.intervals;
+    expect(a![0] < b![1] && b![0] < a![1], `the two RUN steps overlap: ${JSON.stringify(runner.intervals)}`).to.equal(true);
+  });
+});
