@@ -5,10 +5,10 @@ import { imageLayers, resolveImage } from '@dfc/store';
 import { RunAbortedError, Runner } from '@dfc/runner';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
-import { ROOT_USAGE, openStore } from './store-args.js';
+import { openStore } from './store-args.js';
 
 const USAGE = `usage: dfc run [OPTIONS] IMAGE [COMMAND [ARG…]]
-${ROOT_USAGE}
+  --root DIR            the store (default $DFC_ROOT, else $XDG_DATA_HOME/dfc, else ~/.local/share/dfc)
   --rm                  remove the container's writable layer when it exits
   -e, --env K=V         set an environment variable (-e K takes K from this environment)
   -w, --workdir DIR     working directory inside the container
@@ -16,7 +16,7 @@ ${ROOT_USAGE}
   --entrypoint CMD      run CMD instead of the image's entrypoint (and drop its CMD)
   -i, --interactive     pass standard input to the container
   --network none|host   none (default): loopback only; host: this machine's network
-  --memory BYTES        memory limit (suffixes k, m, g)
+  -m, --memory BYTES    memory limit (suffixes k, m, g)
   --cpus N              CPU limit, fractions allowed
   --runtime NAME|PATH   OCI runtime: runc (default), crun, or a path
 The exit status is the container's.`;
