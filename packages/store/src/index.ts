@@ -17,12 +17,12 @@ export type { LayerInfo, PackOptions, WriteLayerOptions } from './layer-writer.j
 export { unpackLayer, maybeGunzip, UnsafeLayerError, type UnpackOptions, type UnpackResult } from './unpack.js';
 
 // Images: write, tag, resolve, list, remove.
-export { putImage, setTags, resolveImage, listImages, tagImage, removeImage, imageLayers, canonicalJson } from './image.js';
+export { putImage, putManifest, imageLayers, resolveImage, listImages } from './image.js';
+export { setTags, tagImage, indexImage, removeImage, canonicalJson } from './image.js';
 export type { NewImage, ImageRecord, ResolvedImage, ImageSummary } from './image.js';
-export { putManifest, indexImage } from './image.js';
 
 // Housekeeping: garbage collection and verification.
-export { pruneStore, setRoots, removeRoots, reachableBlobs, type PruneResult } from './prune.js';
+export { pruneStore, setRoots, removeRoots, recordedRoots, reachableBlobs, type PruneResult } from './prune.js';
 export { verifyStore, type VerifyReport, type VerifyProblem } from './verify.js';
 
 // Formats in and out: rootfs import/export, OCI and docker archives.
