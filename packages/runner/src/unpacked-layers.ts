@@ -52,11 +52,14 @@ export class UnpackedLayers {
   /** The directory of the unpacked layer, unpacking it first when this is its first use. */
   async ensure(layer: LayerRef): Promise<string> {
     const path = this.pathOf(layer.diffId);
+    // Only unpacks in flight are shared: a finished one is looked up on disk again, so a cache
+    // emptied by hand is refilled instead of trusted.
     let job = this.pending.get(path);
     if (!job) {
       job = this.unpackOnce(layer, path);
       this.pending.set(path, job);
-      job.catch(() => this.pending.delete(path));
+      const forget = (): void => void this.pending.delete(path);
+      job.then(forget, forget);
     }
     return job;
   }
