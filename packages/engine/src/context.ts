@@ -25,7 +25,7 @@ export interface ContextEntry {
 
 export interface BuildContext {
   root: string;
-  /** Every entry that .dockerignore keeps, by path, in walk order (a directory before its contents). */
+  /** Every entry that .dockerignore keeps, by path (and the folders holding re-included files). */
   entries: Map<string, ContextEntry>;
   ignore: Dockerignore;
   /** Files read and hashed in this pass, and files whose digest came from the stat cache. */
@@ -67,7 +67,10 @@ export async function readBuildContext(root: string, options: ReadContextOptions
       if (stat.isDirectory()) {
         if (excluded && !ignore.mayReinclude(relPath)) continue;
         if (!excluded) entries.set(relPath, entryOf(relPath, 'dir', stat));
+        const before = entries.size;
         await walk(abs, relPath);
+        // An excluded folder still holds what `!pattern` re-included: it is part of the context.
+        if (excluded && entries.size > before) entries.set(relPath, entryOf(relPath, 'dir', stat));
       } else if (!excluded) {
         if (stat.isSymbolicLink()) {
           const entry = entryOf(relPath, 'symlink', stat);
