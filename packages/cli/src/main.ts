@@ -51,7 +51,8 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
     io.stderr.write(`dfc: unknown command "${name}"\n\n${helpText()}`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  // Only before any other argument: `dfc run busybox ls -h` passes -h to ls.
+  if (rest[0] === '--help' || rest[0] === '-h') {
     io.stdout.write(command.usage.endsWith('\n') ? command.usage : command.usage + '\n');
     return 0;
   }
