@@ -48,7 +48,10 @@ export function lintText(text: string, options: LintOptions = {}): LintResult {
 /** The IR's own diagnostics (what a build would reject), for the same file. */
 function planDiagnostics(ast: LintResult['ast']): Diagnostic[] {
   try {
-    return planBuild(ast, { allStages: true }).diagnostics.filter((d) => !IR_COVERED.has(d.code));
+    // A FROM built from ARGs is checked with their defaults by InvalidDefaultArgInFrom (a warning:
+    // such files are usually built with --build-arg); the IR's error would say it twice.
+    const fromWithVars = new Set(ast.instructions.filter((i) => i.name === 'FROM' && i.image?.value.includes('$')).map((i) => i.range.start.line));
+    return planBuild(ast, { allStages: true }).diagnostics.filter((d) => !IR_COVERED.has(d.code) && !((d.code === 'IR003' || d.code === 'IR004') && fromWithVars.has(d.range.start.line)));
   } catch {
     return [];
   }

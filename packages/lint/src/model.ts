@@ -68,6 +68,12 @@ export const PLATFORM_ARGS = [
   'TARGETPLATFORM', 'TARGETOS', 'TARGETOSVERSION', 'TARGETARCH', 'TARGETVARIANT', 'TARGETSTAGE',
 ];
 
+/** The values a build on linux/amd64 gives the automatic platform ARGs (dfc's default platform, as in @dfc/ir). */
+const PLATFORM_DEFAULTS: Record<string, string | undefined> = {
+  BUILDPLATFORM: 'linux/amd64', BUILDOS: 'linux', BUILDARCH: 'amd64', BUILDVARIANT: '',
+  TARGETPLATFORM: 'linux/amd64', TARGETOS: 'linux', TARGETARCH: 'amd64', TARGETVARIANT: '',
+};
+
 const EMPTY = new Map<string, string | undefined>();
 /** Every stage on an image or scratch starts with PATH set (a build adds the default when the image has none). */
 const BASE_ENV = new Map<string, string | undefined>([['PATH', DEFAULT_PATH]]);
@@ -75,7 +81,7 @@ const BASE_ENV = new Map<string, string | undefined>([['PATH', DEFAULT_PATH]]);
 export function buildModel(ast: Dockerfile): FileModel {
   const escapeChar = ast.escapeChar;
   const globals = new Map<string, string | undefined>();
-  for (const name of PLATFORM_ARGS) globals.set(name, undefined);
+  for (const name of PLATFORM_ARGS) globals.set(name, PLATFORM_DEFAULTS[name]);
   const globalArgs: ArgInstruction[] = [];
   const beforeFrom: Instruction[] = [];
   const stages: StageModel[] = [];

@@ -51,11 +51,22 @@ export class RuleContext {
     return script;
   }
 
-  /** The range of `needle` inside an instruction's text (first match at or after `after`), else the instruction's first line. */
+  /**
+   * The range of `needle` inside an instruction's text: the first match that stands as a word
+   * (not inside a longer name) outside comment lines; else the instruction's first line.
+   */
   locate(instr: Instruction, needle: string, after = 0): Range {
-    const at = needle ? instr.text.indexOf(needle, after) : -1;
     const start = instr.range.start.offset;
-    if (at >= 0) return this.range(start + at, start + at + needle.length);
+    const t = instr.text;
+    const word = needle.trim();
+    for (let at = word ? t.indexOf(word, after) : -1; at >= 0; at = t.indexOf(word, at + 1)) {
+      const before = t[at - 1] ?? ' ';
+      const next = t[at + word.length] ?? ' ';
+      if (/[\w.-]/.test(before) && /\w/.test(word[0]!) || /[\w-]/.test(next) && /\w/.test(word[word.length - 1]!)) continue;
+      const lineStart = t.lastIndexOf('\n', at) + 1;
+      if (/^\s*#/.test(t.slice(lineStart, at + 1)) && lineStart > 0) continue;
+      return this.range(start + at, start + at + word.length);
+    }
     return firstLine(this, instr);
   }
 }

@@ -351,7 +351,9 @@ export const INSTRUCTION_RULES: Rule[] = [
         for (const [k, v] of pairs) {
           if (!v || !looksSecret(k.value)) continue;
           const value = v.value.replace(/^["']|["']$/g, '');
-          if (value === '' || value.startsWith('$')) continue;
+          // Public key fingerprints, file paths and on/off switches are not secrets.
+          if (value === '' || value.startsWith('$') || /^[./~]/.test(value) || /^(0|1|true|false|yes|no|on|off)$/i.test(value)) continue;
+          if (k.value.toLowerCase().split('_').some((t) => t === 'gpg' || t === 'pgp' || t === 'fingerprint')) continue;
           ctx.report('DL3064', v.range, `Sensitive data in ${i.name} ${k.value}: its value is stored in the image`);
         }
       }

@@ -28,9 +28,9 @@ export const STAGE_RULES: Rule[] = [
     id: 'UnusedStage',
     title: 'Stage is never used',
     severity: 'info',
-    why: 'A stage that is not the target and that no later FROM, COPY --from or RUN --mount uses is skipped by the builder: dead code, or a missing reference.',
-    bad: 'FROM golang:1.23 AS tools\nRUN go install golang.org/x/tools/gopls@v0.16.2\nFROM alpine:3.20\nCMD ["sh"]\n',
-    good: 'FROM golang:1.23 AS tools\nRUN go install golang.org/x/tools/gopls@v0.16.2\nFROM alpine:3.20\nCOPY --from=tools /go/bin/gopls /usr/local/bin/\n',
+    why: 'A stage without a name that no later FROM, COPY --from or RUN --mount uses is never built: it cannot be chosen with --target and the final stage does not need it. It is dead code, or a reference is missing. (Named stages are left alone: they may be built with --target.)',
+    bad: 'FROM golang:1.23\nRUN go install golang.org/x/tools/gopls@v0.16.2\nFROM alpine:3.20\nCMD ["sh"]\n',
+    good: 'FROM golang:1.23\nRUN go install golang.org/x/tools/gopls@v0.16.2\nFROM alpine:3.20\nCOPY --from=0 /go/bin/gopls /usr/local/bin/\n',
     check(ctx) {
       const stages = ctx.model.stages;
       const used = new Set<number>();
@@ -53,7 +53,8 @@ export const STAGE_RULES: Rule[] = [
       }
       // A variable in --from or FROM may name any stage: then say nothing.
       if (stages.some((s) => s.body.some((i) => i.flags.some((f) => (f.name === 'from' || f.name === 'mount') && f.value?.includes('$'))) || !s.imageKnown && s.from.image?.value.includes('$'))) return;
-      for (const s of stages.slice(0, -1)) if (!used.has(s.index)) ctx.report('UnusedStage', s.from.stageName?.range ?? s.from.keywordRange, `Stage ${s.name ? `'${s.name}'` : s.index} is not used by the target stage or any other stage`);
+      // A named stage may be built on its own with --target; an unnamed one cannot.
+      for (const s of stages.slice(0, -1)) if (!used.has(s.index) && !s.name) ctx.report('UnusedStage', s.from.keywordRange, `Stage ${s.index} (FROM ${s.from.image?.value ?? ''}) is never used: no later stage refers to it, and without a name it cannot be a --target`);
     },
   }),
   dfcRule({
