@@ -16,15 +16,17 @@ export interface ConfigLookup {
 
 const PROJECT_FILES = ['.hadolint.yaml', '.hadolint.yml'];
 
-/** hadolint's user-level locations, in its order. */
+// One object for "no file", so a caller can tell by identity that nothing changed.
+const NO_CONFIG: ConfigLookup = Object.freeze({ path: undefined, config: undefined, error: undefined });
+
+/** hadolint's user-level locations, in its order (the same list `dfc lint` tries after the current folder). */
 export function userConfigPaths(env: NodeJS.ProcessEnv, home = os.homedir()): string[] {
   const xdg = env.XDG_CONFIG_HOME || path.join(home, '.config');
   return [
-    path.join(xdg, 'hadolint.yaml'),
-    path.join(home, '.config', 'hadolint.yaml'),
-    path.join(home, '.hadolint', 'hadolint.yaml'),
+    path.join(xdg, 'hadolint.yaml'), path.join(xdg, 'hadolint.yml'),
+    path.join(home, '.hadolint', 'hadolint.yaml'), path.join(home, '.hadolint', 'hadolint.yml'),
     path.join(home, 'hadolint', 'config.yaml'),
-    path.join(home, '.hadolint.yaml'),
+    path.join(home, '.hadolint.yaml'), path.join(home, '.hadolint.yml'),
   ];
 }
 
@@ -36,12 +38,12 @@ export class LintConfigs {
   /** The config for a Dockerfile on disk; for an unsaved document, the user-level one. */
   forFile(fileName: string | undefined): ConfigLookup {
     const file = this.find(fileName);
-    if (!file) return { path: undefined, config: undefined, error: undefined };
+    if (!file) return NO_CONFIG;
     let stat: fs.Stats;
     try {
       stat = fs.statSync(file);
     } catch {
-      return { path: undefined, config: undefined, error: undefined };
+      return NO_CONFIG;
     }
     const stamp = `${stat.mtimeMs}:${stat.size}`;
     const cached = this.cache.get(file);

@@ -45,7 +45,7 @@ export function serve(connection: Connection, options: { debounceMs: number; con
   const timers = new Map<string, NodeJS.Timeout>();
   const reported = new Set<string>();
 
-  // Cached per document version and config file state: editing .hadolint.yaml re-lints on the next request.
+  // Cached per document version and config lookup (the same object while the file is unchanged).
   const analysisOf = (document: TextDocument): Analysis => {
     const fileName = fileNameOf(document.uri);
     const config = options.configs.forFile(fileName);
@@ -63,11 +63,16 @@ export function serve(connection: Connection, options: { debounceMs: number; con
     const document = documents.get(uri);
     return document ? feature(analysisOf(document), document) : empty;
   };
+  // Opening a document also reports a change: publish each analysis once.
+  const published = new Map<string, Analysis>();
   const publish = (uri: string) => {
     timers.delete(uri);
     const document = documents.get(uri);
     if (!document) return;
-    void connection.sendDiagnostics({ uri, version: document.version, diagnostics: lspDiagnostics(analysisOf(document)) });
+    const analysis = analysisOf(document);
+    if (published.get(uri) === analysis) return;
+    published.set(uri, analysis);
+    void connection.sendDiagnostics({ uri, version: document.version, diagnostics: lspDiagnostics(analysis) });
   };
 
   let watchConfigs = false;
@@ -106,6 +111,7 @@ export function serve(connection: Connection, options: { debounceMs: number; con
     clearTimeout(timers.get(e.document.uri));
     timers.delete(e.document.uri);
     analyses.delete(e.document.uri);
+    published.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 

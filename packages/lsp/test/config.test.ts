@@ -18,6 +18,7 @@ describe('lint config lookup', () => {
     const configs = new LintConfigs([]);
     const dockerfile = path.join(root, 'project', 'services', 'api', 'Dockerfile');
     expect(configs.forFile(dockerfile).path).to.equal(undefined);
+    expect(configs.forFile(dockerfile)).to.equal(configs.forFile(dockerfile));
     fs.writeFileSync(path.join(root, 'project', '.hadolint.yaml'), 'ignored: [DL3008]\n');
     expect(configs.forFile(dockerfile).path).to.equal(path.join(root, 'project', '.hadolint.yaml'));
     fs.writeFileSync(path.join(root, 'project', 'services', '.hadolint.yml'), 'ignored: [DL3009]\n');

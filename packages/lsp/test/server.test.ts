@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import {
   CodeActionRequest, CompletionRequest, DefinitionRequest, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification,
   DocumentFormattingRequest, DocumentSymbolRequest, ExitNotification, FoldingRangeRequest, HoverRequest, InitializeRequest,
-  InitializedNotification, PrepareRenameRequest, PublishDiagnosticsNotification, RenameRequest, ShutdownRequest,
+  InitializedNotification, PrepareRenameRequest, PublishDiagnosticsNotification, RenameRequest, ShowMessageRequest, ShutdownRequest,
   StreamMessageReader, StreamMessageWriter, TextDocumentSyncKind, createProtocolConnection,
   type CompletionItem, type CompletionList, type Diagnostic, type DocumentSymbol, type Location, type MarkupContent,
   type ProtocolConnection, type PublishDiagnosticsParams, type TextEdit,
@@ -54,6 +54,7 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
   const waiters: (() => void)[] = [];
   let stderr = '';
   let home: string;
+  const messages: string[] = [];
 
   /** The diagnostics published for `forUri` at `version` (waiting up to 30 s). */
   function diagnostics(forUri: string, version: number): Promise<Diagnostic[]> {
@@ -66,7 +67,10 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
         resolve(found.diagnostics);
         return true;
       };
-      if (!check()) waiters.push(() => void check());
+      const wait = () => {
+        if (!check()) waiters.push(wait);
+      };
+      wait();
     });
   }
 
@@ -82,6 +86,10 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
     child = spawn(process.execPath, [dfc, 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env });
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     client = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    client.onRequest(ShowMessageRequest.type, (params) => {
+      messages.push(params.message);
+      return null;
+    });
     client.onNotification(PublishDiagnosticsNotification.type, (params) => {
       published.push(params);
       for (const w of waiters.splice(0)) w();
@@ -122,6 +130,11 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
     expect(empty!.source).to.equal('dfc');
     emptyCode = String(empty!.code);
     expect(found.some((d) => d.code === 'DF001')).to.equal(false);
+
+    // Lint's rules run too: the lower-case `run` among upper-case instructions, with its rule's page.
+    const casing = found.find((d) => d.code === 'ConsistentInstructionCasing' && d.range.start.line === lineOf('run echo $RELEASE   '));
+    expect(casing, JSON.stringify(found)).to.not.equal(undefined);
+    expect(casing!.codeDescription?.href).to.match(/^https:\/\//);
   });
 
   it('updates diagnostics after incremental changes', async () => {
@@ -245,6 +258,35 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
     expect(formatted).to.include('\nhello  \n');
   });
 
+  it("offers lint's fixes as quick fixes, and all of them at once", async () => {
+    const run = lineOf('run echo $RELEASE   ');
+    const actions = await client.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: { start: at(run, 0), end: at(run, 3) }, context: { diagnostics: [] } });
+    const edits = (actions ?? []).flatMap((x) => ('edit' in x && x.kind === 'quickfix' && x.edit?.changes?.[uri]) || []);
+    expect(edits, JSON.stringify(actions)).to.deep.include({ range: { start: at(run, 0), end: at(run, 3) }, newText: 'RUN' });
+    const all = (actions ?? []).find((x) => 'kind' in x && x.kind === 'source.fixAll');
+    const fixed = TextDocument.applyEdits(document, ('edit' in all! && all.edit?.changes?.[uri]) || []);
+    expect(fixed).to.include('\nRUN echo $RELEASE').and.include('\nFROM scratch\n');
+  });
+
+  it('lints with the nearest .hadolint.yaml, and says so when it is broken', async () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), 'dfc-lsp-project-'));
+    try {
+      fs.writeFileSync(path.join(project, '.hadolint.yaml'), 'ignored: [ConsistentInstructionCasing]\n');
+      const fileUri = `file://${project}/Dockerfile`;
+      const text = 'from alpine:3.20\nRUN true\nRUN true\n';
+      await client.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: fileUri, languageId: 'dockerfile', version: 1, text } });
+      expect((await diagnostics(fileUri, 1)).map((d) => d.code)).to.not.include('ConsistentInstructionCasing');
+
+      fs.writeFileSync(path.join(project, '.hadolint.yaml'), 'ignored: [ConsistentInstructionCasing\n');
+      const change = { range: { start: at(3, 0), end: at(3, 0) }, text: '\n' };
+      await client.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: fileUri, version: 2 }, contentChanges: [change] });
+      expect((await diagnostics(fileUri, 2)).map((d) => d.code)).to.include('ConsistentInstructionCasing');
+      expect(messages.join('\n')).to.include('.hadolint.yaml').and.include('not valid YAML');
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  });
+
   it('offers "ignore this rule here" as a comment above the instruction', async () => {
     const actions = await client.sendRequest(CodeActionRequest.type, {
       textDocument: { uri },
@@ -255,6 +297,11 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
     expect(ignore, JSON.stringify(actions)).to.not.equal(undefined);
     const edited = TextDocument.applyEdits(document, ('edit' in ignore! && ignore.edit?.changes?.[uri]) || []);
     expect(edited).to.include(`FROM build AS test\n# dfc ignore=${emptyCode}\nRUN --mount=`);
+  });
+
+  it('publishes each version of a document once', () => {
+    const versions = published.filter((p) => p.uri === completionUri || p.uri === uri).map((p) => `${p.uri}@${p.version}`);
+    expect(versions).to.deep.equal([...new Set(versions)]);
   });
 
   it('shuts down and exits with status 0', async () => {
