@@ -1,8 +1,8 @@
 // "Did you mean …?": the closest known name within a small edit distance.
 
-export function closest(name: string, candidates: readonly string[]): string | undefined {
+export function closest(name: string, candidates: readonly string[], maxDistance = 2): string | undefined {
   let best: string | undefined;
-  let bestDistance = Math.min(2, Math.max(1, Math.floor(name.length / 3))) + 1;
+  let bestDistance = Math.min(maxDistance, Math.max(1, Math.floor(name.length / 3))) + 1;
   for (const c of candidates) {
     if (c === name || Math.abs(c.length - name.length) >= bestDistance) continue;
     const d = distance(name.toLowerCase(), c.toLowerCase());

@@ -211,9 +211,9 @@ export const BUILDKIT_RULES: Rule[] = [
             const x = expandWord(w.value, scope, { escapeChar: ctx.model.escapeChar });
             for (const name of x.unset) {
               if (scope.declared(name) || !/^[A-Za-z_]\w*$/.test(name) || IGNORED_VARS.has(name)) continue;
-              const hint = closest(name, scope.names());
-              // The base image's own ENV is not known here: without a near miss, only a stage
-              // that starts from scratch can be sure a name is undefined.
+              // The base image's own ENV is not known here: in a stage on an image, only a one-edit
+              // slip from a name this Dockerfile sets counts (GOPATH is not a typo of PATH).
+              const hint = scope.openBase ? closest(name, scope.names(), 1) : closest(name, scope.names());
               if (scope.openBase && !hint) continue;
               ctx.report('UndefinedVar', w.range, `Usage of undefined variable '$${name}'${hint ? ` (did you mean $${hint}?)` : ''}`);
             }

@@ -120,8 +120,9 @@ function report(ctx: RuleContext, id: string, step: RunStep, needle: string, mes
   ctx.report(id, ctx.locate(step.run, needle), message);
 }
 
+/** Some `rm` removes the directory (or what is in it: `dir/*`, `dir*`). */
 function removes(commands: ShellCommand[], path: string): boolean {
-  return commands.some((c) => c.name === 'rm' && c.args.some((a) => a.text.replace(/\/\*?$/, '').replace(/\/+$/, '') === path));
+  return commands.some((c) => c.name === 'rm' && c.args.some((a) => a.text === path || a.text.startsWith(path + '/') || a.text === path + '*'));
 }
 
 const pkgRule = (spec: Parameters<typeof hadolintRule>[0]) => hadolintRule(spec);
@@ -191,7 +192,9 @@ export const RUN_RULES: Rule[] = [
       for (const step of runSteps(ctx)) {
         if (step.stage !== last) continue; // only what ends up in the image matters
         const installs = step.commands.some((c) => is(c, 'apt-get', 'apt') && invocation(c, c.name).sub === 'install');
-        if (!installs || removes(step.commands, '/var/lib/apt/lists') || cacheMounted(step.run, '/var/lib/apt/lists', '/var/lib/apt')) continue;
+        // `apt-get dist-clean` (apt 2.7+) removes the lists too.
+        const distClean = step.commands.some((c) => is(c, 'apt-get', 'apt') && invocation(c, c.name).sub === 'dist-clean');
+        if (!installs || distClean || removes(step.commands, '/var/lib/apt/lists') || cacheMounted(step.run, '/var/lib/apt/lists', '/var/lib/apt')) continue;
         report(ctx, 'DL3009', step, 'apt', 'Delete the apt-get lists after installing something (rm -rf /var/lib/apt/lists/*)');
       }
     },

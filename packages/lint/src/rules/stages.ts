@@ -69,6 +69,7 @@ export const STAGE_RULES: Rule[] = [
       for (const g of globalArgs) {
         for (const d of g.declarations) {
           const name = d.name.value;
+          if (name.startsWith('BUILDKIT_')) continue; // read by the builder itself
           const inFrom = stages.some((s) => mentions(s.from, name)) || globalArgs.some((o) => o !== g && o.range.start.offset > g.range.start.offset && mentions(o, name));
           const redeclared = stages.some((s) => s.body.some((i) => i.name === 'ARG' && i.declarations.some((x) => x.name.value === name)));
           if (!inFrom && !redeclared) ctx.report('UnusedArg', d.name.range, `Global ARG '${name}' is not used by any FROM and not declared again in a stage`);
@@ -81,6 +82,7 @@ export const STAGE_RULES: Rule[] = [
           if (later.some((x) => x.name === 'RUN' || (x.name === 'ONBUILD' && x.trigger?.name === 'RUN'))) return; // RUN processes see every ARG
           for (const d of i.declarations) {
             const name = d.name.value;
+            if (name.startsWith('BUILDKIT_')) continue;
             if (!later.some((x) => mentions(x, name))) ctx.report('UnusedArg', d.name.range, `ARG '${name}' is not used in its stage`);
           }
         });
