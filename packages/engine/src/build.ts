@@ -8,11 +8,11 @@ import path from 'node:path';
 import PQueue from 'p-queue';
 import { planDockerfile, type BuildPlan, type ContainerConfig, type ImageConfig, type Op, type Vertex } from '@dfc/ir';
 import { imageLayers, putImage, resolveImage, writeLayer, type Digest, type LayerEntry, type Store } from '@dfc/store';
-import { parseGroup, parsePasswd, readFileInRoot, resolveUser, type LayerRef, type RunRequest, type StepRunner } from '@dfc/runner';
+import { parseGroup, parsePasswd, readFileInRoot, resolveUser, type LayerRef, type RunMount, type RunRequest, type StepRunner } from '@dfc/runner';
 import { planAdd } from './add.js';
 import { BuildCache, keyOf, missReason, type KeyParts } from './cache.js';
 import { readBuildContext, type BuildContext } from './context.js';
-import { planCopy, resolveSources, type SourceTree } from './copy.js';
+import { planCopy, resolveInTree, resolveSources, type SourceTree } from './copy.js';
 import type { BuildEvent, StepInfo } from './events.js';
 import { materializeRootfs } from './rootfs.js';
 import { StatCache } from './stat-cache.js';
@@ -194,9 +194,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           return { diffId: info.diffId, descriptor: info.descriptor };
         }
         case 'run': {
+          const { mounts, args } = await runMounts(vertex, op, deps, stepScratch);
           const request: RunRequest = {
             layers: parent.layers,
-            args: op.args,
+            args,
+            mounts,
             env: [...op.env, ...Object.entries(op.proxyEnv).map(([k, v]) => `${k}=${v}`)],
             cwd: op.workdir,
             user: op.user,
@@ -218,6 +220,62 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     } finally {
       await fs.rm(stepScratch, { recursive: true, force: true }).catch(() => undefined);
     }
+  };
+
+  /**
+   * RUN --mount and heredoc scripts as the runner's mounts: bind (read-only, from the context,
+   * a stage or an image; `rw` gets a scratch copy whose writes are dropped), cache (a folder kept
+   * in the store between builds), tmpfs. Secrets and SSH agents are not supported yet: a
+   * required one fails the step, an optional one is left out, as BuildKit does when it has none.
+   */
+  const runMounts = async (
+    vertex: Vertex, op: Extract<Op, { kind: 'run' }>, deps: StepResult[], stepScratch: string,
+  ): Promise<{ mounts: RunMount[]; args: string[] }> => {
+    const mounts: RunMount[] = [];
+    let args = op.args;
+    for (const [i, m] of op.mounts.entries()) {
+      const what = `RUN --mount=type=${m.type},target=${m.target}`;
+      if (m.type === 'tmpfs') {
+        const size = m.options['size'] ? Number(m.options['size']) : undefined;
+        mounts.push({ type: 'tmpfs', target: m.target, ...(size && Number.isFinite(size) ? { sizeBytes: size } : {}) });
+      } else if (m.type === 'cache') {
+        const id = m.options['id'] ?? m.target;
+        const dir = path.join(store.recordsDir, 'run-cache', createHash('sha256').update(id).digest('hex').slice(0, 32));
+        await fs.mkdir(dir, { recursive: true });
+        mounts.push({ type: 'bind', source: dir, target: m.target, readonly: m.readonly });
+      } else if (m.type === 'bind') {
+        let root = ctx.root;
+        if (m.from && m.from.kind !== 'context') {
+          const dep = deps[vertex.deps.indexOf(m.from.vertex)]!;
+          root = path.join(stepScratch, `mount-${i}`);
+          await materializeRootfs(store, dep.layers, root);
+        }
+        const source = resolveInTree(hostTree(root), (m.source ?? '').replace(/^\/+/, ''));
+        if (source === undefined) throw new BuildError(`${location(steps[vertex.id]!)}${what}: source ${m.source ?? '/'} does not exist`);
+        let host = path.join(root, source);
+        if (!m.readonly) {
+          // Writes to an rw bind mount are thrown away: give the step a copy.
+          const copy = path.join(stepScratch, `mount-${i}-rw`);
+          await fs.cp(host, copy, { recursive: true, verbatimSymlinks: true });
+          host = copy;
+        }
+        mounts.push({ type: 'bind', source: host, target: m.target, readonly: m.readonly });
+      } else if (m.options['required'] === 'true') {
+        throw new BuildError(`${location(steps[vertex.id]!)}${what}: ${m.type} mounts are not supported by dfc yet`);
+      } else {
+        emit({ type: 'notice', message: `${steps[vertex.id]!.name}: --mount=type=${m.type} is not supported yet; the step runs without it` });
+      }
+    }
+    // A heredoc with a #! line is run as a file; the runtime owns /dev, so it goes elsewhere.
+    for (const f of op.files) {
+      if (!f.mountPath) continue;
+      const file = path.join(stepScratch, `heredoc-${mounts.length}`);
+      await fs.writeFile(file, f.content, { mode: 0o755 });
+      const target = `/.dfc-heredoc/${f.name.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+      mounts.push({ type: 'bind', source: file, target, readonly: true });
+      args = args.map((a) => a.split(f.mountPath!).join(target));
+    }
+    return { mounts, args };
   };
 
   /** The layer entries of a WORKDIR, COPY or ADD over the parent's root file system at `root`. */

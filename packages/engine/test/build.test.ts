@@ -82,6 +82,22 @@ describe('dfc build of the fixtures (runc)', function () {
     expect(fs.existsSync(path.join(root, 'etc/hosts'))).to.equal(false);
   });
 
+  it('RUN --mount (bind from the context and a stage, cache, tmpfs) and heredoc scripts', async function () {
+    const { root } = await buildFixture('mounts', 'fixture/mounts:1');
+    const read = (p: string): string => fs.readFileSync(path.join(root, p), 'utf8');
+    expect(read('from-context.txt')).to.equal('from the context\n');
+    expect(read('from-stage.txt')).to.equal('from-stage\n');
+    expect(read('cache-lines.txt').trim()).to.equal('1');
+    expect(read('tmpfs.txt')).to.equal('x\n');
+    expect(read('script.txt')).to.match(/^script ran as \//);
+    expect(read('plain.txt')).to.equal('plain heredoc\n');
+    // Mount points and the cache's own files stay out of the image.
+    expect(fs.existsSync(path.join(root, 'mnt/input.txt'))).to.equal(false);
+    expect(fs.existsSync(path.join(root, 'cache/log'))).to.equal(false);
+    expect(fs.existsSync(path.join(root, 'scratch/x'))).to.equal(false);
+    expect(fs.existsSync(path.join(root, '.dfc-heredoc'))).to.equal(false);
+  });
+
   it('a second build of the same fixture runs nothing and gives the same image', async function () {
     const before = (await resolveImage(store, 'fixture/multistage:1')).id;
     const events: BuildEvent[] = [];
