@@ -364,20 +364,22 @@ function stepInfo(plan: BuildPlan, v: Vertex, file: string): StepInfo {
   const stage = v.stage === null ? undefined : plan.stages[v.stage];
   const position = stage ? `${stage.vertices.indexOf(v.id) + 1}/${stage.vertices.length}` : '';
   const label = stage ? `[${stage.name ?? `stage-${stage.index}`} ${position}]` : '[image]';
-  return { step: v.id, name: `${label} ${describeOp(v.op)}`, file, line: v.range?.start.line, metaOnly: v.op.kind === 'meta' };
+  return { step: v.id, name: `${label} ${describeOp(v.op, plan.stages.map((st) => st.name))}`, file, line: v.range?.start.line, metaOnly: v.op.kind === 'meta' };
 }
 
-function describeOp(op: Op): string {
+function describeOp(op: Op, stageNames: (string | null)[]): string {
   switch (op.kind) {
     case 'image':
       return `image ${op.normalized}`;
     case 'from':
-      return `FROM ${op.base.kind === 'image' ? op.base.ref : op.base.kind === 'stage' ? `stage ${op.base.stage}` : 'scratch'}`;
+      return `FROM ${op.base.kind === 'image' ? op.base.ref : op.base.kind === 'stage' ? (stageNames[op.base.stage] ?? `stage ${op.base.stage}`) : 'scratch'}`;
     case 'run':
       return `RUN ${op.args[op.args.length - 1] ?? ''}`.replace(/\s+/g, ' ').slice(0, 120);
     case 'copy':
-    case 'add':
-      return `${op.kind.toUpperCase()} ${op.sources.map((s) => s.path).join(' ')} ${op.destination}`;
+    case 'add': {
+      const from = op.from.kind === 'stage' ? ` --from=${stageNames[op.from.stage] ?? op.from.stage}` : op.from.kind === 'image' ? ` --from=${op.from.ref}` : '';
+      return `${op.kind.toUpperCase()}${from} ${op.sources.map((s) => (s.kind === 'heredoc' ? `<<${s.path}` : s.path)).join(' ')} ${op.destination}`;
+    }
     case 'workdir':
       return `WORKDIR ${op.path}`;
     case 'meta':

@@ -2,10 +2,12 @@
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { build, BuildError, type BuildEvent, type StepInfo } from '@dfc/engine';
+import { build, BuildError } from '@dfc/engine';
 import { Runner } from '@dfc/runner';
 import { exportRootfsToDir, saveArchive } from '@dfc/store';
-import type { Command, CommandIO } from '../command.js';
+import type { Command } from '../command.js';
+import { PlainProgress, type ProgressDisplay } from '../progress/plain.js';
+import { TtyProgress } from '../progress/tty.js';
 import { UsageError } from '../command.js';
 import { ROOT_USAGE, openStore, parseCommandArgs, rootOption } from './store-args.js';
 
@@ -59,7 +61,12 @@ export const buildCommand: Command = {
 
     const store = await openStore(values.root as string | undefined, io);
     const runner = new Runner({ store, ...(values.runtime ? { runtime: values.runtime as string } : {}) });
-    const display = new PlainProgress(io, path.relative(io.cwd, dockerfile) || dockerfile, progress === 'quiet');
+    const shownFile = path.relative(io.cwd, dockerfile) || dockerfile;
+    const isTty = Boolean((io.stderr as { isTTY?: boolean }).isTTY);
+    const display: ProgressDisplay =
+      progress === 'tty' || (progress === 'auto' && isTty)
+        ? new TtyProgress(io.stderr, shownFile, isTty && !io.env['NO_COLOR'])
+        : new PlainProgress(io, shownFile, progress === 'quiet');
     const controller = new AbortController();
     const onSignal = (): void => controller.abort();
     process.once('SIGINT', onSignal);
@@ -110,72 +117,4 @@ function parseOutput(text: string, cwd: string): { type: 'oci' | 'docker' | 'loc
   if (type !== 'oci' && type !== 'docker' && type !== 'local') throw new UsageError(`--output ${text}: type must be oci, docker or local`);
   if (!fields['dest']) throw new UsageError(`--output ${text}: give dest=PATH`);
   return { type, dest: path.resolve(cwd, fields['dest']) };
-}
-
-/** Line by line: what runs, what comes from the cache and why a step missed, and every output line. */
-class PlainProgress {
-  private steps: StepInfo[] = [];
-  private readonly recent = new Map<number, string[]>();
-  private failed: number | undefined;
-
-  constructor(
-    private readonly io: CommandIO,
-    private readonly file: string,
-    private readonly quiet: boolean,
-  ) {}
-
-  private write(line: string): void {
-    if (!this.quiet) this.io.stderr.write(line + '\n');
-  }
-
-  event(e: BuildEvent): void {
-    switch (e.type) {
-      case 'plan':
-        this.steps = e.steps;
-        break;
-      case 'context':
-        this.write(`#0 context: ${e.files} entries, ${e.hashed} file(s) hashed, ${e.cached} unchanged (${e.ms} ms)`);
-        break;
-      case 'step-start': {
-        const s = this.steps[e.step]!;
-        if (!s.metaOnly) this.write(`#${e.step + 1} ${s.name}${s.line ? ` (${this.file}:${s.line})` : ''}`);
-        break;
-      }
-      case 'step-cached':
-        this.write(`#${e.step + 1} CACHED`);
-        break;
-      case 'step-miss':
-        this.write(`#${e.step + 1} cache miss: ${e.reason}`);
-        break;
-      case 'step-output': {
-        const lines = e.data.replace(/\n$/, '').split('\n');
-        const kept = this.recent.get(e.step) ?? [];
-        for (const line of lines) {
-          this.write(`#${e.step + 1} ${line}`);
-          kept.push(line);
-        }
-        this.recent.set(e.step, kept.slice(-20));
-        break;
-      }
-      case 'step-done':
-        if (!this.steps[e.step]!.metaOnly) this.write(`#${e.step + 1} DONE ${(e.ms / 1000).toFixed(1)}s`);
-        break;
-      case 'step-error':
-        this.failed = e.step;
-        this.write(`#${e.step + 1} ERROR: ${e.message}`);
-        break;
-      case 'notice':
-        this.write(`note: ${e.message}`);
-        break;
-      case 'image':
-        this.write(`#${this.steps.length + 1} image ${e.id}${e.tags.length ? ` tagged ${e.tags.join(', ')}` : ''}`);
-        break;
-    }
-  }
-
-  /** After a failure in quiet mode, the failed step's last output lines still reach the user. */
-  tail(): void {
-    if (!this.quiet || this.failed === undefined) return;
-    for (const line of this.recent.get(this.failed) ?? []) this.io.stderr.write(`  ${line}\n`);
-  }
 }
