@@ -1,0 +1,62 @@
+// dfc build from the command line: progress lines, cache reasons, --output, and its errors.
+import { expect } from 'chai';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeBusyboxImage, Store } from '@dfc/store';
+import { runCli } from './run-cli.js';
+
+describe('dfc build', function () {
+  this.timeout(120000);
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+
+  before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfc-build-cli-'));
+    const store = await Store.open(path.join(dir, 'store'));
+    await makeBusyboxImage(store, 'busybox:latest');
+    await store.close();
+    env = { ...process.env, DFC_ROOT: path.join(dir, 'store') };
+    fs.mkdirSync(path.join(dir, 'ctx'));
+    fs.writeFileSync(path.join(dir, 'ctx', 'Dockerfile'), 'FROM busybox:latest\nARG NOTE=one\nCOPY note.txt /srv/\nLABEL note=$NOTE\n');
+    fs.writeFileSync(path.join(dir, 'ctx', 'note.txt'), 'hello\n');
+  });
+
+  after(function () {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('builds, tags, exports with --output type=local, and explains cache misses', async function () {
+    const out = path.join(dir, 'out');
+    const first = await runCli(['build', '--progress', 'plain', '-t', 'note:1', '--output', `type=local,dest=${out}`, 'ctx'], { cwd: dir, env });
+    expect(first.status, first.stderr).to.equal(0);
+    expect(first.stderr).to.match(/#\d+ \[stage-0 2\/3\] COPY note\.txt \/srv\/ \(ctx\/Dockerfile:3\)\n#\d+ cache miss: not built before/);
+    expect(fs.readFileSync(path.join(out, 'srv', 'note.txt'), 'utf8')).to.equal('hello\n');
+    fs.writeFileSync(path.join(dir, 'ctx', 'note.txt'), 'changed\n');
+    const second = await runCli(['build', '--progress', 'plain', '-t', 'note:2', 'ctx'], { cwd: dir, env });
+    expect(second.stderr).to.contain('cache miss: file changed: note.txt');
+    const quiet = await runCli(['build', '--progress', 'quiet', 'ctx'], { cwd: dir, env });
+    expect(quiet.status).to.equal(0);
+    expect(quiet.stdout).to.match(/^sha256:[0-9a-f]{64}\n$/);
+  });
+
+  it('reports Dockerfile errors as file:line:col and exits 1', async function () {
+    fs.writeFileSync(path.join(dir, 'ctx', 'Bad.Dockerfile'), 'FROM busybox:latest\nCOPY --form=x a b\n');
+    const r = await runCli(['build', '-f', 'ctx/Bad.Dockerfile', 'ctx'], { cwd: dir, env });
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.contain('ctx/Bad.Dockerfile:2:6: error: unknown flag: --form');
+  });
+
+  it('says how to get a base image the store lacks', async function () {
+    fs.writeFileSync(path.join(dir, 'ctx', 'Missing.Dockerfile'), 'FROM nosuch/image:1\n');
+    const r = await runCli(['build', '-f', 'ctx/Missing.Dockerfile', 'ctx'], { cwd: dir, env });
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/ctx\/Missing\.Dockerfile:1:1: image nosuch\/image:1 is not in the store; add it with dfc load/);
+  });
+
+  it('exits 2 on usage errors', async function () {
+    expect((await runCli(['build'], { cwd: dir, env })).status).to.equal(2);
+    expect((await runCli(['build', '--progress', 'fancy', 'ctx'], { cwd: dir, env })).status).to.equal(2);
+    expect((await runCli(['build', '--output', 'type=zip,dest=x', 'ctx'], { cwd: dir, env })).status).to.equal(2);
+  });
+});
