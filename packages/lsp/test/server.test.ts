@@ -6,9 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import {
-  CodeActionRequest, CompletionRequest, DefinitionRequest, DidChangeTextDocumentNotification, DidOpenTextDocumentNotification,
+  CodeActionRequest, CompletionRequest, DefinitionRequest, DidChangeTextDocumentNotification, DidChangeWatchedFilesNotification, DidOpenTextDocumentNotification,
   DocumentFormattingRequest, DocumentSymbolRequest, ExitNotification, FoldingRangeRequest, HoverRequest, InitializeRequest,
-  InitializedNotification, PrepareRenameRequest, PublishDiagnosticsNotification, RenameRequest, ShowMessageRequest, ShutdownRequest,
+  InitializedNotification, PrepareRenameRequest, PublishDiagnosticsNotification, RegistrationRequest, RenameRequest, ShowMessageRequest, ShutdownRequest,
   StreamMessageReader, StreamMessageWriter, TextDocumentSyncKind, createProtocolConnection,
   type CompletionItem, type CompletionList, type Diagnostic, type DocumentSymbol, type Location, type MarkupContent,
   type ProtocolConnection, type PublishDiagnosticsParams, type TextEdit,
@@ -55,13 +55,14 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
   let stderr = '';
   let home: string;
   const messages: string[] = [];
+  const registrations: string[] = [];
 
-  /** The diagnostics published for `forUri` at `version` (waiting up to 30 s). */
-  function diagnostics(forUri: string, version: number): Promise<Diagnostic[]> {
+  /** The `nth` diagnostics published for `forUri` at `version` (waiting up to 30 s). */
+  function diagnostics(forUri: string, version: number, nth = 1): Promise<Diagnostic[]> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no diagnostics for ${forUri} version ${version}; got ${JSON.stringify(published)}; stderr ${stderr}`)), 30_000);
       const check = () => {
-        const found = published.find((p) => p.uri === forUri && p.version === version);
+        const found = published.filter((p) => p.uri === forUri && p.version === version)[nth - 1];
         if (!found) return false;
         clearTimeout(timer);
         resolve(found.diagnostics);
@@ -86,6 +87,9 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
     child = spawn(process.execPath, [dfc, 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env });
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     client = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+    client.onRequest(RegistrationRequest.type, (params) => {
+      registrations.push(...params.registrations.map((r) => r.method));
+    });
     client.onRequest(ShowMessageRequest.type, (params) => {
       messages.push(params.message);
       return null;
@@ -104,7 +108,8 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
   });
 
   it('initializes with incremental sync and every feature', async () => {
-    const result = await client.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities: {}, workspaceFolders: null });
+    const capabilities = { workspace: { didChangeWatchedFiles: { dynamicRegistration: true } } };
+    const result = await client.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities, workspaceFolders: null });
     const caps = result.capabilities;
     expect(result.serverInfo?.name).to.equal('dfc');
     expect(caps.textDocumentSync).to.deep.include({ openClose: true, change: TextDocumentSyncKind.Incremental });
@@ -277,10 +282,11 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
       await client.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: fileUri, languageId: 'dockerfile', version: 1, text } });
       expect((await diagnostics(fileUri, 1)).map((d) => d.code)).to.not.include('ConsistentInstructionCasing');
 
+      // The server asked to hear of config changes; the client tells it, and the same version is linted again.
+      expect(registrations).to.include('workspace/didChangeWatchedFiles');
       fs.writeFileSync(path.join(project, '.hadolint.yaml'), 'ignored: [ConsistentInstructionCasing\n');
-      const change = { range: { start: at(3, 0), end: at(3, 0) }, text: '\n' };
-      await client.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri: fileUri, version: 2 }, contentChanges: [change] });
-      expect((await diagnostics(fileUri, 2)).map((d) => d.code)).to.include('ConsistentInstructionCasing');
+      await client.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: `file://${project}/.hadolint.yaml`, type: 2 }] });
+      expect((await diagnostics(fileUri, 1, 2)).map((d) => d.code)).to.include('ConsistentInstructionCasing');
       expect(messages.join('\n')).to.include('.hadolint.yaml').and.include('not valid YAML');
     } finally {
       fs.rmSync(project, { recursive: true, force: true });
