@@ -94,6 +94,12 @@ export const buildCommand: Command = {
       else io.stderr.write(`built ${result.imageId}${result.tags.length ? ` (${result.tags.join(', ')})` : ''}: ${result.ran} step(s) run, ${result.cached} from the cache\n`);
       return 0;
     } catch (err) {
+      // Ctrl-C: the engine has stopped its steps and the runner cleaned up; 130 as shells report it.
+      if (controller.signal.aborted) {
+        display.tail();
+        io.stderr.write('error: build cancelled\n');
+        return 130;
+      }
       if (err instanceof BuildError) {
         io.stderr.write(`error: ${err.message}\n`);
         display.tail();

@@ -1,0 +1,56 @@
+// Ctrl-C during a RUN step: dfc build stops, leaves no container and no mount behind, and the
+// store stays valid.
+import { expect } from 'chai';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeBusyboxImage, Store, verifyStore } from '@dfc/store';
+
+const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'dfc.js');
+
+describe('dfc build interrupted (runc)', function () {
+  this.timeout(120000);
+  let dir: string;
+
+  before(async function () {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfc-build-int-'));
+    const store = await Store.open(path.join(dir, 'store'));
+    await makeBusyboxImage(store, 'busybox:latest');
+    await store.close();
+    fs.mkdirSync(path.join(dir, 'ctx'));
+    fs.writeFileSync(path.join(dir, 'ctx', 'Dockerfile'), 'FROM busybox:latest\nRUN echo started && sleep 60\n');
+  });
+
+  after(function () {
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stops on SIGINT with status 130, no runc container, no mount, a clean store', async function () {
+    const root = path.join(dir, 'store');
+    const child = spawn(process.execPath, [bin, 'build', '--progress', 'plain', 'ctx'], { cwd: dir, env: { ...process.env, DFC_ROOT: root } });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the RUN step never started:\n${stderr}`)), 60000);
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('started')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    const status = await new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + os.constants.signals[signal] : null))));
+    expect(status, stderr).to.equal(130);
+    expect(stderr).to.contain('cancelled');
+    const containers = execFileSync('runc', ['list', '-q'], { encoding: 'utf8' });
+    expect(containers.split('\n').filter((l) => l.startsWith('dfc-'))).to.deep.equal([]);
+    expect(fs.readFileSync('/proc/mounts', 'utf8')).to.not.contain(root);
+    const store = await Store.open(root);
+    const report = await verifyStore(store);
+    await store.close();
+    expect(report.problems).to.deep.equal([]);
+  });
+});
