@@ -66,10 +66,6 @@ export function sourceRange(a: Analysis, start: number, end: number): Range {
   return { start: pointAt(a, start), end: pointAt(a, end) };
 }
 
-export function lspRangeOf(a: Analysis, start: number, end: number): LspRange {
-  return { start: positionAt(a, start), end: positionAt(a, end) };
-}
-
 /** The text of a line without its line ending. */
 export function lineText(a: Analysis, line: number): string {
   const start = a.lineStarts[line] ?? a.text.length;

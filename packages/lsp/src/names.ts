@@ -274,7 +274,7 @@ function mountFromField(a: Analysis, range: Range): { value: string; range: Rang
 }
 
 /** A sub-range on the same line, `length` units long from `start` units after the range's start. */
-export function shift(range: Range, start: number, length: number): Range {
+function shift(range: Range, start: number, length: number): Range {
   const s = range.start;
   return {
     start: { line: s.line, column: s.column + start, offset: s.offset + start },
