@@ -34,7 +34,7 @@ export function lintText(text: string, options: LintOptions = {}): LintResult {
 
   const out: Diagnostic[] = [];
   for (const d of syntax) if (!REPLACED_SYNTAX_CODES.has(d.code) && !suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
-  for (const d of planDiagnostics(ast)) if (!suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
+  if (options.ir !== false) for (const d of planDiagnostics(ast)) if (!suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
   const fired = new Set(ctx.findings.map((f) => `${f.rule}@${f.range.start.offset}`));
   for (const f of ctx.findings) {
     const twin = SAME_AS[f.rule];

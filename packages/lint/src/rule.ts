@@ -40,12 +40,15 @@ export class RuleContext {
     return this.model.scopeAt.get(instr) ?? this.model.globalScope;
   }
 
-  /** The shell commands of a shell-form RUN; undefined for exec form, heredocs or unparsable text. */
-  shell(instr: CommandInstruction): ShellScript | undefined {
-    if (this.shells.has(instr)) return this.shells.get(instr);
+  /**
+   * The shell commands of a shell-form RUN; undefined for exec form, heredocs or unparsable text.
+   * Without `always`, a RUN that names no command any rule reads comes back with no commands.
+   */
+  shell(instr: CommandInstruction, always = false): ShellScript | undefined {
+    if (this.shells.has(instr) && (!always || this.shells.get(instr)?.commands.length)) return this.shells.get(instr);
     let script: ShellScript | undefined;
     const text = runScriptText(instr);
-    if (text !== undefined && MAY_MATTER.test(text)) script = parseShell(text, this.scope(instr));
+    if (text !== undefined && (always || mayMatter(text))) script = parseShell(text, this.scope(instr));
     else if (text !== undefined) script = { commands: [], hasPipe: false };
     this.shells.set(instr, script);
     return script;
@@ -75,7 +78,11 @@ export class RuleContext {
  * Only RUNs that mention a command some rule reads, or a pipe, are worth a shell parse (the parser
  * is the slow part of linting). This decides nothing: the rules read the parsed commands.
  */
-const MAY_MATTER = /[|]|\b(?:apt|apt-get|apk|pip3?|python3?|npm|yarn|gem|yum|dnf|microdnf|zypper|useradd|wget|curl|sudo|cd|ln|go|tar|ssh|vim|nano|shutdown|service|ps|free|top|kill|mount|ifconfig)\b/;
+const MAY_MATTER = /[|]|\b(?:apt|apt-get|apk|pip3?|npm|yarn|gem|yum|dnf|microdnf|zypper|useradd|wget|curl|sudo|cd|ssh|vim|nano|shutdown|service|ps|free|top|kill|mount|ifconfig)\b/;
+
+function mayMatter(text: string): boolean {
+  return MAY_MATTER.test(text) || (text.includes('/bin/sh') && /\bln\b/.test(text)) || (text.includes('install') && /\bgo\b/.test(text));
+}
 
 /** The shell text a RUN runs: the shell form, or a heredoc body given to the default shell. */
 function runScriptText(instr: CommandInstruction): string | undefined {

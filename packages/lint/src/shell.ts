@@ -27,8 +27,40 @@ export interface ShellScript {
 
 let parser: ReturnType<typeof syntax.NewParser> | undefined;
 
+/** A word as parsed, before variables are looked up: literal text, `$NAME`, or something opaque. */
+type RawPart = { lit: string } | { param: string } | { opaque: true };
+interface RawScript {
+  commands: RawPart[][][];
+  hasPipe: boolean;
+}
+
+/**
+ * Parsed scripts by text. The parse does not depend on variable values, and editors re-lint the
+ * same RUN lines on every keystroke, so the parse is kept (the most recent CACHE_SIZE texts).
+ */
+const cache = new Map<string, RawScript | null>();
+const CACHE_SIZE = 2000;
+
+/** Forgets every parsed script (benchmarks use it to measure cold runs). */
+export function clearShellCache(): void {
+  cache.clear();
+}
+
 /** Parses a shell-form RUN command; undefined when it is not valid shell (rules then say nothing). */
 export function parseShell(text: string, scope: Scope): ShellScript | undefined {
+  let raw = cache.get(text);
+  if (raw === undefined) {
+    raw = parseRaw(text);
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(text, raw);
+  }
+  if (raw === null) return undefined;
+  const script: ShellScript = { commands: [], hasPipe: raw.hasPipe };
+  for (const words of raw.commands) pushCommand(script.commands, words.map((w) => resolveWord(w, scope)));
+  return script;
+}
+
+function parseRaw(text: string): RawScript | null {
   parser ??= syntax.NewParser();
   let file: GoNode;
   try {
@@ -36,11 +68,30 @@ export function parseShell(text: string, scope: Scope): ShellScript | undefined 
     // it (GopherJS values) are the same tree and cost nothing to read.
     file = (parser.Parse(text, '') as unknown as { __internal_object__: GoNode }).__internal_object__;
   } catch {
-    return undefined;
+    return null;
   }
-  const script: ShellScript = { commands: [], hasPipe: false };
-  visit(file, script, scope, 0);
-  return script;
+  const raw: RawScript = { commands: [], hasPipe: false };
+  visit(file, raw, 0);
+  return raw;
+}
+
+function resolveWord(parts: RawPart[], scope: Scope): ShellWord {
+  const out = { text: '', known: true };
+  for (const p of parts) {
+    if ('lit' in p) out.text += p.lit;
+    else if ('param' in p) {
+      const value = scope.get(p.param);
+      if (value !== undefined) out.text += value;
+      else {
+        out.text += `\${${p.param}}`;
+        out.known = false;
+      }
+    } else {
+      out.text += '$(…)';
+      out.known = false;
+    }
+  }
+  return out;
 }
 
 /** A GopherJS value of a mvdan.cc/sh/v3/syntax type: its Go type name and its fields. */
@@ -66,50 +117,50 @@ function typeOf(node: unknown): string {
 }
 
 /** Walks statements and commands in source order, collecting simple commands and pipes. */
-function visit(node: unknown, script: ShellScript, scope: Scope, depth: number): void {
+function visit(node: unknown, script: RawScript, depth: number): void {
   if (depth > 200 || isNil(node) || typeof node !== 'object') return;
   const n = node as GoNode;
   switch (typeOf(n)) {
     case '*syntax.File':
     case '*syntax.Block':
     case '*syntax.Subshell':
-      for (const st of items(n.Stmts)) visit(st, script, scope, depth + 1);
+      for (const st of items(n.Stmts)) visit(st, script, depth + 1);
       return;
     case '*syntax.Stmt':
-      visit(n.Cmd, script, scope, depth + 1);
+      visit(n.Cmd, script, depth + 1);
       return;
     case '*syntax.BinaryCmd': {
       const op = n.Op as number;
       if (op === PIPE || op === PIPE_ALL) script.hasPipe = true;
-      visit(n.X, script, scope, depth + 1);
-      visit(n.Y, script, scope, depth + 1);
+      visit(n.X, script, depth + 1);
+      visit(n.Y, script, depth + 1);
       return;
     }
     case '*syntax.CallExpr': {
       const words = items(n.Args);
-      for (const w of words) for (const p of items(w.Parts)) visitSubstitutions(p, script, scope, depth + 1);
-      pushCommand(script.commands, words.map((w) => wordOf(w, scope)));
+      for (const w of words) for (const p of items(w.Parts)) visitSubstitutions(p, script, depth + 1);
+      script.commands.push(words.map(rawWord));
       return;
     }
     case '*syntax.IfClause':
-      for (const st of [...items(n.Cond), ...items(n.Then)]) visit(st, script, scope, depth + 1);
-      visit(n.Else, script, scope, depth + 1);
+      for (const st of [...items(n.Cond), ...items(n.Then)]) visit(st, script, depth + 1);
+      visit(n.Else, script, depth + 1);
       return;
     case '*syntax.WhileClause':
-      for (const st of [...items(n.Cond), ...items(n.Do)]) visit(st, script, scope, depth + 1);
+      for (const st of [...items(n.Cond), ...items(n.Do)]) visit(st, script, depth + 1);
       return;
     case '*syntax.ForClause':
-      for (const st of items(n.Do)) visit(st, script, scope, depth + 1);
+      for (const st of items(n.Do)) visit(st, script, depth + 1);
       return;
     case '*syntax.CaseClause':
-      for (const item of items(n.Items)) for (const st of items(item.Stmts)) visit(st, script, scope, depth + 1);
+      for (const item of items(n.Items)) for (const st of items(item.Stmts)) visit(st, script, depth + 1);
       return;
     case '*syntax.FuncDecl':
-      visit(n.Body, script, scope, depth + 1);
+      visit(n.Body, script, depth + 1);
       return;
     case '*syntax.TimeClause':
     case '*syntax.CoprocClause':
-      visit(n.Stmt, script, scope, depth + 1);
+      visit(n.Stmt, script, depth + 1);
       return;
     default:
       return;
@@ -117,10 +168,10 @@ function visit(node: unknown, script: ShellScript, scope: Scope, depth: number):
 }
 
 /** Commands inside `$(…)` and backquotes run too. */
-function visitSubstitutions(part: GoNode, script: ShellScript, scope: Scope, depth: number): void {
+function visitSubstitutions(part: GoNode, script: RawScript, depth: number): void {
   const t = typeOf(part);
-  if (t === '*syntax.CmdSubst') for (const st of items(part.Stmts)) visit(st, script, scope, depth + 1);
-  else if (t === '*syntax.DblQuoted') for (const p of items(part.Parts)) visitSubstitutions(p, script, scope, depth + 1);
+  if (t === '*syntax.CmdSubst') for (const st of items(part.Stmts)) visit(st, script, depth + 1);
+  else if (t === '*syntax.DblQuoted') for (const p of items(part.Parts)) visitSubstitutions(p, script, depth + 1);
 }
 
 // mvdan/sh's token numbers for `|` and `|&` (BinCmdOperator).
@@ -149,40 +200,34 @@ function baseName(path: string): string {
   return slash >= 0 ? path.slice(slash + 1) : path;
 }
 
-function wordOf(word: GoNode, scope: Scope): ShellWord {
-  const out = { text: '', known: true };
-  for (const part of items(word.Parts)) appendPart(part, scope, out, false);
+function rawWord(word: GoNode): RawPart[] {
+  const out: RawPart[] = [];
+  for (const part of items(word.Parts)) rawPart(part, out, false);
   return out;
 }
 
-function appendPart(part: GoNode, scope: Scope, out: ShellWord, quoted: boolean): void {
+function rawPart(part: GoNode, out: RawPart[], quoted: boolean): void {
   switch (typeOf(part)) {
     case '*syntax.Lit': {
       const value = part.Value as string;
-      out.text += quoted ? value : unescape(value);
+      out.push({ lit: quoted ? value : unescape(value) });
       return;
     }
     case '*syntax.SglQuoted':
-      out.text += part.Value as string;
+      out.push({ lit: part.Value as string });
       return;
     case '*syntax.DblQuoted':
-      for (const p of items(part.Parts)) appendPart(p, scope, out, true);
+      for (const p of items(part.Parts)) rawPart(p, out, true);
       return;
     case '*syntax.ParamExp': {
       const param = part.Param as GoNode | null;
       const name = param && typeOf(param) === '*syntax.Lit' ? (param.Value as string) : undefined;
       const plain = isNil(part.Exp) && isNil(part.Slice) && isNil(part.Repl) && isNil(part.Index) && !part.Length && !part.Excl && !part.Width;
-      const value = plain && name !== undefined ? scope.get(name) : undefined;
-      if (value !== undefined) out.text += value;
-      else {
-        out.text += `\${${name ?? ''}}`;
-        out.known = false;
-      }
+      out.push(plain && name !== undefined ? { param: name } : { opaque: true });
       return;
     }
     default:
-      out.text += '$(…)';
-      out.known = false;
+      out.push({ opaque: true });
   }
 }
 

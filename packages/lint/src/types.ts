@@ -69,6 +69,12 @@ export interface LintOptions {
   context?: BuildContextView;
   /** Shown in messages only; lint never reads it. */
   fileName?: string;
+  /**
+   * Include @dfc/ir's diagnostics (what a build would reject: bad stage references, ports,
+   * durations…). Default true. Planning is the costliest step of linting; a caller that only
+   * wants the rules can turn it off.
+   */
+  ir?: boolean;
 }
 
 export interface LintResult {

@@ -212,7 +212,7 @@ export const RUN_RULES: Rule[] = [
         for (const i of s.body) {
           if (i.name === 'COPY' && !flag(i, 'from')) for (const src of (i as CopyInstruction).sources) if (ARCHIVE.test(src.value) && /\.(tar|tgz|tbz2?|txz)|\.tar\./.test(src.value)) copied.push(base(src.value));
           if (i.name !== 'RUN' || copied.length === 0) continue;
-          const script = ctx.shell(i as CommandInstruction);
+          const script = ctx.shell(i as CommandInstruction, true);
           for (const c of script?.commands ?? []) {
             if (c.name !== 'tar' || !c.args.some((a) => /^-?[a-zA-Z]*x/.test(a.text) || a.text === '--extract')) continue;
             const hit = c.args.find((a) => copied.includes(base(a.text)));
