@@ -1,9 +1,26 @@
 // RUN commands read through a real shell parser (mvdan-sh), after substituting the ARG/ENV
 // values known at that point. The rules see simple commands with their words, never raw text.
-import sh from 'mvdan-sh';
+import { createRequire } from 'node:module';
 import type { Scope } from './model.js';
 
-const { syntax } = sh;
+type Syntax = typeof import('mvdan-sh').syntax;
+let syntax: Syntax | undefined;
+/** The Error.stackTraceLimit GopherJS code expects (it sets Infinity when loaded, and reads stack depths). */
+let gopherLimit = Infinity;
+
+/**
+ * mvdan-sh is loaded on first use, and the process-wide Error.stackTraceLimit it sets on load is put
+ * back: its code runs with its own limit, everything else (the Dockerfile parser too) with the caller's.
+ */
+function loadSyntax(): Syntax {
+  if (!syntax) {
+    const saved = Error.stackTraceLimit;
+    syntax = (createRequire(import.meta.url)('mvdan-sh') as typeof import('mvdan-sh')).syntax;
+    gopherLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = saved;
+  }
+  return syntax;
+}
 
 /** One word of a command. `known` is false when part of it is a variable or substitution we cannot see through. */
 export interface ShellWord {
@@ -25,7 +42,7 @@ export interface ShellScript {
   hasPipe: boolean;
 }
 
-let parser: ReturnType<typeof syntax.NewParser> | undefined;
+let parser: ReturnType<Syntax['NewParser']> | undefined;
 
 /** A word as parsed, before variables are looked up: literal text, `$NAME`, or something opaque. */
 type RawPart = { lit: string } | { param: string } | { opaque: true };
@@ -61,14 +78,18 @@ export function parseShell(text: string, scope: Scope): ShellScript | undefined 
 }
 
 function parseRaw(text: string): RawScript | null {
-  parser ??= syntax.NewParser();
+  parser ??= loadSyntax().NewParser();
   let file: GoNode;
+  const saved = Error.stackTraceLimit;
+  Error.stackTraceLimit = gopherLimit;
   try {
     // The wrapper mvdan-sh hands back converts every field on each access; the Go structs behind
     // it (GopherJS values) are the same tree and cost nothing to read.
     file = (parser.Parse(text, '') as unknown as { __internal_object__: GoNode }).__internal_object__;
   } catch {
     return null;
+  } finally {
+    Error.stackTraceLimit = saved;
   }
   const raw: RawScript = { commands: [], hasPipe: false };
   visit(file, raw, 0);
