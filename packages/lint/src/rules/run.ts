@@ -195,7 +195,7 @@ export const RUN_RULES: Rule[] = [
         // `apt-get dist-clean` (apt 2.7+) removes the lists too.
         const distClean = step.commands.some((c) => is(c, 'apt-get', 'apt') && invocation(c, c.name).sub === 'dist-clean');
         if (!installs || distClean || removes(step.commands, '/var/lib/apt/lists') || cacheMounted(step.run, '/var/lib/apt/lists', '/var/lib/apt')) continue;
-        report(ctx, 'DL3009', step, 'apt', 'Delete the apt-get lists after installing something (rm -rf /var/lib/apt/lists/*)');
+        report(ctx, 'DL3009', step, 'apt-get', 'Delete the apt-get lists after installing something (rm -rf /var/lib/apt/lists/*)');
       }
     },
   }),
@@ -478,7 +478,7 @@ export const RUN_RULES: Rule[] = [
       for (const step of runSteps(ctx))
         for (const c of step.commands) {
           if (!is(c, 'wget')) continue;
-          if (c.args.some((a) => /^--progress(=|$)|^--quiet$|^--no-verbose$|^-[a-zA-Z]*[qo][a-zA-Z]*$|^-nv$|^--output-file(=|$)|^-a$|^--append-output(=|$)/.test(a.text))) continue;
+          if (c.args.some((a) => /^--progress(=|$)|^--quiet$|^--no-verbose$|^-[a-zA-Z]*[qo]|^-nv$|^--output-file(=|$)|^-a$|^--append-output(=|$)/.test(a.text))) continue;
           report(ctx, 'DL3047', step, 'wget', 'Avoid use of wget without progress bar. Use `wget --progress=dot:giga <url>` or `wget -q <url>`');
         }
     },
