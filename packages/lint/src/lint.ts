@@ -70,7 +70,7 @@ function toDiagnostic(f: Finding, config: LintConfig, sup: Suppressions): Diagno
   if (suppressed(f.rule, f.range.start.offset, sup, config)) return undefined;
   const meta = ruleMeta(f.rule);
   let severity: Severity = meta?.severity ?? 'warning';
-  const override = config.severities?.[f.rule] ?? (SAME_AS[f.rule] ? undefined : undefined);
+  const override = config.severities?.[f.rule];
   if (override === 'off') return undefined;
   if (override) severity = override;
   if (sup.check.error && meta?.source === 'buildkit') severity = 'error';

@@ -1,7 +1,6 @@
 // BuildKit's build checks (`docker build --check`), under BuildKit's names, in our own words.
 import type { ArgInstruction, CommandInstruction, Flag, Instruction, KeyValueInstruction, ListInstruction, Word } from '@dfc/syntax';
 import { expandWord, parseImageReference, parsePlatform } from '@dfc/ir';
-import { PLATFORM_ARGS, type Scope } from '../model.js';
 import { firstLine, type Rule, type RuleContext } from '../rule.js';
 import { closest } from '../suggest.js';
 import { buildkitRule } from './define.js';
@@ -537,6 +536,3 @@ function legacyFix(i: KeyValueInstruction) {
     edits: [{ range: { start: p.key.range.start, end: p.value.range.end }, newText: `${p.key.value}=${value}` }],
   };
 }
-
-export type { Scope };
-export const _platformArgs = PLATFORM_ARGS;

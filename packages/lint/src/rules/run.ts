@@ -492,7 +492,7 @@ export const RUN_RULES: Rule[] = [
     good: 'FROM node:20\nRUN yarn install --frozen-lockfile && yarn cache clean\n',
     check(ctx) {
       for (const step of runSteps(ctx)) {
-        const installs = step.commands.some((c) => is(c, 'yarn') && ['install', 'add', ''].includes(invocation(c, 'yarn').sub) && !(c.args.length === 0 && false));
+        const installs = step.commands.some((c) => is(c, 'yarn') && ['install', 'add', ''].includes(invocation(c, 'yarn').sub));
         const cleans = step.commands.some((c) => is(c, 'yarn') && invocation(c, 'yarn').sub === 'cache' && c.args.some((a) => a.text === 'clean'));
         if (installs && !cleans && !cacheMounted(step.run, '/usr/local/share/.cache/yarn', '/root/.cache/yarn', '/root/.yarn')) report(ctx, 'DL3060', step, 'yarn', '`yarn cache clean` missing after `yarn install` was run.');
       }
@@ -561,7 +561,6 @@ export const RUN_RULES: Rule[] = [
           if (i.name !== 'RUN' || pipefail) continue;
           const script = ctx.shell(i as CommandInstruction);
           if (!script?.hasPipe) continue;
-          if (script.commands.some((c) => c.name === 'set' && c.args.some((a) => a.text === 'pipefail' || /^-[a-zA-Z]*o$/.test(a.text) && false))) continue;
           if (script.commands.some((c) => c.name === 'set' && c.args.some((a) => a.text === 'pipefail'))) continue;
           ctx.report('DL4006', ctx.locate(i, '|'), 'Set the SHELL option -o pipefail before RUN with a pipe in it. If you are using /bin/sh in an alpine image or if your shell is symlinked to busybox then consider explicitly setting your SHELL to /bin/ash, or disable this check');
         }
