@@ -14,7 +14,7 @@ import { BuildCache, keyOf, missReason, type KeyParts } from './cache.js';
 import { readBuildContext, type BuildContext } from './context.js';
 import { planCopy, resolveInTree, resolveSources, type SourceTree } from './copy.js';
 import type { BuildEvent, StepInfo } from './events.js';
-import { materializeRootfs } from './rootfs.js';
+import { materializeRootfs, withParentDirs } from './rootfs.js';
 import { StatCache } from './stat-cache.js';
 import { contextTree, hostTree } from './trees.js';
 
@@ -190,7 +190,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           await materializeRootfs(store, parent.layers, root);
           const entries = await fileEntries(vertex, op, root, deps, stepScratch);
           if (entries.length === 0) return null;
-          const info = await writeLayer(store, entries);
+          const info = await writeLayer(store, withParentDirs(entries, hostTree(root)));
           return { diffId: info.diffId, descriptor: info.descriptor };
         }
         case 'run': {
