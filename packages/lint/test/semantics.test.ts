@@ -52,6 +52,14 @@ describe('lint semantics', () => {
     expect(fired('FROM node:20\nWORKDIR $NODE_PATH\n', 'UndefinedVar')).to.equal(false);
   });
 
+  it('checks ONBUILD RUN like RUN, and COPY --from images against the trusted registries', () => {
+    expect(fired('FROM debian:12\nONBUILD RUN apt-get install -y --no-install-recommends curl\n', 'DL3008')).to.equal(true);
+    const config = { trustedRegistries: ['registry.example.com'] };
+    const lines = lintText('FROM registry.example.com/alpine:3.20 AS base\nCOPY --from=docker.io/library/busybox:1.36 /bin/busybox /bin/\nCOPY --from=base /etc/os-release /x\n', { config })
+      .diagnostics.filter((d) => d.code === 'DL3026').map((d) => d.range.start.line);
+    expect(lines).to.deep.equal([2]);
+  });
+
   it('reports IR errors a build would hit, next to the lint findings', () => {
     expect(codes('FROM alpine:3.20\nCOPY --from=7 /a /b\n')).to.include('IR007');
   });

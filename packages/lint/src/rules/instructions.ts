@@ -1,5 +1,5 @@
 // hadolint's rules about instructions (not RUN's commands), under their DL codes, in our own words.
-import type { CopyInstruction, Instruction, KeyValueInstruction, ListInstruction, Word } from '@dfc/syntax';
+import type { CopyInstruction, Instruction, KeyValueInstruction, ListInstruction, Range, Word } from '@dfc/syntax';
 import { expandWord, parseImageReference } from '@dfc/ir';
 import type { StageModel } from '../model.js';
 import { firstLine, type Rule, type RuleContext } from '../rule.js';
@@ -205,13 +205,21 @@ export const INSTRUCTION_RULES: Rule[] = [
     check(ctx) {
       const trusted = ctx.config.trustedRegistries;
       if (!trusted?.length) return;
-      for (const s of ctx.model.stages) {
-        if (s.baseStage || !s.imageKnown || !s.image || s.image.toLowerCase() === 'scratch') continue;
-        const ref = parseImageReference(s.image);
-        if (!ref.ok) continue;
+      const check = (image: string, range: Range, where: string) => {
+        const ref = parseImageReference(image);
+        if (!ref.ok) return;
         const domain = ref.value.domain;
         const ok = trusted.some((t) => t === domain || (domain === 'docker.io' && (t === 'docker.io' || t === 'hub.docker.com' || t === 'index.docker.io')) || (t.startsWith('*.') && domain.endsWith(t.slice(1))) || t === '*');
-        if (!ok) ctx.report('DL3026', s.from.image!.range, `Use only an allowed registry in the FROM image (${domain} is not in ${trusted.join(', ')})`);
+        if (!ok) ctx.report('DL3026', range, `Use only an allowed registry in the ${where} image (${domain} is not in ${trusted.join(', ')})`);
+      };
+      for (const s of ctx.model.stages) {
+        if (!s.baseStage && s.imageKnown && s.image && s.image.toLowerCase() !== 'scratch') check(s.image, s.from.image!.range, 'FROM');
+        // COPY --from=<image> pulls an image too (a stage name or index does not).
+        for (const i of s.body) {
+          const f = i.name === 'COPY' || i.name === 'ADD' ? flag(i, 'from') : undefined;
+          if (!f?.value || f.value.includes('$') || /^\d+$/.test(f.value) || ctx.model.stages.some((o) => o.name === f.value!.toLowerCase())) continue;
+          if (/[:/.@]/.test(f.value)) check(f.value, f.range, 'COPY --from');
+        }
       }
     },
   }),

@@ -21,7 +21,9 @@ function runSteps(ctx: RuleContext): RunStep[] {
   if (cached) return cached;
   const out: RunStep[] = [];
   for (const stage of ctx.model.stages)
-    for (const i of stage.body) {
+    for (const instr of stage.body) {
+      // `ONBUILD RUN …` runs in the images built on this one: the same rules apply to it.
+      const i = instr.name === 'ONBUILD' && instr.trigger?.name === 'RUN' ? instr.trigger : instr;
       if (i.name !== 'RUN') continue;
       const script = ctx.shell(i as CommandInstruction);
       if (script) out.push({ stage, run: i as CommandInstruction, commands: script.commands, hasPipe: script.hasPipe });
