@@ -10,6 +10,7 @@ import {
 } from '@dfc/lint';
 import type { Command, CommandIO } from '../command.js';
 import { UsageError } from '../command.js';
+import { readInput } from '../read-input.js';
 import { parseCommandArgs } from './store-args.js';
 import { readContextView } from './lint-context.js';
 
@@ -162,19 +163,5 @@ async function search(abs: string, shown: string, out: string[]): Promise<void> 
     if (e.isDirectory()) {
       if (!SKIP_DIRS.has(e.name)) await search(path.join(abs, e.name), child, out);
     } else if (e.isFile() && DOCKERFILE_NAME.test(e.name) && !e.name.endsWith('.dockerignore')) out.push(child);
-  }
-}
-
-async function readInput(file: string, io: CommandIO): Promise<string> {
-  if (file === '-') {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  try {
-    return await fs.readFile(path.resolve(io.cwd, file), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
 }

@@ -1,9 +1,8 @@
 // dfc parse: the syntax tree of Dockerfiles as JSON, or their syntax diagnostics.
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { parse, type Diagnostic } from '@dfc/syntax';
-import type { Command, CommandIO } from '../command.js';
+import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
+import { readInput } from '../read-input.js';
 import { parseCommandArgs } from './store-args.js';
 
 export const parseCommand: Command = {
@@ -46,19 +45,4 @@ export const parseCommand: Command = {
 /** `file:line:col: severity: message [code]`, the form editors and CI annotate from. */
 export function formatDiagnostic(file: string, d: Diagnostic): string {
   return `${file}:${d.range.start.line}:${d.range.start.column}: ${d.severity}: ${d.message} [${d.code}]`;
-}
-
-async function readInput(file: string, io: CommandIO): Promise<string> {
-  if (file === '-') {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  }
-  try {
-    return await fs.readFile(path.resolve(io.cwd, file), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new UsageError(`cannot read ${file}: ${why}`);
-  }
 }
