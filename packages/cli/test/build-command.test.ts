@@ -51,7 +51,7 @@ describe('dfc build', function () {
     fs.writeFileSync(path.join(dir, 'ctx', 'Missing.Dockerfile'), 'FROM nosuch/image:1\n');
     const r = await runCli(['build', '-f', 'ctx/Missing.Dockerfile', 'ctx'], { cwd: dir, env });
     expect(r.status).to.equal(1);
-    expect(r.stderr).to.match(/ctx\/Missing\.Dockerfile:1:1: image nosuch\/image:1 is not in the store; add it with dfc load/);
+    expect(r.stderr).to.match(/ctx\/Missing\.Dockerfile:1:1: image nosuch\/image:1 is not in the store; add it with dfc load -i ARCHIVE/);
   });
 
   it('exits 2 on usage errors', async function () {

@@ -79,7 +79,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const image = await findImage(store, named.ref, named.normalized);
     if (!image) {
       const at = v.range ? `${file}:${v.range.start.line}:${v.range.start.column}: ` : '';
-      throw new BuildError(`${at}image ${named.ref} is not in the store; add it with dfc load -i ARCHIVE, dfc import ROOTFS.tar ${named.ref}, or dfc pull ${named.ref}`);
+      throw new BuildError(`${at}image ${named.ref} is not in the store; add it with dfc load -i ARCHIVE (e.g. from skopeo copy or docker save) or dfc import ROOTFS.tar ${named.ref}`);
     }
     bases.set(named.normalized, image);
   }
