@@ -195,8 +195,9 @@ class StageDispatch {
   private meta(node: Instruction, instruction: MetaInstruction, onbuild: boolean, createdBy: string | null, args: Record<string, string>): void {
     const config = this.state.config;
     const before = this.graph.vertices[this.state.last]?.config;
+    const changes = this.graph.diagnosticsOnly ? {} : configChanges(before ?? null, config);
     this.state.last = this.graph.add({
-      stage: this.stage.index, op: { kind: 'meta', instruction, changes: configChanges(before ?? null, config) }, range: this.at ?? node.range, onbuild,
+      stage: this.stage.index, op: { kind: 'meta', instruction, changes }, range: this.at ?? node.range, onbuild,
       parent: this.state.last, inputs: [], config, history: createdBy === null ? null : { created_by: createdBy, empty_layer: true }, args, context: null,
     });
   }

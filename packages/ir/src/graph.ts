@@ -8,6 +8,9 @@ import { formatPlatform, type Platform } from './platform.js';
 import type { CacheKeyInputs, Edge, HistoryEntry, Op, Vertex } from './plan.js';
 import type { FromTarget, StageSetup } from './stages.js';
 
+/** The cache key of every vertex of a diagnostics-only plan: nothing is built from it. */
+const NO_CACHE_KEY: CacheKeyInputs = Object.freeze({ parent: null, op: '', args: {}, inputs: [], context: null });
+
 /** A stage's state between steps. */
 export interface StageState {
   config: ImageConfig;
@@ -36,6 +39,8 @@ export class GraphBuilder {
     setup: StageSetup,
     /** Ranges (by start offset) of references already reported as part of a cycle. */
     private readonly cycleOffsets: ReadonlySet<number>,
+    /** Skip what only the plan needs: config copies and cache keys (see PlanOptions.diagnosticsOnly). */
+    readonly diagnosticsOnly = false,
   ) {
     this.usedArgs = new Set(setup.usedArgs);
     for (const refs of setup.references) for (const ref of refs) this.fromTargets.set(ref.flag, ref.target);
@@ -83,9 +88,9 @@ export class GraphBuilder {
       range: v.range ? plainRange(v.range) : null,
       onbuild: v.onbuild,
       deps: [...new Set(deps)],
-      config: v.config ? cloneConfig(v.config) : null,
+      config: v.config && !this.diagnosticsOnly ? cloneConfig(v.config) : null,
       history: v.history,
-      cacheKey: { parent: v.parent, op: opDigest(v.op), args: sortedRecord(v.args), inputs: [...new Set(v.inputs.map((i) => i.id))], context: v.context },
+      cacheKey: this.diagnosticsOnly ? NO_CACHE_KEY : { parent: v.parent, op: opDigest(v.op), args: sortedRecord(v.args), inputs: [...new Set(v.inputs.map((i) => i.id))], context: v.context },
     });
     if (v.parent !== null) this.edges.push({ from: v.parent, to: id, kind: v.parentKind ?? 'parent' });
     const seen = new Set<number>();

@@ -165,9 +165,10 @@ export interface Vertex {
   onbuild: boolean;
   /** Vertices this one needs: the parent first, then inputs. */
   deps: number[];
-  /** The image config as this step leaves it; null for an image vertex (its config comes from the registry). */
+  /** The image config as this step leaves it; null for an image vertex (its config comes from the registry) and in a diagnostics-only plan. */
   config: ImageConfig | null;
   history: HistoryEntry | null;
+  /** Empty (no parent, no op digest) in a diagnostics-only plan. */
   cacheKey: CacheKeyInputs;
 }
 

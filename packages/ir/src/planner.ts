@@ -24,6 +24,11 @@ export interface PlanOptions {
   baseImageConfig?: BaseImageConfigs;
   /** Dispatch every stage, also those the target does not need (they are still listed in `pruned`). For lint. */
   allStages?: boolean;
+  /**
+   * Only the diagnostics are wanted (lint): vertices get no config copy, no config changes and no
+   * cache key, which is most of the planner's cost. The diagnostics are the same as a full plan's.
+   */
+  diagnosticsOnly?: boolean;
 }
 
 /** Parses Dockerfile text and plans the build; the plan's diagnostics hold the parser's and the IR's. */
@@ -62,7 +67,7 @@ export function planBuild(ast: Dockerfile, options: PlanOptions = {}): BuildPlan
   }
 
   const needed = target ? neededStages(setup, target.index) : new Set<number>();
-  const graph = new GraphBuilder(setup, new Set(cycles.map((d) => d.range.start.offset)));
+  const graph = new GraphBuilder(setup, new Set(cycles.map((d) => d.range.start.offset)), options.diagnosticsOnly === true);
   const dispatchOptions = { buildArgs };
   for (const stage of setup.stages) {
     if (options.allStages || needed.has(stage.index)) diagnostics.push(...dispatchStage(graph, setup, dispatchOptions, stage));

@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { fixtureNames, fixturePlan, planFixturesDir, repoRoot } from './plan-fixtures.js';
+import { planDockerfile } from '../src/index.js';
+import { fixtureNames, fixtureOptions, fixturePlan, planFixturesDir, repoRoot } from './plan-fixtures.js';
 
 const require = createRequire(import.meta.url);
 // ajv ships CommonJS; load it the way its own docs show for Node.
@@ -37,6 +38,12 @@ describe('plan fixtures', function () {
 
       it('is the same bytes when planned again', function () {
         expect(fixturePlan(name)).to.equal(fixturePlan(name));
+      });
+
+      it('has the same diagnostics when planned for diagnostics only (as lint does)', function () {
+        const text = fs.readFileSync(path.join(planFixturesDir, name, 'Dockerfile'), 'utf8');
+        const options = fixtureOptions(name);
+        expect(planDockerfile(text, { ...options, diagnosticsOnly: true }).diagnostics).to.deep.equal(planDockerfile(text, options).diagnostics);
       });
 
       it('lists vertices in dependency order, with edges matching deps', function () {

@@ -38,4 +38,14 @@ describe('planner properties', function () {
       { numRuns: 1500 },
     );
   });
+
+  it('a diagnostics-only plan has the same diagnostics as the full plan', function () {
+    fc.assert(
+      fc.property(dockerfile, options, (text, opts) => {
+        const clean = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
+        expect(planDockerfile(text, { ...clean, diagnosticsOnly: true }).diagnostics).to.deep.equal(planDockerfile(text, clean).diagnostics);
+      }),
+      { numRuns: 1000 },
+    );
+  });
 });

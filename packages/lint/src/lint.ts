@@ -51,7 +51,7 @@ function planDiagnostics(ast: LintResult['ast']): Diagnostic[] {
     // A FROM built from ARGs is checked with their defaults by InvalidDefaultArgInFrom (a warning:
     // such files are usually built with --build-arg); the IR's error would say it twice.
     const fromWithVars = new Set(ast.instructions.filter((i) => i.name === 'FROM' && i.image?.value.includes('$')).map((i) => i.range.start.line));
-    return planBuild(ast, { allStages: true }).diagnostics.filter((d) => !IR_COVERED.has(d.code) && !((d.code === 'IR003' || d.code === 'IR004') && fromWithVars.has(d.range.start.line)));
+    return planBuild(ast, { allStages: true, diagnosticsOnly: true }).diagnostics.filter((d) => !IR_COVERED.has(d.code) && !((d.code === 'IR003' || d.code === 'IR004') && fromWithVars.has(d.range.start.line)));
   } catch {
     return [];
   }
