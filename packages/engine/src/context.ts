@@ -2,7 +2,7 @@
 // content. Read once per build; a stat cache (path, size, mtime, inode) means a file whose stat
 // did not change since the last build is not read again.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import fsSync, { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createDockerignore, type Dockerignore } from './dockerignore.js';
@@ -47,14 +47,17 @@ export async function readBuildContext(root: string, options: ReadContextOptions
   if (!rootStat?.isDirectory()) throw new Error(`build context ${root}: not a directory`);
   const ignore = await createDockerignore(root, options.dockerfile);
   const entries = new Map<string, ContextEntry>();
+  let cached = 0;
   const toHash: { entry: ContextEntry; abs: string; stat: import('node:fs').BigIntStats }[] = [];
 
   // A re-included pattern (`!dir/keep`) can reach under an excluded folder, so folders are only
   // skipped whole when nothing could re-include below them.
-  const walk = async (dir: string, rel: string): Promise<void> => {
+  // Synchronous calls: the walk is a long run of tiny stats with nothing else to do meanwhile,
+  // and each awaited promise costs more than the stat itself (100,000 files: seconds against 0.3 s).
+  const walk = (dir: string, rel: string): void => {
     let names: string[];
     try {
-      names = await fs.readdir(dir);
+      names = fsSync.readdirSync(dir);
     } catch (err) {
       throw new Error(`build context: cannot read ${path.join(dir)}: ${(err as Error).message}`);
     }
@@ -62,44 +65,42 @@ export async function readBuildContext(root: string, options: ReadContextOptions
     for (const name of names) {
       const relPath = rel ? `${rel}/${name}` : name;
       const abs = path.join(dir, name);
-      const stat = await fs.lstat(abs, { bigint: true });
+      const stat = fsSync.lstatSync(abs, { bigint: true });
       const excluded = ignore.ignores(relPath);
       if (stat.isDirectory()) {
         if (excluded && !ignore.mayReinclude(relPath)) continue;
         if (!excluded) entries.set(relPath, entryOf(relPath, 'dir', stat));
         const before = entries.size;
-        await walk(abs, relPath);
+        walk(abs, relPath);
         // An excluded folder still holds what `!pattern` re-included: it is part of the context.
         if (excluded && entries.size > before) entries.set(relPath, entryOf(relPath, 'dir', stat));
       } else if (!excluded) {
         if (stat.isSymbolicLink()) {
           const entry = entryOf(relPath, 'symlink', stat);
-          entry.target = await fs.readlink(abs);
+          entry.target = fsSync.readlinkSync(abs);
           entries.set(relPath, entry);
         } else if (stat.isFile()) {
           const entry = entryOf(relPath, 'file', stat);
           entries.set(relPath, entry);
-          toHash.push({ entry, abs, stat });
+          // A file the stat cache knows needs no read: only the others go to the hashing queue.
+          const known = options.statCache?.lookup(relPath, stat);
+          if (known) {
+            entry.digest = known;
+            cached++;
+          } else toHash.push({ entry, abs, stat });
         }
         // Sockets, fifos and devices in a context are not copied (as BuildKit skips them).
       }
     }
   };
-  await walk(root, '');
+  walk(root, '');
 
   let hashed = 0;
-  let cached = 0;
   const cache = options.statCache;
-  const queue = toHash.slice();
+  let next = 0;
   const worker = async (): Promise<void> => {
-    for (let job = queue.shift(); job; job = queue.shift()) {
-      const known = cache?.lookup(job.entry.path, job.stat);
-      if (known) {
-        job.entry.digest = known;
-        cached++;
-        continue;
-      }
-      job.entry.digest = await hashFile(job.abs);
+    for (let job = toHash[next++]; job; job = toHash[next++]) {
+      job.entry.digest = await hashFile(job.abs, job.entry.size);
       cache?.record(job.entry.path, job.stat, job.entry.digest);
       hashed++;
     }
@@ -119,9 +120,11 @@ function entryOf(relPath: string, kind: ContextEntry['kind'], stat: import('node
   };
 }
 
-export async function hashFile(abs: string): Promise<string> {
+export async function hashFile(abs: string, size = Infinity): Promise<string> {
   const hash = createHash('sha256');
   try {
+    // A small file in one read: a stream's setup costs more than the file.
+    if (size < 1 << 20) return `sha256:${hash.update(await fs.readFile(abs)).digest('hex')}`;
     for await (const chunk of createReadStream(abs)) hash.update(chunk as Buffer);
   } catch (err) {
     throw new Error(`build context: cannot read ${abs}: ${(err as Error).message}`);

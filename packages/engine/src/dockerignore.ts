@@ -41,7 +41,8 @@ export function dockerignoreFromText(text: string, file: string | undefined): Do
   return {
     file,
     patterns,
-    ignores: (relPath) => matcher.ignores(relPath),
+    // No patterns (the usual case): no need to ask the matcher about every file of the context.
+    ignores: patterns.length === 0 ? () => false : (relPath) => matcher.ignores(relPath),
     mayReinclude: (relDir) => reincludes.some((pattern) => couldMatchBelow(pattern, segments(relDir))),
   };
 }
