@@ -14,7 +14,7 @@ import { BuildCache, keyOf, missReason, type KeyParts } from './cache.js';
 import { readBuildContext, type BuildContext } from './context.js';
 import { planCopy, resolveInTree, resolveSources, type SourceTree } from './copy.js';
 import type { BuildEvent, StepInfo } from './events.js';
-import { materializeRootfs, withParentDirs } from './rootfs.js';
+import { materializeRootfs, releaseRootfsUnder, withParentDirs } from './rootfs.js';
 import { StatCache } from './stat-cache.js';
 import { contextTree, hostTree } from './trees.js';
 
@@ -218,6 +218,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           return null;
       }
     } finally {
+      await releaseRootfsUnder(stepScratch);
       await fs.rm(stepScratch, { recursive: true, force: true }).catch(() => undefined);
     }
   };
