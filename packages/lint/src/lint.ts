@@ -89,12 +89,16 @@ function suppressed(code: string, offset: number, sup: Suppressions, config: Lin
   return false;
 }
 
-function aliases(code: string): string[] {
-  const out = [code];
-  const twin = SAME_AS[code];
-  if (twin) out.push(twin);
-  for (const [dl, bk] of Object.entries(SAME_AS)) if (bk === code) out.push(dl);
-  return out;
+function aliases(code: string): readonly string[] {
+  return ALIASES.get(code) ?? [code];
+}
+
+/** Each code with its twins from SAME_AS (a DL code's BuildKit name, a BuildKit name's DL codes). */
+const ALIASES = new Map<string, string[]>();
+for (const [dl, bk] of Object.entries(SAME_AS)) {
+  if (!ALIASES.has(bk)) ALIASES.set(bk, [bk]);
+  ALIASES.get(bk)!.push(dl);
+  ALIASES.set(dl, [dl, bk]);
 }
 
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {

@@ -529,8 +529,10 @@ export const RUN_RULES: Rule[] = [
       for (const s of ctx.model.stages) {
         const steps = runSteps(ctx).filter((x) => x.stage === s);
         const usesWget = steps.filter((x) => x.commands.some((c) => c.name === 'wget'));
-        const usesCurl = steps.filter((x) => x.commands.some((c) => c.name === 'curl'));
-        if (usesWget.length === 0 || usesCurl.length === 0) continue;
+        if (usesWget.length === 0) continue;
+        // curl alone is not worth a shell parse (see mayMatter): its RUNs are read once wget is seen.
+        const usesCurl = steps.filter((x) => ctx.shell(x.run, true)?.commands.some((c) => c.name === 'curl'));
+        if (usesCurl.length === 0) continue;
         const second = usesWget[0]!.run.range.start.offset > usesCurl[0]!.run.range.start.offset ? [usesWget[0]!, 'wget'] as const : [usesCurl[0]!, 'curl'] as const;
         report(ctx, 'DL4001', second[0], second[1], 'Either use wget or curl but not both');
       }
