@@ -53,7 +53,7 @@ interface RawScript {
 
 /**
  * Parsed scripts by text. The parse does not depend on variable values, and editors re-lint the
- * same RUN lines on every keystroke, so the parse is kept (the most recent CACHE_SIZE texts).
+ * same RUN lines on every keystroke, so the parse is kept (the CACHE_SIZE texts used most recently).
  */
 const cache = new Map<string, RawScript | null>();
 const CACHE_SIZE = 2000;
@@ -69,8 +69,11 @@ export function parseShell(text: string, scope: Scope): ShellScript | undefined 
   if (raw === undefined) {
     raw = parseRaw(text);
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
-    cache.set(text, raw);
+  } else {
+    // Least recently used goes first: a text seen again moves to the end.
+    cache.delete(text);
   }
+  cache.set(text, raw);
   if (raw === null) return undefined;
   const script: ShellScript = { commands: [], hasPipe: raw.hasPipe };
   for (const words of raw.commands) pushCommand(script.commands, words.map((w) => resolveWord(w, scope)));

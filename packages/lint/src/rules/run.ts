@@ -530,8 +530,8 @@ export const RUN_RULES: Rule[] = [
         const steps = runSteps(ctx).filter((x) => x.stage === s);
         const usesWget = steps.filter((x) => x.commands.some((c) => c.name === 'wget'));
         if (usesWget.length === 0) continue;
-        // curl alone is not worth a shell parse (see mayMatter): its RUNs are read once wget is seen.
-        const usesCurl = steps.filter((x) => ctx.shell(x.run, true)?.commands.some((c) => c.name === 'curl'));
+        // curl alone is not worth a shell parse (see mayMatter): RUNs that mention it are read once wget is seen.
+        const usesCurl = steps.filter((x) => x.run.text.includes('curl') && ctx.shell(x.run, true)?.commands.some((c) => c.name === 'curl'));
         if (usesCurl.length === 0) continue;
         const second = usesWget[0]!.run.range.start.offset > usesCurl[0]!.run.range.start.offset ? [usesWget[0]!, 'wget'] as const : [usesCurl[0]!, 'curl'] as const;
         report(ctx, 'DL4001', second[0], second[1], 'Either use wget or curl but not both');
