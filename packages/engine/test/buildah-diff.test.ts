@@ -239,6 +239,7 @@ describe('dfc against buildah: the same config and file tree for every fixture',
     .sort();
   /** buildah's builds, started together in `before` (each a promise of its image name). */
   const buildahBuilds = new Map<string, Promise<string>>();
+  const queue = [...names];
 
   // TMPDIR: buildah keeps RUN --mount=type=cache folders there (default /var/tmp), not in --root.
   const buildah = (...args: string[]): Promise<string> => run('buildah', [...buildahArgs, ...args], { env: { ...process.env, TMPDIR: path.join(dir, 'buildah', 'tmp') } });
@@ -261,7 +262,6 @@ describe('dfc against buildah: the same config and file tree for every fixture',
     await buildah('tag', id, 'busybox:latest', 'docker.io/library/busybox:latest');
 
     // buildah is the slow side: its builds run three at a time while dfc's run in the tests.
-    const queue = [...names];
     const next = (): void => {
       const name = queue.shift();
       if (!name) return;
@@ -274,6 +274,7 @@ describe('dfc against buildah: the same config and file tree for every fixture',
 
   after(async function () {
     if (!buildahArgs) return;
+    queue.length = 0; // start no more builds, and wait for the running ones
     await Promise.allSettled([...buildahBuilds.values()]);
     await buildah('rm', '--all').catch(() => undefined);
     await buildah('rmi', '--all', '--force').catch(() => undefined);
