@@ -64,8 +64,9 @@ const EXCEPTIONS: Record<string, Exception[]> = {
       why: 'buildah 1.28 cannot parse heredocs (Dockerfile reference: "Here-Documents"); it gets the same steps as RUN lines',
     },
     {
-      // BuildKit removes the mount points it had to create for RUN --mount (moby/buildkit
-      // "remove mount stubs"); buildah 1.28 leaves them in the layer as empty files/folders.
+      // BuildKit removes the mount points it had to create for RUN --mount, and their created
+      // parents (moby/buildkit#3307, #3314); buildah 1.28 leaves them in the layer as empty
+      // files and folders (fixed in buildah only later: containers/buildah#6233).
       ignorePaths: ['mnt', 'mnt/input.txt', 'mnt/data', 'cache', 'scratch'],
       why: 'buildah 1.28 leaves the empty mount points of RUN --mount in the image; BuildKit removes them',
     },
