@@ -1,7 +1,8 @@
 // The grammar, for readers: railroad diagrams drawn from the parser itself, and a reference
 // (EBNF of the rules, the tokens, the per-instruction forms). `npm run grammar` writes these
 // into grammar/; a test fails when the files there are stale.
-import { createSyntaxDiagramsCode, type ISerializedGast } from 'chevrotain';
+import type { ISerializedGast } from 'chevrotain';
+import { createSyntaxDiagramsCode } from './chevrotain.js';
 import { INSTRUCTION_NAMES } from './ast.js';
 import { DIAGNOSTIC_CODES } from './diagnostics.js';
 import { grammar } from './parser.js';

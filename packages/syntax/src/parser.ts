@@ -6,7 +6,8 @@
 // end of its last physical line (continuations join lines), followed by its heredoc bodies.
 // What the arguments mean depends on the keyword and is decided on the joined line, exactly
 // as BuildKit does, by the AST builder; the grammar fixes the line structure.
-import { EmbeddedActionsParser, type IToken } from 'chevrotain';
+import type { IToken } from 'chevrotain';
+import { EmbeddedActionsParser } from './chevrotain.js';
 import {
   allTokens, Bom, Comment, Continuation, ContinuationComment, EmptyContinuationLine, Escape, HeredocBody,
   FirstLine, InstructionEnd, LineContinuation, Newline, Text, Whitespace,

@@ -6,7 +6,8 @@
 // matchers: the escape character (set by a directive) decides what a continuation is, a
 // continuation's escape must not be escaped itself, a continuation skips comment and empty
 // lines, and heredoc bodies follow the line that opened them.
-import { createToken, Lexer, type CustomPatternMatcherReturn, type IToken, type TokenType } from 'chevrotain';
+import type { CustomPatternMatcherReturn, IToken, TokenType } from 'chevrotain';
+import { createToken, Lexer } from './chevrotain.js';
 import type { HeredocMarker } from './heredoc.js';
 import { heredocMarkersOfLine } from './instruction-line.js';
 import { joinTokens } from './logical-line.js';
