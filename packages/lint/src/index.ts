@@ -14,4 +14,5 @@ export { RULES, ruleMeta } from './registry.js';
 export { applyFixes, fixText } from './fixes.js';
 export { ruleDocPages } from './docs.js';
 export { parseLintConfig, type ConfigResult } from './config.js';
+export { PROJECT_CONFIG_FILES, userConfigPaths } from './config-paths.js';
 export { formatCheckstyle, formatGnu, formatJson, formatSarif, formatTty, type Paint, type SarifOptions, type TtyOptions } from './format/index.js';

@@ -2,9 +2,10 @@
 // else hadolint's user-level files. Read again when the file changes; a bad file is reported,
 // and the document is then linted with the defaults.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { parseLintConfig, type LintConfig } from '@dfc/lint';
+import { parseLintConfig, PROJECT_CONFIG_FILES, userConfigPaths, type LintConfig } from '@dfc/lint';
+
+export { userConfigPaths };
 
 export interface ConfigLookup {
   /** The file used; undefined when none was found. */
@@ -14,21 +15,8 @@ export interface ConfigLookup {
   error: string | undefined;
 }
 
-const PROJECT_FILES = ['.hadolint.yaml', '.hadolint.yml'];
-
 // One object for "no file", so a caller can tell by identity that nothing changed.
 const NO_CONFIG: ConfigLookup = Object.freeze({ path: undefined, config: undefined, error: undefined });
-
-/** hadolint's user-level locations, in its order (the same list `dfc lint` tries after the current folder). */
-export function userConfigPaths(env: NodeJS.ProcessEnv, home = os.homedir()): string[] {
-  const xdg = env.XDG_CONFIG_HOME || path.join(home, '.config');
-  return [
-    path.join(xdg, 'hadolint.yaml'), path.join(xdg, 'hadolint.yml'),
-    path.join(home, '.hadolint', 'hadolint.yaml'), path.join(home, '.hadolint', 'hadolint.yml'),
-    path.join(home, 'hadolint', 'config.yaml'),
-    path.join(home, '.hadolint.yaml'), path.join(home, '.hadolint.yml'),
-  ];
-}
 
 export class LintConfigs {
   private readonly cache = new Map<string, { stamp: string; lookup: ConfigLookup }>();
@@ -62,7 +50,7 @@ export class LintConfigs {
   private find(fileName: string | undefined): string | undefined {
     if (fileName) {
       for (let dir = path.dirname(fileName); ; dir = path.dirname(dir)) {
-        for (const name of PROJECT_FILES) {
+        for (const name of PROJECT_CONFIG_FILES) {
           const candidate = path.join(dir, name);
           if (isFile(candidate)) return candidate;
         }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Chalk } from 'chalk';
 import {
   fixText, failsThreshold, formatCheckstyle, formatGnu, formatJson, formatSarif, formatTty, lintText, parseLintConfig,
-  DEFAULT_FAILURE_THRESHOLD, type BuildContextView, type FileReport, type LintConfig, type Paint,
+  DEFAULT_FAILURE_THRESHOLD, PROJECT_CONFIG_FILES, userConfigPaths, type BuildContextView, type FileReport, type LintConfig, type Paint,
 } from '@dfc/lint';
 import type { Command, CommandIO } from '../command.js';
 import { UsageError } from '../command.js';
@@ -102,17 +102,9 @@ type LoadedConfig = { config: LintConfig; format?: string; noColor?: boolean } |
 
 /** --config, else the first of hadolint's places that exists. */
 async function loadConfig(explicit: string | undefined, io: CommandIO): Promise<LoadedConfig> {
-  const home = io.env.HOME ?? os.homedir();
-  const xdg = io.env.XDG_CONFIG_HOME ?? path.join(home, '.config');
   const candidates = explicit !== undefined
     ? [path.resolve(io.cwd, explicit)]
-    : [
-        path.join(io.cwd, '.hadolint.yaml'), path.join(io.cwd, '.hadolint.yml'),
-        path.join(xdg, 'hadolint.yaml'), path.join(xdg, 'hadolint.yml'),
-        path.join(home, '.hadolint', 'hadolint.yaml'), path.join(home, '.hadolint', 'hadolint.yml'),
-        path.join(home, 'hadolint', 'config.yaml'),
-        path.join(home, '.hadolint.yaml'), path.join(home, '.hadolint.yml'),
-      ];
+    : [...PROJECT_CONFIG_FILES.map((name) => path.join(io.cwd, name)), ...userConfigPaths(io.env, io.env.HOME || os.homedir())];
   for (const file of candidates) {
     let text: string;
     try {
