@@ -14,6 +14,7 @@ import { BuildCache, keyOf, missReason, type KeyParts } from './cache.js';
 import { readBuildContext, type BuildContext } from './context.js';
 import { planCopy, resolveInTree, resolveSources, type SourceTree } from './copy.js';
 import type { BuildEvent, StepInfo } from './events.js';
+import { pathPattern } from './glob.js';
 import { materializeRootfs, releaseRootfsUnder, withParentDirs } from './rootfs.js';
 import { StatCache } from './stat-cache.js';
 import { contextTree, hostTree } from './trees.js';
@@ -445,7 +446,7 @@ function withHistory(history: HistoryItem[], vertex: Vertex, empty: boolean): Hi
 function contextFiles(ctx: BuildContext, paths: string[], exclude: string[]): Record<string, string> {
   const tree = contextTree(ctx);
   const out: Record<string, string> = {};
-  const excluded = exclude.map((p) => new RegExp(`^${p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')}(/|$)`));
+  const excluded = exclude.flatMap((p) => pathPattern(p, { orBelow: true }) ?? []);
   const add = (rel: string): void => {
     if (excluded.some((re) => re.test(rel))) return;
     const e = ctx.entries.get(rel);

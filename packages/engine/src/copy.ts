@@ -9,6 +9,7 @@
 // - files keep their mode unless --chmod; owner 0:0 unless --chown (created folders too).
 import path from 'node:path/posix';
 import type { FileContent, LayerEntry } from '@dfc/store';
+import { segmentPattern } from './glob.js';
 
 export interface TreeEntry {
   kind: 'file' | 'dir' | 'symlink';
@@ -296,27 +297,3 @@ function expandWildcard(tree: SourceTree, pattern: string): string[] {
   return current.sort();
 }
 
-/** Go's filepath.Match for one segment: `*`, `?`, `[…]` with ranges and `^`, `\` escapes. */
-function segmentPattern(seg: string): RegExp | undefined {
-  let re = '';
-  for (let i = 0; i < seg.length; i++) {
-    const c = seg[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '\\' && i + 1 < seg.length) re += escapeRe(seg[++i]!);
-    else if (c === '[') {
-      const close = seg.indexOf(']', i + 2);
-      if (close < 0) return undefined; // Go: ErrBadPattern
-      let body = seg.slice(i + 1, close);
-      const negate = body.startsWith('^');
-      if (negate) body = body.slice(1);
-      re += `[${negate ? '^' : ''}${body.replace(/\\(.)/g, '\\$1').replace(/[\]]/g, '\\]')}]`;
-      i = close;
-    } else re += escapeRe(c);
-  }
-  return new RegExp(`^${re}$`, 's');
-}
-
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}

@@ -4,6 +4,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import dockerignore from '@balena/dockerignore';
+import { segmentPattern } from './glob.js';
 
 export interface Dockerignore {
   /** The file the patterns came from, if any. */
@@ -57,26 +58,7 @@ function couldMatchBelow(pattern: string[], dir: string[]): boolean {
     const seg = pattern[i];
     if (seg === undefined) return false;
     if (seg.includes('**')) return true;
-    if (!globSegment(seg).test(dir[i]!)) return false;
+    if (!segmentPattern(seg)?.test(dir[i]!)) return false;
   }
   return true;
-}
-
-function globSegment(seg: string): RegExp {
-  let re = '';
-  for (let i = 0; i < seg.length; i++) {
-    const c = seg[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const close = seg.indexOf(']', i + 1);
-      if (close < 0) re += '\\[';
-      else {
-        re += `[${seg.slice(i + 1, close).replace(/^\^/, '^').replace(/\\/g, '\\\\')}]`;
-        i = close;
-      }
-    } else if (c === '\\' && i + 1 < seg.length) re += `\\${seg[++i]}`;
-    else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
 }

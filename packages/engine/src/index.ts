@@ -8,3 +8,4 @@ export { planAdd, archiveFormat, isUrl, type AddRequest } from './add.js';
 export { build, BuildError, type BuildOptions, type BuildResult } from './build.js';
 export type { BuildEvent, StepInfo } from './events.js';
 export { BuildCache, missReason, keyOf, type KeyParts } from './cache.js';
+export { segmentPattern, pathPattern } from './glob.js';

@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { BuildContextView } from '@dfc/lint';
-import { createDockerignore } from '@dfc/engine';
+import { createDockerignore, pathPattern } from '@dfc/engine';
 
 const MAX_FILES = 200_000;
 
@@ -17,8 +17,8 @@ export async function readContextView(root: string, dockerfile: string | undefin
       const rel = p.replace(/^\/+/, '').replace(/\/+$/, '') || '.';
       if (dirs.has(rel) || files.includes(rel)) return true;
       if (!/[*?[\\]/.test(rel)) return false;
-      const re = globToRegExp(rel);
-      return files.some((f) => re.test(f)) || [...dirs].some((d) => re.test(d));
+      const re = pathPattern(rel, { orBelow: true });
+      return re !== undefined && (files.some((f) => re.test(f)) || [...dirs].some((d) => re.test(d)));
     },
     isIgnored: (p) => ignore.ignores(p.replace(/^\/+/, '').replace(/\/+$/, '')),
     list: () => [...files],
@@ -42,24 +42,4 @@ async function walk(abs: string, rel: string, files: string[], dirs: Set<string>
       await walk(abs, child, files, dirs);
     } else files.push(child);
   }
-}
-
-/** A COPY source pattern (Go's filepath.Match: `*`, `?`, `[…]`, `\` escapes; `*` stays in one segment). */
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        re += '[' + glob.slice(i + 1, end).replace(/^\^|^!/, '^').replace(/\\/g, '\\\\') + ']';
-        i = end;
-      }
-    } else if (c === '\\' && i + 1 < glob.length) re += '\\' + glob[++i];
-    else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}(/.*)?$`);
 }
