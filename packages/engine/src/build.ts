@@ -107,7 +107,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   let ran = 0;
   let cachedCount = 0;
   const abort = new AbortController();
-  options.signal?.addEventListener('abort', () => abort.abort(options.signal?.reason), { once: true });
+  const onAbort = (): void => abort.abort(options.signal?.reason);
+  if (options.signal?.aborted) abort.abort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  // The first step that fails is what the user needs to see; steps stopped after it are not.
+  let failure: BuildError | undefined;
 
   const runStep = (id: number): Promise<StepResult> => {
     let job = results.get(id);
@@ -129,8 +133,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           } catch (err) {
             const message = err instanceof BuildError ? err.message : `${steps[id]!.name}: ${(err as Error).message}`;
             emit({ type: 'step-error', step: id, message });
+            const error = err instanceof BuildError ? err : new BuildError(`${location(steps[id]!)}${message}`);
+            failure ??= error;
             abort.abort();
-            throw err instanceof BuildError ? err : new BuildError(`${location(steps[id]!)}${message}`);
+            throw error;
           }
         }) as Promise<StepResult>;
       })();
@@ -252,10 +258,24 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           root = path.join(stepScratch, `mount-${i}`);
           await materializeRootfs(store, dep.layers, root);
         }
-        const source = resolveInTree(hostTree(root), (m.source ?? '').replace(/^\/+/, ''));
+        const fromContext = !m.from || m.from.kind === 'context';
+        const source = resolveInTree(fromContext ? contextTree(ctx) : hostTree(root), (m.source ?? '').replace(/^\/+/, ''));
         if (source === undefined) throw new BuildError(`${location(steps[vertex.id]!)}${what}: source ${m.source ?? '/'} does not exist`);
         let host = path.join(root, source);
-        if (!m.readonly) {
+        if (fromContext && ctx.ignore.patterns.length > 0 && (source === '' || ctx.entries.get(source)?.kind === 'dir')) {
+          // What .dockerignore excludes is not in the context: the step sees a copy of the rest.
+          const copy = path.join(stepScratch, `mount-${i}-context`);
+          const prefix = source === '' ? '' : `${source}/`;
+          await fs.cp(host, copy, {
+            recursive: true,
+            verbatimSymlinks: true,
+            filter: (src) => {
+              const rel = path.relative(ctx.root, src).split(path.sep).join('/');
+              return rel === source || (rel.startsWith(prefix) && ctx.entries.has(rel)) || (prefix === '' && ctx.entries.has(rel));
+            },
+          });
+          host = copy;
+        } else if (!m.readonly) {
           // Writes to an rw bind mount are thrown away: give the step a copy.
           const copy = path.join(stepScratch, `mount-${i}-rw`);
           await fs.cp(host, copy, { recursive: true, verbatimSymlinks: true });
@@ -286,7 +306,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (op.kind === 'workdir') {
       const owner = await ownerOf(op.user, root, false);
       const entries: LayerEntry[] = [];
-      const parts = op.path.split('/').filter(Boolean);
+      // Through the image's links, inside its root: WORKDIR /var/run makes /run when that is the link.
+      const resolved = resolveInTree(image, op.path.replace(/^\/+/, ''), true) ?? op.path;
+      const parts = resolved.split('/').filter(Boolean);
       for (let i = 1; i <= parts.length; i++) {
         const rel = parts.slice(0, i).join('/');
         if (image.lookup(rel)?.kind === 'dir') continue;
@@ -303,15 +325,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       await materializeRootfs(store, dep.layers, from);
       tree = hostTree(from);
     }
-    // Heredoc sources become files of their own.
+    // Heredoc sources are files of their own, laid over the tree. They are written under
+    // generated names: a heredoc's name is the Dockerfile's text and must not pick a host path.
     const heredocs = op.sources.filter((s) => s.kind === 'heredoc');
-    if (heredocs.length > 0) {
-      const dir = path.join(stepScratch, 'heredocs');
-      await fs.mkdir(dir, { recursive: true });
-      for (const h of heredocs) await fs.writeFile(path.join(dir, h.path), h.content ?? '', { mode: 0o644 });
-      const ctxOfHeredocs = await readBuildContext(dir);
-      tree = contextTree(ctxOfHeredocs);
-    }
+    if (heredocs.length > 0) tree = await withHeredocs(tree, heredocs, path.join(stepScratch, 'heredocs'));
     const request = {
       sources: op.sources.map((s) => s.path),
       destination: op.destination,
@@ -333,7 +350,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   try {
     const target = plan.target ? plan.stages[plan.target.index]! : plan.stages[plan.stages.length - 1]!;
     const last = target.vertices[target.vertices.length - 1]!;
-    const final = await runStep(last);
+    let final: StepResult;
+    try {
+      final = await runStep(last);
+    } catch (err) {
+      throw failure ?? err;
+    }
     const config = final.config;
     const record = await putImage(store, {
       config: { ...config, rootfs: { type: 'layers', diff_ids: final.layers.map((l) => l.diffId) }, history: final.history } as never,
@@ -343,8 +365,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     emit({ type: 'image', id: record.id, manifestDigest: record.manifestDigest, tags: options.tags ?? [] });
     return { imageId: record.id, manifestDigest: record.manifestDigest, tags: options.tags ?? [], ran, cached: cachedCount };
   } finally {
-    queue.clear();
+    // Steps still queued see the abort and stop at once; every started one is awaited.
     await Promise.allSettled([...results.values()]);
+    options.signal?.removeEventListener('abort', onAbort);
     await fs.rm(scratch, { recursive: true, force: true }).catch(() => undefined);
   }
 }
@@ -442,6 +465,29 @@ function withHistory(history: HistoryItem[], vertex: Vertex, empty: boolean): Hi
   return [...history, item];
 }
 
+/** `tree` with each heredoc source as a 0644 file at its name (in the root), the tree otherwise. */
+async function withHeredocs(tree: SourceTree, heredocs: { path: string; content?: string }[], dir: string): Promise<SourceTree> {
+  await fs.mkdir(dir, { recursive: true });
+  const files = new Map<string, { file: string; size: number }>();
+  for (const [i, h] of heredocs.entries()) {
+    const file = path.join(dir, `heredoc-${i}`);
+    const content = Buffer.from(h.content ?? '');
+    await fs.writeFile(file, content, { mode: 0o644 });
+    files.set(h.path, { file, size: content.length });
+  }
+  return {
+    lookup: (rel) => {
+      const h = files.get(rel);
+      return h ? { kind: 'file', mode: 0o644, size: h.size } : tree.lookup(rel);
+    },
+    list: (rel) => tree.list(rel),
+    content: (rel, entry) => {
+      const h = files.get(rel);
+      return h ? { hostPath: h.file, size: h.size } : tree.content(rel, entry);
+    },
+  };
+}
+
 /** Context paths (patterns) → `path: digest` lines for the cache key, after --exclude. */
 function contextFiles(ctx: BuildContext, paths: string[], exclude: string[]): Record<string, string> {
   const tree = contextTree(ctx);
@@ -481,7 +527,7 @@ async function ownerOf(spec: string, root: string, sameIdAsGroup: boolean): Prom
   try {
     user = resolveUser(spec, parsePasswd(await read('/etc/passwd')), parseGroup(await read('/etc/group')));
   } catch (err) {
-    throw new BuildError((err as Error).message);
+    throw new Error((err as Error).message);
   }
   // Docker: a numeric user without a group gets the same number as its group.
   if (sameIdAsGroup && !spec.includes(':') && /^\d+$/.test(spec)) return { uid: user.uid, gid: user.uid };
@@ -489,7 +535,7 @@ async function ownerOf(spec: string, root: string, sameIdAsGroup: boolean): Prom
 }
 
 function parseMode(text: string): number {
-  if (!/^[0-7]{1,4}$/.test(text)) throw new BuildError(`--chmod=${text}: expected an octal mode such as 755`);
+  if (!/^[0-7]{1,4}$/.test(text)) throw new Error(`--chmod=${text}: expected an octal mode such as 755`);
   return parseInt(text, 8);
 }
 

@@ -140,6 +140,31 @@ describe('build cache', function () {
     expect(r.ran).to.deep.equal([]);
   });
 
+  it('reports the step that failed, not the steps stopped after it', async function () {
+    const text = ['FROM busybox:latest AS a', 'RUN echo a && exit 3', 'FROM busybox:latest AS b', 'RUN echo b', 'FROM busybox:latest AS c', 'RUN echo c',
+      'FROM busybox:latest', 'COPY --from=a /ran /a', 'COPY --from=b /ran /b', 'COPY --from=c /ran /c', ''].join('\n');
+    try {
+      await build({ store, runner: new FakeRunner(store, 50), context, dockerfile: path.join(context, 'Dockerfile.fails'), text, noCache: true, concurrency: 2 });
+      expect.fail('expected the build to fail');
+    } catch (err) {
+      expect((err as Error).message).to.match(/Dockerfile\.fails:2: \[a 2\/2\] RUN echo a && exit 3: the command exited with status 3$/);
+    }
+  });
+
+  it('copies heredoc sources beside context files, and a heredoc name never picks a host path', async function () {
+    const mixed = ['FROM busybox:latest', 'COPY app.txt <<note.txt /srv/', 'hello', 'note.txt', ''].join('\n');
+    await build({ store, runner: new FakeRunner(store), context, dockerfile: path.join(context, 'Dockerfile.heredoc'), text: mixed });
+    const escape = `../../../../../../../../../tmp/dfc-heredoc-escape-${process.pid}`;
+    const hostile = ['FROM busybox:latest', `COPY <<${escape} /x`, 'escaped?', escape, ''].join('\n');
+    try {
+      await build({ store, runner: new FakeRunner(store), context, dockerfile: path.join(context, 'Dockerfile.hostile'), text: hostile });
+      expect.fail('expected the build to fail');
+    } catch (err) {
+      expect((err as Error).message).to.match(/Dockerfile\.hostile:2: COPY \.\.\/.*: the path is outside the build context$/);
+    }
+    expect(fs.existsSync(`/tmp/dfc-heredoc-escape-${process.pid}`)).to.equal(false);
+  });
+
   it('runs independent stages at the same time', async function () {
     const text = ['FROM busybox:latest AS a', 'RUN echo a', 'FROM busybox:latest AS b', 'RUN echo b', 'FROM busybox:latest', 'COPY --from=a /ran /a', 'COPY --from=b /ran /b', ''].join('\n');
     const runner = new FakeRunner(store, 300);

@@ -101,8 +101,8 @@ export const buildCommand: Command = {
         return 130;
       }
       if (err instanceof BuildError) {
-        io.stderr.write(`error: ${err.message}\n`);
         display.tail();
+        io.stderr.write(`error: ${err.message}\n`);
         return 1;
       }
       throw err;
