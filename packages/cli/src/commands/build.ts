@@ -88,7 +88,16 @@ export const buildCommand: Command = {
       if (output) {
         const ref = result.imageId;
         if (output.type === 'local') await exportRootfsToDir(store, ref, output.dest);
-        else await saveArchive(store, [ref], createWriteStream(output.dest), output.type);
+        else {
+          // Written beside the target and renamed, so a failed export leaves no half archive.
+          const temp = `${output.dest}.tmp-${process.pid}`;
+          try {
+            await saveArchive(store, [ref], createWriteStream(temp), output.type);
+            await fs.rename(temp, output.dest);
+          } finally {
+            await fs.rm(temp, { force: true });
+          }
+        }
       }
       if (progress === 'quiet') io.stdout.write(`${result.imageId}\n`);
       else io.stderr.write(`built ${result.imageId}${result.tags.length ? ` (${result.tags.join(', ')})` : ''}: ${result.ran} step(s) run, ${result.cached} from the cache\n`);

@@ -112,13 +112,17 @@ export class TtyProgress implements ProgressDisplay {
   private draw(): void {
     if (!this.timer) return;
     this.clear();
+    // Every drawn line must fit on one screen row, or clear() would leave rows behind.
     const width = Math.max(40, (this.stream.columns ?? 100) - 1);
-    const fit = (text: string): string => (text.length > width ? text.slice(0, width - 1) + '…' : text);
+    const fit = (text: string, room: number): string => {
+      const plain = text.replace(/^.*\r/s, '').replace(/[\x00-\x1f\x7f]/g, ' ');
+      return plain.length > room ? plain.slice(0, Math.max(1, room - 1)) + '…' : plain;
+    };
     const lines: string[] = [];
     for (const [step, r] of this.running) {
-      const secs = ((Date.now() - r.started) / 1000).toFixed(1);
-      lines.push(`${this.c.cyan('•')} ${fit(`${this.steps[step]!.name}`)} ${this.c.cyan(`${secs}s`)}`);
-      for (const t of r.tail) lines.push(this.c.dim(fit(`    ${t}`)));
+      const secs = `${((Date.now() - r.started) / 1000).toFixed(1)}s`;
+      lines.push(`${this.c.cyan('•')} ${fit(this.steps[step]!.name, width - 3 - secs.length)} ${this.c.cyan(secs)}`);
+      for (const t of r.tail) lines.push(this.c.dim(`    ${fit(t, width - 4)}`));
     }
     if (lines.length > 0) this.stream.write(lines.join('\n') + '\n');
     this.drawn = lines.length;
