@@ -83,6 +83,17 @@ function invocation(cmd: ShellCommand, tool: string, skipFirstOperands = 0): Inv
   return inv;
 }
 
+/** Every `tool SUB …` in the stage's RUNs whose sub-command is one of `subs`, with its step. */
+function* invocations(ctx: RuleContext, tool: string, subs: readonly string[]): Generator<{ step: RunStep; inv: Invocation }> {
+  for (const step of runSteps(ctx)) {
+    for (const c of step.commands) {
+      if (!is(c, tool)) continue;
+      const inv = invocation(c, tool);
+      if (subs.includes(inv.sub)) yield { step, inv };
+    }
+  }
+}
+
 function is(cmd: ShellCommand, ...names: string[]): boolean {
   return names.includes(cmd.name);
 }
@@ -172,14 +183,10 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n',
     good: 'FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u5 && rm -rf /var/lib/apt/lists/*\n',
     check(ctx) {
-      for (const step of runSteps(ctx))
-        for (const c of step.commands) {
-          if (!is(c, 'apt-get')) continue;
-          const inv = invocation(c, 'apt-get');
-          if (inv.sub !== 'install') continue;
-          const unpinned = inv.operands.filter((w) => w.known && !w.text.includes('=') && !w.text.endsWith('.deb') && !w.text.includes('/'));
-          if (unpinned.length) report(ctx, 'DL3008', step, unpinned[0]!.text, `Pin versions in apt-get install: ${unpinned.map((w) => w.text).join(', ')} (e.g. ${unpinned[0]!.text}=<version>)`);
-        }
+      for (const { step, inv } of invocations(ctx, 'apt-get', ['install'])) {
+        const unpinned = inv.operands.filter((w) => w.known && !w.text.includes('=') && !w.text.endsWith('.deb') && !w.text.includes('/'));
+        if (unpinned.length) report(ctx, 'DL3008', step, unpinned[0]!.text, `Pin versions in apt-get install: ${unpinned.map((w) => w.text).join(', ')} (e.g. ${unpinned[0]!.text}=<version>)`);
+      }
     },
   }),
   pkgRule({
@@ -251,15 +258,11 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN apt-get install --no-install-recommends curl\n',
     good: 'FROM debian:12\nRUN apt-get install -y --no-install-recommends curl\n',
     check(ctx) {
-      for (const step of runSteps(ctx))
-        for (const c of step.commands) {
-          if (!is(c, 'apt-get')) continue;
-          const inv = invocation(c, 'apt-get');
-          if (!['install', 'upgrade', 'dist-upgrade', 'remove', 'purge', 'autoremove', 'full-upgrade'].includes(inv.sub)) continue;
-          if (hasOption(inv, '-y', '--yes', '--assume-yes', '-qq', '-q=2', '--quiet=2') || hasShortFlag(inv, 'y') || inv.options.includes('-qq') || inv.options.filter((o) => o === '-q' || o === '--quiet').length >= 2) continue;
-          if (inv.options.some((o) => /APT::Get::Assume-Yes=(true|1|yes)/i.test(o))) continue;
-          report(ctx, 'DL3014', step, inv.sub, 'Use the -y switch to avoid manual input `apt-get -y install <package>`');
-        }
+      for (const { step, inv } of invocations(ctx, 'apt-get', ['install', 'upgrade', 'dist-upgrade', 'remove', 'purge', 'autoremove', 'full-upgrade'])) {
+        if (hasOption(inv, '-y', '--yes', '--assume-yes', '-qq', '-q=2', '--quiet=2') || hasShortFlag(inv, 'y') || inv.options.includes('-qq') || inv.options.filter((o) => o === '-q' || o === '--quiet').length >= 2) continue;
+        if (inv.options.some((o) => /APT::Get::Assume-Yes=(true|1|yes)/i.test(o))) continue;
+        report(ctx, 'DL3014', step, inv.sub, 'Use the -y switch to avoid manual input `apt-get -y install <package>`');
+      }
     },
   }),
   pkgRule({
@@ -270,14 +273,11 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN apt-get install -y curl\n',
     good: 'FROM debian:12\nRUN apt-get install -y --no-install-recommends curl\n',
     check(ctx) {
-      for (const step of runSteps(ctx))
-        for (const c of step.commands) {
-          if (!is(c, 'apt-get')) continue;
-          const inv = invocation(c, 'apt-get');
-          if (inv.sub !== 'install' || hasOption(inv, '--no-install-recommends')) continue;
-          if (inv.options.some((o) => /Install-Recommends=(false|0|no)/i.test(o))) continue;
-          report(ctx, 'DL3015', step, 'install', 'Avoid additional packages by specifying `--no-install-recommends`');
-        }
+      for (const { step, inv } of invocations(ctx, 'apt-get', ['install'])) {
+        if (hasOption(inv, '--no-install-recommends')) continue;
+        if (inv.options.some((o) => /Install-Recommends=(false|0|no)/i.test(o))) continue;
+        report(ctx, 'DL3015', step, 'install', 'Avoid additional packages by specifying `--no-install-recommends`');
+      }
     },
   }),
   pkgRule({
@@ -288,14 +288,10 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM node:20\nRUN npm install -g typescript\n',
     good: 'FROM node:20\nRUN npm install -g typescript@5.6.3\n',
     check(ctx) {
-      for (const step of runSteps(ctx))
-        for (const c of step.commands) {
-          if (!is(c, 'npm')) continue;
-          const inv = invocation(c, 'npm');
-          if (!['install', 'i', 'add', 'isntall', 'in'].includes(inv.sub)) continue;
-          const unpinned = inv.operands.filter((w) => w.known && !/^@?[^@]+@./.test(w.text) && !/^[./~]|:|\.tgz$|\.tar\.gz$|^git|\//.test(w.text.replace(/^@[^/]+\//, '')));
-          if (unpinned.length) report(ctx, 'DL3016', step, unpinned[0]!.text, `Pin versions in npm: ${unpinned.map((w) => w.text).join(', ')} (e.g. ${unpinned[0]!.text}@<version>)`);
-        }
+      for (const { step, inv } of invocations(ctx, 'npm', ['install', 'i', 'add', 'isntall', 'in'])) {
+        const unpinned = inv.operands.filter((w) => w.known && !/^@?[^@]+@./.test(w.text) && !/^[./~]|:|\.tgz$|\.tar\.gz$|^git|\//.test(w.text.replace(/^@[^/]+\//, '')));
+        if (unpinned.length) report(ctx, 'DL3016', step, unpinned[0]!.text, `Pin versions in npm: ${unpinned.map((w) => w.text).join(', ')} (e.g. ${unpinned[0]!.text}@<version>)`);
+      }
     },
   }),
   pkgRule({
@@ -306,14 +302,10 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM alpine:3.20\nRUN apk add --no-cache curl\n',
     good: 'FROM alpine:3.20\nRUN apk add --no-cache curl=8.9.1-r1\n',
     check(ctx) {
-      for (const step of runSteps(ctx))
-        for (const c of step.commands) {
-          if (!is(c, 'apk')) continue;
-          const inv = invocation(c, 'apk');
-          if (inv.sub !== 'add') continue;
-          const unpinned = inv.operands.filter((w) => w.known && !/[=<>~]/.test(w.text) && !w.text.endsWith('.apk'));
-          if (unpinned.length) report(ctx, 'DL3018', step, unpinned[0]!.text, `Pin versions in apk add: ${unpinned.map((w) => w.text).join(', ')} (e.g. ${unpinned[0]!.text}=<version>)`);
-        }
+      for (const { step, inv } of invocations(ctx, 'apk', ['add'])) {
+        const unpinned = inv.operands.filter((w) => w.known && !/[=<>~]/.test(w.text) && !w.text.endsWith('.apk'));
+        if (unpinned.length) report(ctx, 'DL3018', step, unpinned[0]!.text, `Pin versions in apk add: ${unpinned.map((w) => w.text).join(', ')} (e.g. ${unpinned[0]!.text}=<version>)`);
+      }
     },
   }),
   pkgRule({
@@ -324,13 +316,10 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM alpine:3.20\nRUN apk update && apk add curl=8.9.1-r1\n',
     good: 'FROM alpine:3.20\nRUN apk add --no-cache curl=8.9.1-r1\n',
     check(ctx) {
-      for (const step of runSteps(ctx))
-        for (const c of step.commands) {
-          if (!is(c, 'apk')) continue;
-          const inv = invocation(c, 'apk');
-          if (inv.sub !== 'add' || hasOption(inv, '--no-cache') || cacheMounted(step.run, '/var/cache/apk', '/etc/apk/cache')) continue;
-          report(ctx, 'DL3019', step, 'apk', 'Use the `--no-cache` switch to avoid the need to use `--update` and remove `/var/cache/apk/*` when done installing packages');
-        }
+      for (const { step, inv } of invocations(ctx, 'apk', ['add'])) {
+        if (hasOption(inv, '--no-cache') || cacheMounted(step.run, '/var/cache/apk', '/etc/apk/cache')) continue;
+        report(ctx, 'DL3019', step, 'apk', 'Use the `--no-cache` switch to avoid the need to use `--update` and remove `/var/cache/apk/*` when done installing packages');
+      }
     },
   }),
   pkgRule({
@@ -352,15 +341,11 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM ruby:3.3\nRUN gem install bundler\n',
     good: 'FROM ruby:3.3\nRUN gem install bundler:2.5.16\n',
     check(ctx) {
-      for (const step of runSteps(ctx))
-        for (const c of step.commands) {
-          if (!is(c, 'gem')) continue;
-          const inv = invocation(c, 'gem');
-          if (inv.sub !== 'install' && inv.sub !== 'i') continue;
-          if (hasOption(inv, '-v', '--version')) continue;
-          const unpinned = inv.operands.filter((w) => w.known && !w.text.includes(':') && !w.text.endsWith('.gem'));
-          if (unpinned.length) report(ctx, 'DL3028', step, unpinned[0]!.text, `Pin versions in gem install: ${unpinned.map((w) => w.text).join(', ')} (e.g. ${unpinned[0]!.text}:<version>)`);
-        }
+      for (const { step, inv } of invocations(ctx, 'gem', ['install', 'i'])) {
+        if (hasOption(inv, '-v', '--version')) continue;
+        const unpinned = inv.operands.filter((w) => w.known && !w.text.includes(':') && !w.text.endsWith('.gem'));
+        if (unpinned.length) report(ctx, 'DL3028', step, unpinned[0]!.text, `Pin versions in gem install: ${unpinned.map((w) => w.text).join(', ')} (e.g. ${unpinned[0]!.text}:<version>)`);
+      }
     },
   }),
   ...rpmRules('yum', 'DL3030', 'DL3032', 'DL3033', '/var/cache/yum'),
@@ -372,14 +357,10 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM opensuse/leap:15.6\nRUN zypper install curl\n',
     good: 'FROM opensuse/leap:15.6\nRUN zypper -n install curl\n',
     check(ctx) {
-      for (const step of runSteps(ctx))
-        for (const c of step.commands) {
-          if (!is(c, 'zypper')) continue;
-          const inv = invocation(c, 'zypper');
-          if (!['install', 'in', 'remove', 'rm', 'source-install', 'si', 'patch', 'update', 'up', 'dist-upgrade', 'dup'].includes(inv.sub)) continue;
-          if (hasOption(inv, '-n', '--non-interactive', '-y', '--no-confirm')) continue;
-          report(ctx, 'DL3034', step, 'zypper', 'Non-interactive switch missing from `zypper` command: `zypper install -y`');
-        }
+      for (const { step, inv } of invocations(ctx, 'zypper', ['install', 'in', 'remove', 'rm', 'source-install', 'si', 'patch', 'update', 'up', 'dist-upgrade', 'dup'])) {
+        if (hasOption(inv, '-n', '--non-interactive', '-y', '--no-confirm')) continue;
+        report(ctx, 'DL3034', step, 'zypper', 'Non-interactive switch missing from `zypper` command: `zypper install -y`');
+      }
     },
   }),
   pkgRule({
@@ -417,14 +398,10 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM opensuse/leap:15.6\nRUN zypper -n install curl && zypper clean\n',
     good: 'FROM opensuse/leap:15.6\nRUN zypper -n install curl=8.0.1 && zypper clean\n',
     check(ctx) {
-      for (const step of runSteps(ctx))
-        for (const c of step.commands) {
-          if (!is(c, 'zypper')) continue;
-          const inv = invocation(c, 'zypper');
-          if (!['install', 'in'].includes(inv.sub)) continue;
-          const unpinned = inv.operands.filter((w) => w.known && !/[=<>]/.test(w.text) && !w.text.endsWith('.rpm'));
-          if (unpinned.length) report(ctx, 'DL3037', step, unpinned[0]!.text, `Specify version with \`zypper install -y <package>=<version>\`: ${unpinned.map((w) => w.text).join(', ')}`);
-        }
+      for (const { step, inv } of invocations(ctx, 'zypper', ['install', 'in'])) {
+        const unpinned = inv.operands.filter((w) => w.known && !/[=<>]/.test(w.text) && !w.text.endsWith('.rpm'));
+        if (unpinned.length) report(ctx, 'DL3037', step, unpinned[0]!.text, `Specify version with \`zypper install -y <package>=<version>\`: ${unpinned.map((w) => w.text).join(', ')}`);
+      }
     },
   }),
   ...rpmRules('dnf', 'DL3038', 'DL3040', 'DL3041', '/var/cache/dnf'),
@@ -508,14 +485,10 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM golang:1.23\nRUN go install golang.org/x/tools/gopls@latest\n',
     good: 'FROM golang:1.23\nRUN go install golang.org/x/tools/gopls@v0.16.2\n',
     check(ctx) {
-      for (const step of runSteps(ctx))
-        for (const c of step.commands) {
-          if (!is(c, 'go')) continue;
-          const inv = invocation(c, 'go');
-          if (inv.sub !== 'install') continue;
-          const bad = inv.operands.filter((w) => w.known && !w.text.startsWith('.') && !w.text.startsWith('/') && (!w.text.includes('@') || w.text.endsWith('@latest')) && w.text.includes('.'));
-          if (bad.length) report(ctx, 'DL3062', step, bad[0]!.text, `Pin versions in go install: ${bad.map((w) => w.text).join(', ')} (e.g. ${bad[0]!.text.split('@')[0]}@v1.2.3)`);
-        }
+      for (const { step, inv } of invocations(ctx, 'go', ['install'])) {
+        const bad = inv.operands.filter((w) => w.known && !w.text.startsWith('.') && !w.text.startsWith('/') && (!w.text.includes('@') || w.text.endsWith('@latest')) && w.text.includes('.'));
+        if (bad.length) report(ctx, 'DL3062', step, bad[0]!.text, `Pin versions in go install: ${bad.map((w) => w.text).join(', ')} (e.g. ${bad[0]!.text.split('@')[0]}@v1.2.3)`);
+      }
     },
   }),
   pkgRule({
