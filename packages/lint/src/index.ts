@@ -7,7 +7,7 @@
 //   fixes.ts       applyFixes: the mechanical fixes carried on diagnostics
 //   format/        tty, json, sarif, gnu and checkstyle output
 export type {
-  BuildContextView, Diagnostic, FileReport, LabelType, LintConfig, LintOptions, LintResult, RuleDocs, RuleMeta, RuleSource, Severity,
+  BuildContextView, Diagnostic, FileReport, ImageLookup, LabelType, LintConfig, LintOptions, LintResult, RuleDocs, RuleMeta, RuleSource, Severity,
 } from './types.js';
 export { lintText, failsThreshold, DEFAULT_FAILURE_THRESHOLD } from './lint.js';
 export { RULES, ruleMeta } from './registry.js';

@@ -18,6 +18,7 @@ export function lintText(text: string, options: LintOptions = {}): LintResult {
   const { ast, diagnostics: syntax } = parse(text);
   const model = buildModel(ast);
   const ctx = new RuleContext(text, ast, model, config, options.context, new LineIndex(text));
+  ctx.images = options.images;
   const sup = readSuppressions(ast, model, !config.disableIgnorePragma);
 
   for (const rule of ALL_RULES) {

@@ -6,10 +6,11 @@ import { INSTRUCTION_RULES } from './rules/instructions.js';
 import { RUN_RULES } from './rules/run.js';
 import { LABEL_RULES } from './rules/labels.js';
 import { STAGE_RULES } from './rules/stages.js';
+import { PLATFORM_RULES } from './rules/platform.js';
 
 const hadolint = [...INSTRUCTION_RULES, ...RUN_RULES, ...LABEL_RULES].sort((a, b) => (a.meta.id < b.meta.id ? -1 : 1));
 
-export const ALL_RULES: readonly Rule[] = [...BUILDKIT_RULES, ...hadolint, ...STAGE_RULES];
+export const ALL_RULES: readonly Rule[] = [...BUILDKIT_RULES, ...PLATFORM_RULES, ...hadolint, ...STAGE_RULES];
 
 export const RULES: readonly RuleMeta[] = ALL_RULES.map((r) => r.meta);
 

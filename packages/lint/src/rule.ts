@@ -4,7 +4,7 @@ import type { CommandInstruction, Dockerfile, Fix, Instruction, Range } from '@d
 import type { FileModel, Scope } from './model.js';
 import type { LineIndex } from './positions.js';
 import { parseShell, type ShellScript } from './shell.js';
-import type { BuildContextView, LintConfig, RuleMeta } from './types.js';
+import type { BuildContextView, ImageLookup, LintConfig, RuleMeta } from './types.js';
 
 export interface Finding {
   rule: string;
@@ -16,6 +16,8 @@ export interface Finding {
 export class RuleContext {
   readonly findings: Finding[] = [];
   private shells = new Map<Instruction, ShellScript | undefined>();
+  /** Base images' platforms, when the caller can see them. */
+  images: ImageLookup | undefined;
 
   constructor(
     readonly text: string,

@@ -75,7 +75,14 @@ export interface LintOptions {
    * wants the rules can turn it off.
    */
   ir?: boolean;
+  /**
+   * The platform of a base image the caller can see (e.g. in the dfc store), by the reference as
+   * FROM names it after ARG expansion; undefined when unknown. Enables InvalidBaseImagePlatform.
+   */
+  images?: ImageLookup;
 }
+
+export type ImageLookup = (reference: string) => { os: string; architecture: string; variant?: string } | undefined;
 
 export interface LintResult {
   ast: Dockerfile;

@@ -18,6 +18,7 @@ const OPTIONS: Record<string, { bad?: LintOptions; good?: LintOptions; both?: Li
   DL3057: { both: { config: { enabled: ['DL3057'] } } },
   InvalidDefinitionDescription: { both: { config: { enabled: ['InvalidDefinitionDescription'] } } },
   CopyIgnoredFile: { both: { context: fakeContext(['README.md', 'app/main.go'], ['*.md']) } },
+  InvalidBaseImagePlatform: { both: { images: (ref) => (ref === 'arm64v8/alpine:3.20' ? { os: 'linux', architecture: 'arm64', variant: 'v8' } : undefined) } },
   CopySourceMissing: { bad: { context: fakeContext(['main.go']) }, good: { context: fakeContext(['go.mod', 'go.sum', 'main.go']) } },
 };
 
@@ -52,7 +53,7 @@ describe('lint rules: documented examples', () => {
 
   it('covers every BuildKit check that a static linter can run, and the required DL codes', () => {
     const ids = new Set(RULES.map((r) => r.id));
-    const buildkit = ['StageNameCasing', 'FromAsCasing', 'NoEmptyContinuation', 'ConsistentInstructionCasing', 'DuplicateStageName', 'ReservedStageName', 'JSONArgsRecommended', 'MaintainerDeprecated', 'UndefinedArgInFrom', 'WorkdirRelativePath', 'UndefinedVar', 'MultipleInstructionsDisallowed', 'LegacyKeyValueFormat', 'RedundantTargetPlatform', 'SecretsUsedInArgOrEnv', 'InvalidDefaultArgInFrom', 'FromPlatformFlagConstDisallowed', 'CopyIgnoredFile', 'InvalidDefinitionDescription', 'ExposeProtoCasing', 'ExposeInvalidFormat'];
+    const buildkit = ['StageNameCasing', 'FromAsCasing', 'NoEmptyContinuation', 'ConsistentInstructionCasing', 'DuplicateStageName', 'ReservedStageName', 'JSONArgsRecommended', 'MaintainerDeprecated', 'UndefinedArgInFrom', 'WorkdirRelativePath', 'UndefinedVar', 'MultipleInstructionsDisallowed', 'LegacyKeyValueFormat', 'RedundantTargetPlatform', 'SecretsUsedInArgOrEnv', 'InvalidDefaultArgInFrom', 'FromPlatformFlagConstDisallowed', 'CopyIgnoredFile', 'InvalidDefinitionDescription', 'ExposeProtoCasing', 'ExposeInvalidFormat', 'InvalidBaseImagePlatform'];
     const range = (a: number, b: number) => Array.from({ length: b - a + 1 }, (_, i) => `DL${a + i}`);
     const dl = [...range(3000, 3004), ...range(3006, 3016), ...range(3018, 3030), ...range(3032, 3038), ...range(3040, 3048), 'DL3051', 'DL3057', ...range(3059, 3067), 'DL4000', 'DL4001', 'DL4003', 'DL4004', 'DL4005', 'DL4006'];
     // hadolint never had DL3017 behaviour we keep, DL3031 and DL3039 were retired, DL4002 does not exist.

@@ -63,4 +63,18 @@ describe('lint semantics', () => {
   it('reports IR errors a build would hit, next to the lint findings', () => {
     expect(codes('FROM alpine:3.20\nCOPY --from=7 /a /b\n')).to.include('IR007');
   });
+  it('InvalidBaseImagePlatform compares a local image with the stage platform: --platform, ARGs, variants', () => {
+    const images = (ref: string) =>
+      ({ 'base:arm': { os: 'linux', architecture: 'arm64', variant: 'v8' }, 'base:v6': { os: 'linux', architecture: 'arm', variant: 'v6' }, 'base:amd': { os: 'linux', architecture: 'amd64' } })[ref];
+    const hits = (text: string) => lintText(text, { images }).diagnostics.filter((d) => d.code === 'InvalidBaseImagePlatform').map((d) => `${d.range.start.line}: ${d.message}`);
+    expect(hits('FROM base:arm\n')).to.deep.equal(['1: Base image base:arm was pulled with platform "linux/arm64/v8", expected "linux/amd64" for current build']);
+    expect(hits('FROM --platform=linux/arm64 base:arm\n')).to.deep.equal([]);
+    expect(hits('FROM --platform=linux/aarch64 base:arm\n')).to.deep.equal([]);
+    expect(hits('FROM --platform=linux/arm/v7 base:v6\n')).to.have.length(1);
+    expect(hits('ARG TAG=amd\nFROM base:${TAG}\nFROM --platform=$BUILDPLATFORM base:amd\n')).to.deep.equal([]);
+    expect(hits('ARG TAG=arm\nFROM base:${TAG} AS b\nFROM b\nFROM scratch\n')).to.have.length(1);
+    // Unknown values say nothing: an ARG with no default, a --platform from an unknown ARG, an image not seen.
+    expect(hits('ARG TAG\nFROM base:${TAG}\nARG P\nFROM --platform=$P base:arm\nFROM other:1\n')).to.deep.equal([]);
+    expect(fired('FROM base:arm\n', 'InvalidBaseImagePlatform')).to.equal(false);
+  });
 });
