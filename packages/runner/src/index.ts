@@ -4,7 +4,7 @@
 // What the build engine calls: one process over an image's layers → exit status and the diff.
 export { Runner, type StepRunner, type RunRequest, type RunResult, type RunMount, type RunnerOptions } from './runner.js';
 export { RunAbortedError, RuntimeNotFoundError, findRuntime } from './runtime.js';
-export { UnpackedLayers, type LayerRef } from './unpacked-layers.js';
+export { UnpackedLayers, pruneUnpacked, type LayerRef, type UnpackedPruneResult } from './unpacked-layers.js';
 
 // The OCI runtime spec (config.json) and the user lookup, as plain functions.
 export { runtimeSpec, DEFAULT_CAPABILITIES, DEFAULT_PATH, withDefaultPath, type RuntimeSpec, type SpecInput, type SpecMount, type Rlimit } from './spec.js';

@@ -3,7 +3,7 @@
 // under the store's records (`.dfc/unpacked/<diff_id hex>`), never inside blobs/.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -145,6 +145,94 @@ export class UnpackedLayers {
     }
     if (opaque.length > 0) await runTool('setfattr', ['-n', 'trusted.overlay.opaque', '-v', 'y', '--', ...opaque], ATTR_HINT);
   }
+}
+
+export interface UnpackedPruneResult {
+  /** The diff_ids whose directories were removed. */
+  removed: Digest[];
+  bytesFreed: number;
+}
+
+/**
+ * Removes the unpacked directories of layers no image config left in the store names (run after
+ * the blobs are pruned). A directory another dfc process may be using is kept: one written since
+ * the oldest other live session began, or one an overlay mount on this machine still reads.
+ */
+export async function pruneUnpacked(store: Store): Promise<UnpackedPruneResult> {
+  const layers = new UnpackedLayers(store);
+  const result: UnpackedPruneResult = { removed: [], bytesFreed: 0 };
+  let names: string[];
+  try {
+    names = await readdir(layers.dir);
+  } catch {
+    return result;
+  }
+  await removeStaleTemps(layers.dir);
+  const wanted = await diffIdsInStore(store);
+  const oldestWriter = await store.oldestOtherSession();
+  const mounted = await overlayLowerDirs();
+  for (const name of names) {
+    if (name.startsWith('.') || wanted.has(`sha256:${name}`)) continue;
+    const dir = join(layers.dir, name);
+    const st = await lstat(dir).catch(() => undefined);
+    if (!st?.isDirectory()) continue;
+    if (oldestWriter !== undefined && st.mtimeMs >= oldestWriter - 2000) continue;
+    if ([...mounted].some((lower) => lower === dir || lower.startsWith(dir + '/'))) continue;
+    if ((await mountsBelow(dir)).length > 0) continue;
+    result.bytesFreed += await treeSize(dir);
+    await rm(dir, { recursive: true, force: true });
+    result.removed.push(`sha256:${name}` as Digest);
+  }
+  return result;
+}
+
+/** Every diff_id an image config among the store's blobs lists. */
+async function diffIdsInStore(store: Store): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const digest of await store.listBlobs()) {
+    // Configs are small JSON documents; layers are neither.
+    if ((await store.blobSize(digest).catch(() => Infinity)) > 4 << 20) continue;
+    let doc: { rootfs?: { diff_ids?: unknown } };
+    try {
+      const bytes = await store.readBlob(digest);
+      if (bytes[0] !== 0x7b) continue;
+      doc = JSON.parse(bytes.toString('utf8')) as typeof doc;
+    } catch {
+      continue;
+    }
+    const ids = doc.rootfs?.diff_ids;
+    if (Array.isArray(ids)) for (const id of ids) if (typeof id === 'string') out.add(id);
+  }
+  return out;
+}
+
+/** The lower directories of the overlay mounts this machine has now. */
+async function overlayLowerDirs(): Promise<Set<string>> {
+  const out = new Set<string>();
+  let text: string;
+  try {
+    text = await readFile('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n')) {
+    const [, after] = line.split(' - ');
+    if (!after?.startsWith('overlay ')) continue;
+    const lower = /(?:^|,)lowerdir=([^,]*)/.exec(after.split(' ')[2] ?? '')?.[1];
+    for (const dir of lower?.split(':') ?? []) if (dir) out.add(dir.replace(/\\040/g, ' '));
+  }
+  return out;
+}
+
+async function treeSize(dir: string): Promise<number> {
+  let total = 0;
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) total += await treeSize(p);
+    else total += (await lstat(p).catch(() => undefined))?.size ?? 0;
+  }
+  return total;
 }
 
 /** Removes `.tmp-PID-…` directories whose process is gone (a crash that took the guard along). */
