@@ -1,17 +1,18 @@
 // ADD: COPY, plus two things. A local tar archive (plain, gzip, bzip2 or xz) is extracted into
 // the destination, safely (nothing lands outside it). A http(s) URL is downloaded (mode 0600,
-// checked against --checksum when given) and never extracted unless --unpack says so.
+// checked against --checksum when given) and never extracted unless --unpack says so; the build
+// downloads it before the step, to key the step by its content (download.ts).
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { unpackLayer } from '@dfc/store';
 import {
   copyMatch, copyTree, EntryList, resolveDestination, resolveSources, type CopyInput, type CopyRequest, type CopyResult,
   type TreeEntry,
 } from './copy.js';
+import { Downloads, type DownloadResult } from './download.js';
 import { hostTree } from './trees.js';
 
 export interface AddRequest extends CopyRequest {
@@ -21,7 +22,10 @@ export interface AddRequest extends CopyRequest {
   checksum?: string;
   /** `--unpack`: extract a downloaded archive too (default: only local archives). */
   unpack?: boolean;
-  fetch?: typeof globalThis.fetch;
+  /** How a URL is fetched (the build passes what it downloaded to key the step); a fresh download into `scratch` otherwise. */
+  download?: (url: string) => Promise<DownloadResult>;
+  /** Stops a download (Ctrl-C); the promise then rejects. */
+  signal?: AbortSignal;
 }
 
 export function isUrl(source: string): boolean {
@@ -52,10 +56,11 @@ export async function planAdd(req: AddRequest): Promise<CopyResult> {
     inputs.push({ source: match.at, kind: 'file', mode: match.entry.mode, size: match.entry.size, ...(match.entry.digest ? { digest: match.entry.digest } : {}) });
   }
 
+  const download = req.download ?? ((url: string) => new Downloads(path.join(req.scratch, 'downloads')).fetch(url, req.signal));
   for (const url of urls) {
-    const file = path.join(req.scratch, `download-${n++}`);
-    const got = await download(url, file, req.fetch ?? globalThis.fetch);
+    const got = await download(url);
     if ('error' in got) return { ok: false, error: `ADD ${url}: ${got.error}` };
+    const file = got.file;
     if (req.checksum && req.checksum !== got.digest) {
       return { ok: false, error: `ADD ${url}: checksum mismatch: expected ${req.checksum}, got ${got.digest}` };
     }
@@ -124,30 +129,6 @@ async function extractInto(
   out.dir(destAbs, 0o755);
   copyTree(hostTree(scratch), '', destAbs, out, inputs);
   return undefined;
-}
-
-async function download(url: string, file: string, fetchImpl: typeof globalThis.fetch): Promise<{ digest: string; size: number } | { error: string }> {
-  let response: Response;
-  try {
-    response = await fetchImpl(url);
-  } catch (err) {
-    return { error: `download failed: ${(err as Error).message}` };
-  }
-  if (!response.ok || !response.body) return { error: `download failed: HTTP ${response.status} ${response.statusText}` };
-  const hash = createHash('sha256');
-  let size = 0;
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const handle = await fs.open(file, 'w');
-  try {
-    for await (const chunk of Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>)) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      await handle.write(chunk as Buffer);
-    }
-  } finally {
-    await handle.close();
-  }
-  return { digest: `sha256:${hash.digest('hex')}`, size };
 }
 
 /** The file name a URL download gets in a directory destination. */

@@ -10,11 +10,12 @@ import { planDockerfile, type BuildPlan, type ContainerConfig, type ImageConfig,
 import { imageLayers, putImage, resolveImage, writeLayer, type Digest, type LayerEntry, type Store } from '@dfc/store';
 import { parseGroup, parsePasswd, readFileInRoot, resolveUser, type LayerRef, type RunMount, type RunRequest, type StepRunner } from '@dfc/runner';
 import { planAdd } from './add.js';
-import { BuildCache, keyOf, missReason, type KeyParts } from './cache.js';
-import { readBuildContext, type BuildContext } from './context.js';
-import { planCopy, resolveInTree, resolveSources, type SourceTree } from './copy.js';
+import { BuildCache, keyOf, type KeyParts } from './cache.js';
+import { readBuildContext } from './context.js';
+import { contextFiles, treeListing } from './context-key.js';
+import { planCopy, resolveInTree, type SourceTree } from './copy.js';
+import { Downloads, type DownloadResult } from './download.js';
 import type { BuildEvent, StepInfo } from './events.js';
-import { pathPattern } from './glob.js';
 import { materializeRootfs, releaseRootfsUnder, withParentDirs } from './rootfs.js';
 import { StatCache } from './stat-cache.js';
 import { contextTree, hostTree } from './trees.js';
@@ -100,6 +101,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   emit({ type: 'context', files: ctx.entries.size, hashed: ctx.hashed, cached: ctx.cached, ms: Math.round(performance.now() - t0) });
 
   const cache = await BuildCache.open(store);
+  const listing = (dir: string): Record<string, string> => treeListing(ctx, dir);
   const scratch = path.join(store.recordsDir, 'tmp', `build-${process.pid}-${Date.now().toString(36)}`);
   await fs.mkdir(scratch, { recursive: true });
   const queue = new PQueue({ concurrency: options.concurrency ?? availableParallelism() });
@@ -112,6 +114,15 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   options.signal?.addEventListener('abort', onAbort, { once: true });
   // The first step that fails is what the user needs to see; steps stopped after it are not.
   let failure: BuildError | undefined;
+  // ADD of a URL: fetched once per build (or confirmed unchanged with the server), before the
+  // step, so the step is keyed by what was downloaded.
+  const downloads = new Downloads(path.join(store.recordsDir, 'downloads'));
+  const fetched = new Map<string, Promise<DownloadResult>>();
+  const fetchUrl = (url: string): Promise<DownloadResult> => {
+    let job = fetched.get(url);
+    if (!job) fetched.set(url, (job = downloads.fetch(url, abort.signal)));
+    return job;
+  };
 
   const runStep = (id: number): Promise<StepResult> => {
     let job = results.get(id);
@@ -154,7 +165,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       instruction: steps[vertex.id]!.name,
       args: vertex.cacheKey.args,
       inputs: vertex.cacheKey.inputs.map((i) => deps[vertex.deps.indexOf(i)]!.key),
-      files: vertex.cacheKey.context ? contextFiles(ctx, vertex.cacheKey.context.paths, vertex.cacheKey.context.exclude) : {},
+      files: {
+        ...(vertex.cacheKey.context ? contextFiles(ctx, vertex.cacheKey.context.paths, vertex.cacheKey.context.exclude) : {}),
+        ...(await downloadedFiles(vertex)),
+      },
       base: base?.manifestDigest ?? null,
     };
     const key = keyOf(parts);
@@ -171,17 +185,34 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const hit = options.noCache ? undefined : await cache.get(key);
     if (hit) {
       emit({ type: 'step-cached', step: vertex.id });
-      await cache.rememberParts(stepId, parts);
+      await cache.rememberParts(stepId, parts, listing);
       const layers = hit.layer ? [...parent!.layers, hit.layer] : parent!.layers;
       return { step: { key, layers, config: vertex.config ?? parent!.config, history: withHistory(parent!.history, vertex, !hit.layer) }, cached: true };
     }
-    emit({ type: 'step-miss', step: vertex.id, reason: options.noCache ? '--no-cache' : missReason(parts, await cache.lastParts(stepId), false) });
+    emit({ type: 'step-miss', step: vertex.id, reason: options.noCache ? '--no-cache' : await cache.whyMissed(stepId, parts, listing) });
 
     const layer = await runOp(vertex, parent!, deps);
     await cache.put(key, { layer });
-    await cache.rememberParts(stepId, parts);
+    await cache.rememberParts(stepId, parts, listing);
     const layers = layer ? [...parent!.layers, layer] : parent!.layers;
     return { step: { key, layers, config: vertex.config ?? parent!.config, history: withHistory(parent!.history, vertex, !layer) }, cached: false, executed: true };
+  };
+
+  /**
+   * `url: digest` of each URL an ADD without --checksum downloads, for its key (as BuildKit keys
+   * such a step: by the content). With --checksum the key has the checksum already.
+   */
+  const downloadedFiles = async (vertex: Vertex): Promise<Record<string, string>> => {
+    const op = vertex.op;
+    if (op.kind !== 'add' || op.checksum) return {};
+    const out: Record<string, string> = {};
+    for (const source of op.sources) {
+      if (source.kind !== 'url') continue;
+      const got = await fetchUrl(source.path);
+      if ('error' in got) throw new BuildError(`${location(steps[vertex.id]!)}ADD ${source.path}: ${got.error}`);
+      out[source.path] = got.digest;
+    }
+    return out;
   };
 
   const runOp = async (vertex: Vertex, parent: StepResult, deps: StepResult[]): Promise<LayerRef | null> => {
@@ -341,7 +372,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     };
     const result =
       op.kind === 'add'
-        ? await planAdd({ ...request, scratch: path.join(stepScratch, 'add'), ...(op.checksum ? { checksum: op.checksum } : {}), unpack: op.unpack ?? false })
+        ? await planAdd({
+          ...request, scratch: path.join(stepScratch, 'add'), ...(op.checksum ? { checksum: op.checksum } : {}), unpack: op.unpack ?? false,
+          download: fetchUrl, signal: abort.signal,
+        })
         : planCopy(request);
     if (!result.ok) throw new BuildError(`${location(steps[vertex.id]!)}${result.error}`);
     return result.entries;
@@ -486,34 +520,6 @@ async function withHeredocs(tree: SourceTree, heredocs: { path: string; content?
       return h ? { hostPath: h.file, size: h.size } : tree.content(rel, entry);
     },
   };
-}
-
-/** Context paths (patterns) → `path: digest` lines for the cache key, after --exclude. */
-function contextFiles(ctx: BuildContext, paths: string[], exclude: string[]): Record<string, string> {
-  const tree = contextTree(ctx);
-  const out: Record<string, string> = {};
-  const excluded = exclude.flatMap((p) => pathPattern(p, { orBelow: true }) ?? []);
-  const add = (rel: string): void => {
-    if (excluded.some((re) => re.test(rel))) return;
-    const e = ctx.entries.get(rel);
-    if (!e) return;
-    out[rel] = e.kind === 'file' ? `${e.digest} ${e.mode.toString(8)}` : e.kind === 'symlink' ? `-> ${e.target}` : `dir ${e.mode.toString(8)}`;
-  };
-  for (const p of paths) {
-    const matches = resolveSources({ sources: [p], tree });
-    if (!Array.isArray(matches)) {
-      out[p] = 'missing';
-      continue;
-    }
-    for (const m of matches) {
-      add(m.at);
-      if (m.entry.kind === 'dir') {
-        const prefix = m.at === '' ? '' : `${m.at}/`;
-        for (const rel of ctx.entries.keys()) if (rel.startsWith(prefix)) add(rel);
-      }
-    }
-  }
-  return out;
 }
 
 /**
