@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import PQueue from 'p-queue';
+import { parse } from '@dfc/syntax';
 import { planDockerfile, type BuildPlan, type ContainerConfig, type ImageConfig, type Op, type Vertex } from '@dfc/ir';
 import { imageLayers, putImage, resolveImage, writeLayer, type Digest, type LayerEntry, type Store } from '@dfc/store';
 import { parseGroup, parsePasswd, readFileInRoot, resolveUser, type LayerRef, type RunMount, type RunRequest, type StepRunner } from '@dfc/runner';
@@ -24,11 +25,17 @@ export interface BuildOptions {
   store: Store;
   /** Runs RUN steps; a test may pass a fake. */
   runner: StepRunner;
-  /** The build context directory. */
+  /** The build context directory, an absolute path. */
   context: string;
-  /** The Dockerfile's path (for messages and `<Dockerfile>.dockerignore`), and its text. */
+  /**
+   * The Dockerfile's absolute path (for `<Dockerfile>.dockerignore`), and its text. A command line
+   * resolves `-f` against its own working directory, as `docker build` does; the engine never
+   * looks at process.cwd(), so a library caller gets the same build wherever it runs.
+   */
   dockerfile: string;
   text: string;
+  /** How messages name the Dockerfile (default: its path); the CLI gives it relative to the user's directory. */
+  dockerfileName?: string;
   buildArgs?: Record<string, string>;
   target?: string;
   tags?: string[];
@@ -69,7 +76,10 @@ interface HistoryItem {
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const emit = options.onEvent ?? (() => undefined);
   const { store } = options;
-  const file = options.dockerfile;
+  for (const [name, value] of [['dockerfile', options.dockerfile], ['context', options.context]] as const) {
+    if (!path.isAbsolute(value)) throw new TypeError(`build(): options.${name} must be an absolute path (got "${value}")`);
+  }
+  const file = options.dockerfileName ?? options.dockerfile;
 
   // Plan once to learn the base images, then again with their configs (Env, WORKDIR, ONBUILD…).
   const first = planDockerfile(options.text, planOptions(options));
@@ -80,7 +90,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     if (!named || bases.has(named.normalized)) continue;
     const image = await findImage(store, named.ref, named.normalized);
     if (!image) {
-      const at = v.range ? `${file}:${v.range.start.line}:${v.range.start.column}: ` : '';
+      const where = v.range?.start ?? usedAt(first, v.id, options.text);
+      const at = where ? `${file}:${where.line}:${where.column}: ` : '';
       throw new BuildError(`${at}image ${named.ref} is not in the store; add it with dfc load -i ARCHIVE (e.g. from skopeo copy or docker save) or dfc import ROOTFS.tar ${named.ref}`);
     }
     bases.set(named.normalized, image);
@@ -95,8 +106,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   emit({ type: 'plan', steps });
 
   const t0 = performance.now();
-  const statCache = await StatCache.load(path.join(store.recordsDir, 'statcache', `${hashText(path.resolve(options.context))}.json`));
-  const ctx = await readBuildContext(options.context, { dockerfile: path.relative(options.context, path.resolve(file)), statCache });
+  const statCache = await StatCache.load(path.join(store.recordsDir, 'statcache', `${hashText(options.context)}.json`));
+  const ctx = await readBuildContext(options.context, { dockerfile: path.relative(options.context, options.dockerfile), statCache });
   await statCache.save();
   emit({ type: 'context', files: ctx.entries.size, hashed: ctx.hashed, cached: ctx.cached, ms: Math.round(performance.now() - t0) });
 
@@ -171,7 +182,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       base: base?.manifestDigest ?? null,
     };
     const key = keyOf(parts);
-    const stepId = `${path.resolve(file)}#${vertex.stage ?? 'image'}:${vertex.id}`;
+    const stepId = `${options.dockerfile}#${vertex.stage ?? 'image'}:${vertex.id}`;
 
     // Steps that touch no files and run nothing need no cache: their result is the config.
     if (vertex.op.kind === 'meta') {
@@ -447,6 +458,27 @@ function describeOp(op: Op, stageNames: (string | null)[]): string {
 
 function location(step: StepInfo): string {
   return step.line === undefined ? '' : `${step.file}:${step.line}: `;
+}
+
+/**
+ * Where an image with no FROM of its own is named: the `--from=` of the first COPY, or the
+ * `from=` of the first RUN --mount, that reads it (the instruction's start when not found).
+ */
+function usedAt(plan: BuildPlan, image: number, text: string): { line: number; column: number } | undefined {
+  const user = plan.vertices.find((u) => u.range && u.deps.includes(image));
+  if (!user?.range) return undefined;
+  const op = plan.vertices[image]!.op;
+  const ref = op.kind === 'image' ? op.ref : '';
+  const node = parse(text).ast.children.find((c) => c.kind === 'instruction' && c.range.start.offset === user.range!.start.offset);
+  for (const flag of node?.kind === 'instruction' ? node.flags : []) {
+    if (flag.name === 'from' && flag.value === ref && flag.valueRange) return flag.valueRange.start;
+    const written = text.slice(flag.range.start.offset, flag.range.end.offset);
+    const at = flag.name === 'mount' ? written.search(new RegExp(`(^|,)from=${ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(,|$)`, 'i')) : -1;
+    if (at >= 0 && !written.slice(0, at).includes('\n')) {
+      return { line: flag.range.start.line, column: flag.range.start.column + at + (written[at] === ',' ? 1 : 0) };
+    }
+  }
+  return user.range.start;
 }
 
 type ResolvedBase = Awaited<ReturnType<typeof resolveImage>>;

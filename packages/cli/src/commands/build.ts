@@ -13,7 +13,7 @@ import { ROOT_USAGE, openStore, parseCommandArgs, rootOption } from './store-arg
 
 const USAGE = `usage: dfc build [OPTIONS] CONTEXT
 ${ROOT_USAGE}
-  -f, --file FILE          the Dockerfile (default: CONTEXT/Dockerfile)
+  -f, --file FILE          the Dockerfile, relative to this directory (default: CONTEXT/Dockerfile)
   -t, --tag NAME[:TAG]     tag the image (repeatable)
   --build-arg K=V          set a build argument (repeatable; --build-arg K takes K from this environment)
   --target STAGE           build this stage (default: the last)
@@ -76,7 +76,8 @@ export const buildCommand: Command = {
         store,
         runner,
         context,
-        dockerfile: path.relative(io.cwd, dockerfile) || dockerfile,
+        dockerfile,
+        dockerfileName: shownFile,
         text,
         buildArgs,
         ...(values.target ? { target: values.target as string } : {}),
