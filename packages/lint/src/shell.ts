@@ -1,26 +1,8 @@
-// RUN commands read through a real shell parser (mvdan-sh), after substituting the ARG/ENV
-// values known at that point. The rules see simple commands with their words, never raw text.
-import { createRequire } from 'node:module';
+// RUN commands read through a shell parser (sh/), after substituting the ARG/ENV values known
+// at that point. The rules see simple commands with their words, never raw text.
 import type { Scope } from './model.js';
-
-type Syntax = typeof import('mvdan-sh').syntax;
-let syntax: Syntax | undefined;
-/** The Error.stackTraceLimit GopherJS code expects (it sets Infinity when loaded, and reads stack depths). */
-let gopherLimit = Infinity;
-
-/**
- * mvdan-sh is loaded on first use, and the process-wide Error.stackTraceLimit it sets on load is put
- * back: its code runs with its own limit, everything else (the Dockerfile parser too) with the caller's.
- */
-function loadSyntax(): Syntax {
-  if (!syntax) {
-    const saved = Error.stackTraceLimit;
-    syntax = (createRequire(import.meta.url)('mvdan-sh') as typeof import('mvdan-sh')).syntax;
-    gopherLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = saved;
-  }
-  return syntax;
-}
+import type { Command, Stmt, Word, WordPart } from './sh/ast.js';
+import { parseScript } from './sh/parser.js';
 
 /** One word of a command. `known` is false when part of it is a variable or substitution we cannot see through. */
 export interface ShellWord {
@@ -42,11 +24,13 @@ export interface ShellScript {
   hasPipe: boolean;
 }
 
-let parser: ReturnType<Syntax['NewParser']> | undefined;
-
-/** A word as parsed, before variables are looked up: literal text, `$NAME`, or something opaque. */
-type RawPart = { lit: string } | { param: string } | { opaque: true };
-interface RawScript {
+/**
+ * A word as parsed, before variables are looked up: literal text, `$NAME`, or something opaque.
+ * Adjacent literal text is one part, and empty text is no part.
+ */
+export type RawPart = { lit: string } | { param: string } | { opaque: true };
+/** What lint keeps of a script: the words of each simple command, in source order. */
+export interface RawScript {
   commands: RawPart[][][];
   hasPipe: boolean;
 }
@@ -80,22 +64,12 @@ export function parseShell(text: string, scope: Scope): ShellScript | undefined 
   return script;
 }
 
-function parseRaw(text: string): RawScript | null {
-  parser ??= loadSyntax().NewParser();
-  let file: GoNode;
-  const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = gopherLimit;
-  try {
-    // The wrapper mvdan-sh hands back converts every field on each access; the Go structs behind
-    // it (GopherJS values) are the same tree and cost nothing to read.
-    file = (parser.Parse(text, '') as unknown as { __internal_object__: GoNode }).__internal_object__;
-  } catch {
-    return null;
-  } finally {
-    Error.stackTraceLimit = saved;
-  }
+/** The simple commands of a script, their words not yet resolved; null when it is not valid shell. */
+export function parseRaw(text: string): RawScript | null {
+  const script = parseScript(text);
+  if (!script) return null;
   const raw: RawScript = { commands: [], hasPipe: false };
-  visit(file, raw, 0);
+  visitStmts(script.stmts, raw);
   return raw;
 }
 
@@ -118,89 +92,61 @@ function resolveWord(parts: RawPart[], scope: Scope): ShellWord {
   return out;
 }
 
-/** A GopherJS value of a mvdan.cc/sh/v3/syntax type: its Go type name and its fields. */
-interface GoNode {
-  constructor: { string?: string };
-  [field: string]: unknown;
+function visitStmts(stmts: Stmt[], script: RawScript): void {
+  for (const st of stmts) if (st.command) visit(st.command, script);
 }
 
-interface GoSlice {
-  $array: GoNode[];
-  $offset: number;
-  $length: number;
-}
-
-function items(slice: unknown): GoNode[] {
-  const s = slice as GoSlice | null | undefined;
-  if (!s || !s.$array || s.$length === 0) return [];
-  return s.$array.slice(s.$offset, s.$offset + s.$length);
-}
-
-function typeOf(node: unknown): string {
-  return !isNil(node) && typeof node === 'object' ? ((node as GoNode).constructor.string ?? '') : '';
-}
-
-/** Walks statements and commands in source order, collecting simple commands and pipes. */
-function visit(node: unknown, script: RawScript, depth: number): void {
-  if (depth > 200 || isNil(node) || typeof node !== 'object') return;
-  const n = node as GoNode;
-  switch (typeOf(n)) {
-    case '*syntax.File':
-    case '*syntax.Block':
-    case '*syntax.Subshell':
-      for (const st of items(n.Stmts)) visit(st, script, depth + 1);
+/** Walks commands in source order, collecting simple commands and pipes. */
+function visit(cmd: Command, script: RawScript): void {
+  switch (cmd.kind) {
+    case 'call':
+      for (const w of cmd.args) for (const p of w.parts) visitSubstitutions(p, script);
+      script.commands.push(cmd.args.map(rawWord));
       return;
-    case '*syntax.Stmt':
-      visit(n.Cmd, script, depth + 1);
+    case 'binary':
+      if (cmd.op === '|' || cmd.op === '|&') script.hasPipe = true;
+      if (cmd.left.command) visit(cmd.left.command, script);
+      if (cmd.right.command) visit(cmd.right.command, script);
       return;
-    case '*syntax.BinaryCmd': {
-      const op = n.Op as number;
-      if (op === PIPE || op === PIPE_ALL) script.hasPipe = true;
-      visit(n.X, script, depth + 1);
-      visit(n.Y, script, depth + 1);
+    case 'block':
+    case 'subshell':
+      visitStmts(cmd.body, script);
       return;
-    }
-    case '*syntax.CallExpr': {
-      const words = items(n.Args);
-      for (const w of words) for (const p of items(w.Parts)) visitSubstitutions(p, script, depth + 1);
-      script.commands.push(words.map(rawWord));
+    case 'if':
+      visitStmts(cmd.cond, script);
+      visitStmts(cmd.then, script);
+      if (cmd.elif) visit(cmd.elif, script);
+      if (cmd.else) visitStmts(cmd.else, script);
       return;
-    }
-    case '*syntax.IfClause':
-      for (const st of [...items(n.Cond), ...items(n.Then)]) visit(st, script, depth + 1);
-      visit(n.Else, script, depth + 1);
+    case 'while':
+      visitStmts(cmd.cond, script);
+      visitStmts(cmd.body, script);
       return;
-    case '*syntax.WhileClause':
-      for (const st of [...items(n.Cond), ...items(n.Do)]) visit(st, script, depth + 1);
+    case 'for':
+      visitStmts(cmd.body, script);
       return;
-    case '*syntax.ForClause':
-      for (const st of items(n.Do)) visit(st, script, depth + 1);
+    case 'case':
+      for (const item of cmd.items) visitStmts(item.body, script);
       return;
-    case '*syntax.CaseClause':
-      for (const item of items(n.Items)) for (const st of items(item.Stmts)) visit(st, script, depth + 1);
+    case 'function':
+      if (cmd.body.command) visit(cmd.body.command, script);
       return;
-    case '*syntax.FuncDecl':
-      visit(n.Body, script, depth + 1);
+    case 'time':
+    case 'coproc':
+      if (cmd.stmt?.command) visit(cmd.stmt.command, script);
       return;
-    case '*syntax.TimeClause':
-    case '*syntax.CoprocClause':
-      visit(n.Stmt, script, depth + 1);
-      return;
-    default:
+    case 'declare':
+    case 'arithmetic':
+    case 'test':
       return;
   }
 }
 
-/** Commands inside `$(…)` and backquotes run too. */
-function visitSubstitutions(part: GoNode, script: RawScript, depth: number): void {
-  const t = typeOf(part);
-  if (t === '*syntax.CmdSubst') for (const st of items(part.Stmts)) visit(st, script, depth + 1);
-  else if (t === '*syntax.DblQuoted') for (const p of items(part.Parts)) visitSubstitutions(p, script, depth + 1);
+/** Commands inside `$(…)` and backquotes run too (those of a command's words, quoted or not). */
+function visitSubstitutions(part: WordPart, script: RawScript): void {
+  if (part.kind === 'command') visitStmts(part.body, script);
+  else if (part.kind === 'double') for (const p of part.parts) visitSubstitutions(p, script);
 }
-
-// mvdan/sh's token numbers for `|` and `|&` (BinCmdOperator).
-const PIPE = 12;
-const PIPE_ALL = 13;
 
 /** Commands that run the rest of their words as a command: look through them. */
 const WRAPPERS = new Set(['sudo', 'nohup', 'time', 'exec', 'command', 'eval', 'xargs', 'env', 'doas', 'gosu', 'su-exec', 'chroot']);
@@ -224,45 +170,36 @@ function baseName(path: string): string {
   return slash >= 0 ? path.slice(slash + 1) : path;
 }
 
-function rawWord(word: GoNode): RawPart[] {
+function rawWord(word: Word): RawPart[] {
   const out: RawPart[] = [];
-  for (const part of items(word.Parts)) rawPart(part, out, false);
+  for (const part of word.parts) rawPart(part, out);
   return out;
 }
 
-function rawPart(part: GoNode, out: RawPart[], quoted: boolean): void {
-  switch (typeOf(part)) {
-    case '*syntax.Lit': {
-      const value = part.Value as string;
-      out.push({ lit: quoted ? value : unescape(value) });
+function rawPart(part: WordPart, out: RawPart[]): void {
+  switch (part.kind) {
+    case 'lit':
+    case 'ansi':
+      pushLit(out, part.value);
       return;
-    }
-    case '*syntax.SglQuoted':
-      out.push({ lit: part.Value as string });
+    case 'double':
+      for (const p of part.parts) rawPart(p, out);
       return;
-    case '*syntax.DblQuoted':
-      for (const p of items(part.Parts)) rawPart(p, out, true);
+    case 'param':
+      out.push(part.plain ? { param: part.name } : { opaque: true });
       return;
-    case '*syntax.ParamExp': {
-      const param = part.Param as GoNode | null;
-      const name = param && typeOf(param) === '*syntax.Lit' ? (param.Value as string) : undefined;
-      const plain = isNil(part.Exp) && isNil(part.Slice) && isNil(part.Repl) && isNil(part.Index) && !part.Length && !part.Excl && !part.Width;
-      out.push(plain && name !== undefined ? { param: name } : { opaque: true });
-      return;
-    }
-    default:
+    case 'command':
+    case 'process':
+    case 'arithmetic':
+    case 'extglob':
       out.push({ opaque: true });
+      return;
   }
 }
 
-/** A Go nil pointer (its type's `nil` value) or nil interface (an object with no `$val`), as GopherJS represents them. */
-function isNil(v: unknown): boolean {
-  if (v === null || v === undefined) return true;
-  if (typeof v !== 'object') return false;
-  const o = v as { constructor?: { nil?: unknown }; $val?: unknown };
-  return o === o.constructor?.nil || o.$val === undefined;
-}
-
-function unescape(lit: string): string {
-  return lit.includes('\\') ? lit.replace(/\\(.)/gs, '$1') : lit;
+function pushLit(out: RawPart[], text: string): void {
+  if (text === '') return;
+  const last = out[out.length - 1];
+  if (last !== undefined && 'lit' in last) last.lit += text;
+  else out.push({ lit: text });
 }

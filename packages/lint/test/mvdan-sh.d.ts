@@ -1,4 +1,4 @@
-// The little of mvdan-sh's API (a GopherJS build of mvdan.cc/sh/v3/syntax) that lint uses.
+// The little of mvdan-sh's API (a GopherJS build of mvdan.cc/sh/v3/syntax) the reference in shell-reference.ts uses.
 declare module 'mvdan-sh' {
   export interface ShNode {
     [field: string]: unknown;

@@ -1,0 +1,105 @@
+// lint's shell parser against mvdan-sh on real RUN lines: every shell-form RUN of the real-world
+// corpus (../shared/corpus/real) and of the project's fixtures gives the same commands, words and
+// pipes, or is rejected by both.
+import { expect } from 'chai';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, type CommandInstruction, type Instruction } from '@dfc/syntax';
+import { parseRaw } from '../src/shell.js';
+import { referenceRawScript } from './shell-reference.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..', '..', '..');
+const corpusDir = path.resolve(repoRoot, '..', 'shared', 'corpus', 'real', 'files');
+
+/**
+ * Texts where the two parsers are allowed to differ, each with the reason. Empty: none found.
+ * (mvdan-sh's own bugs are corrected in shell-reference.ts instead, where they are few and general:
+ * its UTF-8 read as bytes.)
+ */
+const ALLOWED: ReadonlyMap<string, string> = new Map();
+
+/** The text lint hands to parseShell for a RUN (as rule.ts's runScriptText does). */
+function runScriptText(instr: CommandInstruction): string | undefined {
+  if (instr.command?.form !== 'shell') return undefined;
+  const cmd = instr.command.text.value;
+  if (instr.heredocs.length > 0) return /^\s*<<-?\s*["']?\w+["']?\s*$/.test(cmd) ? instr.heredocs[0]!.content : undefined;
+  return cmd;
+}
+
+function runTexts(dockerfile: string, into: Set<string>): void {
+  const visit = (instr: Instruction | undefined): void => {
+    if (instr?.name === 'ONBUILD') visit(instr.trigger);
+    else if (instr?.name === 'RUN') {
+      const text = runScriptText(instr);
+      if (text !== undefined) into.add(text);
+    }
+  };
+  for (const instr of parse(dockerfile).ast.instructions) visit(instr);
+}
+
+/** Dockerfiles under a folder (by name: Dockerfile, *.Dockerfile, Dockerfile.*), build outputs left out. */
+function dockerfilesUnder(dir: string): string[] {
+  const out: string[] = [];
+  if (!fs.existsSync(dir)) return out;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules' && entry.name !== 'dist') out.push(...dockerfilesUnder(p));
+    } else if (/dockerfile/i.test(entry.name)) out.push(p);
+  }
+  return out;
+}
+
+/** Mismatches, each with its text, and how many texts were compared. */
+function compare(texts: Iterable<string>): { compared: number; rejected: number; mismatches: string[] } {
+  let compared = 0;
+  let rejected = 0;
+  const mismatches: string[] = [];
+  for (const text of texts) {
+    compared++;
+    const ours = parseRaw(text);
+    const theirs = referenceRawScript(text);
+    if (theirs === null) rejected++;
+    try {
+      expect(ours).to.deep.equal(theirs);
+    } catch {
+      if (ALLOWED.has(text)) continue;
+      mismatches.push(`${JSON.stringify(text)}\n  mvdan-sh: ${JSON.stringify(theirs)}\n  ours:     ${JSON.stringify(ours)}`);
+    }
+  }
+  return { compared, rejected, mismatches };
+}
+
+describe('shell parser against mvdan-sh', function () {
+  this.timeout(600_000);
+
+  it("agrees on every shell-form RUN of the project's fixtures", function () {
+    const texts = new Set<string>();
+    const files = [...dockerfilesUnder(path.join(repoRoot, 'fixtures')), ...fs.readdirSync(path.join(repoRoot, 'packages')).flatMap((p) => dockerfilesUnder(path.join(repoRoot, 'packages', p, 'test')))];
+    for (const file of files) runTexts(fs.readFileSync(file, 'utf8'), texts);
+    const result = compare(texts);
+    console.log(`      ${result.compared} RUN texts from ${files.length} fixture Dockerfiles, ${result.rejected} rejected by both`);
+    expect(result.mismatches).to.deep.equal([]);
+    expect(result.compared).to.be.greaterThan(20);
+  });
+
+  it('agrees on every shell-form RUN of the real-world corpus', function () {
+    if (!fs.existsSync(corpusDir)) {
+      console.log(`      SKIPPED: corpus absent (not found at ${corpusDir}); the differential test on real RUN lines did not run`);
+      this.skip();
+    }
+    const texts = new Set<string>();
+    const names = fs.readdirSync(corpusDir).sort();
+    for (const name of names) runTexts(fs.readFileSync(path.join(corpusDir, name), 'utf8'), texts);
+    const result = compare(texts);
+    console.log(`      ${result.compared} distinct RUN texts from ${names.length} files, ${result.rejected} rejected by both, ${result.mismatches.length} mismatches`);
+    expect(result.mismatches.slice(0, 20)).to.deep.equal([]);
+    expect(result.compared).to.be.greaterThan(3000);
+  });
+
+  it('has a reason for every allowed difference', function () {
+    for (const [text, reason] of ALLOWED) expect(reason, text).to.match(/\w{4}/);
+  });
+});
