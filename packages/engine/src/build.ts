@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import PQueue from 'p-queue';
 import { parse } from '@dfc/syntax';
-import { planDockerfile, type BuildPlan, type ContainerConfig, type ImageConfig, type Op, type Vertex } from '@dfc/ir';
+import { parseMountSize, planDockerfile, type BuildPlan, type ContainerConfig, type ImageConfig, type Op, type Vertex } from '@dfc/ir';
 import { imageLayers, putImage, resolveImage, writeLayer, type Digest, type LayerEntry, type Store } from '@dfc/store';
 import { parseGroup, parsePasswd, readFileInRoot, resolveUser, type LayerRef, type RunMount, type RunRequest, type StepRunner } from '@dfc/runner';
 import { planAdd } from './add.js';
@@ -285,8 +285,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     for (const [i, m] of op.mounts.entries()) {
       const what = `RUN --mount=type=${m.type},target=${m.target}`;
       if (m.type === 'tmpfs') {
-        const size = m.options['size'] ? Number(m.options['size']) : undefined;
-        mounts.push({ type: 'tmpfs', target: m.target, ...(size && Number.isFinite(size) ? { sizeBytes: size } : {}) });
+        // The planner rejected a size it cannot read, with its line and column.
+        const size = m.options['size'] === undefined ? undefined : parseMountSize(m.options['size']);
+        mounts.push({ type: 'tmpfs', target: m.target, ...(size ? { sizeBytes: size } : {}) });
       } else if (m.type === 'cache') {
         const id = m.options['id'] ?? m.target;
         const dir = path.join(store.recordsDir, 'run-cache', createHash('sha256').update(id).digest('hex').slice(0, 32));

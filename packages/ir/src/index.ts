@@ -21,6 +21,7 @@ export type {
   StageBase, StageRef, Vertex,
 } from './plan.js';
 export { canonicalJSON, opDigest } from './cache-key.js';
+export { parseMountSize } from './mounts.js';
 
 // The image config and the values its instructions take.
 export { DEFAULT_PATH, type BaseImageConfigs, type ContainerConfig, type HealthConfig, type ImageConfig } from './config.js';

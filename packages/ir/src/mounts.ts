@@ -12,6 +12,17 @@ const OPTION_KEYS = new Set(['id', 'sharing', 'mode', 'uid', 'gid', 'required', 
  * Parses one --mount value; `expand` expands each field value (BuildKit expands them with the
  * stage's variables). A relative or missing target is taken in `workdir`, as BuildKit does.
  */
+/**
+ * A tmpfs `size=` as BuildKit reads it (go-units' RAMInBytes): bytes, or a number with k, m, g,
+ * t or p (powers of 1024), an optional `i` and `b`, e.g. `64m`, `1.5GiB`; undefined when invalid.
+ */
+export function parseMountSize(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?) ?([kmgtp])?i?b?$/i.exec(text);
+  if (!m) return undefined;
+  const power = m[2] ? 'kmgtp'.indexOf(m[2].toLowerCase()) + 1 : 0;
+  return Math.floor(Number(m[1]) * 1024 ** power);
+}
+
 export function parseMount(value: string, expand: (v: string) => string | undefined, workdir: string): MountParse {
   let type: RunMount['type'] = 'bind';
   let target = '';
@@ -71,6 +82,15 @@ export function parseMount(value: string, expand: (v: string) => string | undefi
   if (misplaced) return { ok: false, message: misplaced };
   if (options.sharing !== undefined && !['shared', 'private', 'locked'].includes(options.sharing)) {
     return { ok: false, message: `unsupported sharing value "${options.sharing}" (shared, private or locked)` };
+  }
+  if (options.size !== undefined && parseMountSize(options.size) === undefined) {
+    return { ok: false, message: `invalid size "${options.size}": give bytes or a number with a unit, such as 64m or 1g` };
+  }
+  if (options.mode !== undefined && !/^[0-7]{1,4}$/.test(options.mode)) return { ok: false, message: `invalid mode "${options.mode}": give octal permissions, such as 0755` };
+  for (const key of ['uid', 'gid'] as const) {
+    if (options[key] !== undefined && !(/^\d+$/.test(options[key]!) && Number(options[key]) <= 0xffffffff)) {
+      return { ok: false, message: `invalid ${key} "${options[key]}": give a number` };
+    }
   }
   if (type === 'secret') {
     if (from !== undefined) return { ok: false, message: 'a secret mount cannot have from=' };
