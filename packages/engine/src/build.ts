@@ -14,6 +14,7 @@ import { planAdd } from './add.js';
 import { BuildCache, keyOf, missReason, type KeyParts } from './cache.js';
 import { readBuildContext, type BuildContext } from './context.js';
 import { planCopy, resolveInTree, resolveSources, type SourceTree } from './copy.js';
+import { CacheMounts, type CacheLease, type CacheSharing } from './cache-mounts.js';
 import { Downloads, type DownloadResult } from './download.js';
 import type { BuildEvent, StepInfo } from './events.js';
 import { pathPattern } from './glob.js';
@@ -127,6 +128,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   // ADD of a URL: fetched once per build (or confirmed unchanged with the server), before the
   // step, so the step is keyed by what was downloaded.
   const downloads = new Downloads(path.join(store.recordsDir, 'downloads'));
+  const cacheMounts = new CacheMounts(path.join(store.recordsDir, 'cache-mounts'));
   const fetched = new Map<string, Promise<DownloadResult>>();
   const fetchUrl = (url: string): Promise<DownloadResult> => {
     let job = fetched.get(url);
@@ -229,6 +231,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const op = vertex.op;
     const stepScratch = path.join(scratch, `step-${vertex.id}`);
     await fs.mkdir(stepScratch, { recursive: true });
+    // Cache mounts a RUN holds until it ends.
+    const leases: CacheLease[] = [];
     try {
       switch (op.kind) {
         case 'workdir':
@@ -242,7 +246,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           return { diffId: info.diffId, descriptor: info.descriptor };
         }
         case 'run': {
-          const { mounts, args } = await runMounts(vertex, op, deps, stepScratch);
+          const { mounts, args } = await runMounts(vertex, op, deps, stepScratch, leases);
           const request: RunRequest = {
             layers: parent.layers,
             args,
@@ -266,6 +270,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           return null;
       }
     } finally {
+      await Promise.all(leases.map((l) => l.release()));
       await releaseRootfsUnder(stepScratch);
       await fs.rm(stepScratch, { recursive: true, force: true }).catch(() => undefined);
     }
@@ -274,11 +279,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   /**
    * RUN --mount and heredoc scripts as the runner's mounts: bind (read-only, from the context,
    * a stage or an image; `rw` gets a scratch copy whose writes are dropped), cache (a folder kept
-   * in the store between builds), tmpfs. Secrets and SSH agents are not supported yet: a
+   * in the store between builds, see cache-mounts.ts), tmpfs. Secrets and SSH agents are not supported yet: a
    * required one fails the step, an optional one is left out, as BuildKit does when it has none.
    */
   const runMounts = async (
     vertex: Vertex, op: Extract<Op, { kind: 'run' }>, deps: StepResult[], stepScratch: string,
+    leases: CacheLease[],
   ): Promise<{ mounts: RunMount[]; args: string[] }> => {
     const mounts: RunMount[] = [];
     let args = op.args;
@@ -289,10 +295,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
         const size = m.options['size'] === undefined ? undefined : parseMountSize(m.options['size']);
         mounts.push({ type: 'tmpfs', target: m.target, ...(size ? { sizeBytes: size } : {}) });
       } else if (m.type === 'cache') {
-        const id = m.options['id'] ?? m.target;
-        const dir = path.join(store.recordsDir, 'run-cache', createHash('sha256').update(id).digest('hex').slice(0, 32));
-        await fs.mkdir(dir, { recursive: true });
-        mounts.push({ type: 'bind', source: dir, target: m.target, readonly: m.readonly });
+        // The planner checked sharing, uid, gid and mode.
+        const number = (key: string, radix: number): { [k: string]: number } => (m.options[key] === undefined ? {} : { [key]: parseInt(m.options[key]!, radix) });
+        const lease = await cacheMounts.acquire(
+          { id: m.options['id'] ?? m.target, sharing: (m.options['sharing'] ?? 'shared') as CacheSharing, ...number('uid', 10), ...number('gid', 10), ...number('mode', 8) },
+          abort.signal,
+        );
+        leases.push(lease);
+        mounts.push({ type: 'bind', source: lease.dir, target: m.target, readonly: m.readonly });
       } else if (m.type === 'bind') {
         let root = ctx.root;
         if (m.from && m.from.kind !== 'context') {
