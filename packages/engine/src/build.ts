@@ -11,13 +11,13 @@ import { parseMountSize, planDockerfile, type BuildPlan, type ContainerConfig, t
 import { imageLayers, putImage, resolveImage, writeLayer, type Digest, type LayerEntry, type Store } from '@dfc/store';
 import { parseGroup, parsePasswd, readFileInRoot, resolveUser, type LayerRef, type RunMount, type RunRequest, type StepRunner } from '@dfc/runner';
 import { planAdd } from './add.js';
-import { BuildCache, keyOf, missReason, type KeyParts } from './cache.js';
-import { readBuildContext, type BuildContext } from './context.js';
-import { planCopy, resolveInTree, resolveSources, type SourceTree } from './copy.js';
+import { BuildCache, keyOf, type KeyParts } from './cache.js';
+import { readBuildContext } from './context.js';
+import { contextFiles, treeListing } from './context-key.js';
+import { planCopy, resolveInTree, type SourceTree } from './copy.js';
 import { CacheMounts, type CacheLease, type CacheSharing } from './cache-mounts.js';
 import { Downloads, type DownloadResult } from './download.js';
 import type { BuildEvent, StepInfo } from './events.js';
-import { pathPattern } from './glob.js';
 import { materializeRootfs, releaseRootfsUnder, withParentDirs } from './rootfs.js';
 import { StatCache } from './stat-cache.js';
 import { contextTree, hostTree } from './trees.js';
@@ -113,6 +113,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   emit({ type: 'context', files: ctx.entries.size, hashed: ctx.hashed, cached: ctx.cached, ms: Math.round(performance.now() - t0) });
 
   const cache = await BuildCache.open(store);
+  const listing = (dir: string): Record<string, string> => treeListing(ctx, dir);
   const scratch = path.join(store.recordsDir, 'tmp', `build-${process.pid}-${Date.now().toString(36)}`);
   await fs.mkdir(scratch, { recursive: true });
   const queue = new PQueue({ concurrency: options.concurrency ?? availableParallelism() });
@@ -197,15 +198,15 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const hit = options.noCache ? undefined : await cache.get(key);
     if (hit) {
       emit({ type: 'step-cached', step: vertex.id });
-      await cache.rememberParts(stepId, parts);
+      await cache.rememberParts(stepId, parts, listing);
       const layers = hit.layer ? [...parent!.layers, hit.layer] : parent!.layers;
       return { step: { key, layers, config: vertex.config ?? parent!.config, history: withHistory(parent!.history, vertex, !hit.layer) }, cached: true };
     }
-    emit({ type: 'step-miss', step: vertex.id, reason: options.noCache ? '--no-cache' : missReason(parts, await cache.lastParts(stepId), false) });
+    emit({ type: 'step-miss', step: vertex.id, reason: options.noCache ? '--no-cache' : await cache.whyMissed(stepId, parts, listing) });
 
     const layer = await runOp(vertex, parent!, deps);
     await cache.put(key, { layer });
-    await cache.rememberParts(stepId, parts);
+    await cache.rememberParts(stepId, parts, listing);
     const layers = layer ? [...parent!.layers, layer] : parent!.layers;
     return { step: { key, layers, config: vertex.config ?? parent!.config, history: withHistory(parent!.history, vertex, !layer) }, cached: false, executed: true };
   };
@@ -562,34 +563,6 @@ async function withHeredocs(tree: SourceTree, heredocs: { path: string; content?
       return h ? { hostPath: h.file, size: h.size } : tree.content(rel, entry);
     },
   };
-}
-
-/** Context paths (patterns) → `path: digest` lines for the cache key, after --exclude. */
-function contextFiles(ctx: BuildContext, paths: string[], exclude: string[]): Record<string, string> {
-  const tree = contextTree(ctx);
-  const out: Record<string, string> = {};
-  const excluded = exclude.flatMap((p) => pathPattern(p, { orBelow: true }) ?? []);
-  const add = (rel: string): void => {
-    if (excluded.some((re) => re.test(rel))) return;
-    const e = ctx.entries.get(rel);
-    if (!e) return;
-    out[rel] = e.kind === 'file' ? `${e.digest} ${e.mode.toString(8)}` : e.kind === 'symlink' ? `-> ${e.target}` : `dir ${e.mode.toString(8)}`;
-  };
-  for (const p of paths) {
-    const matches = resolveSources({ sources: [p], tree });
-    if (!Array.isArray(matches)) {
-      out[p] = 'missing';
-      continue;
-    }
-    for (const m of matches) {
-      add(m.at);
-      if (m.entry.kind === 'dir') {
-        const prefix = m.at === '' ? '' : `${m.at}/`;
-        for (const rel of ctx.entries.keys()) if (rel.startsWith(prefix)) add(rel);
-      }
-    }
-  }
-  return out;
 }
 
 /**

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { canonicalJSON } from '@dfc/ir';
 import { setRoots, type Descriptor, type Digest, type Store } from '@dfc/store';
+import { treeOfLine } from './context-key.js';
 
 export interface CacheResult {
   /** The layer the step added, or null when it added none. */
@@ -21,7 +22,7 @@ export interface KeyParts {
   instruction: string;
   args: Record<string, string>;
   inputs: string[];
-  /** Context path → digest (or mode/link) summary. */
+  /** Context path → its key line (contextFiles): a file's digest and mode, a link's target, a folder's tree digest. */
   files: Record<string, string>;
   base: string | null;
 }
@@ -41,6 +42,7 @@ export class BuildCache {
     const dir = path.join(store.recordsDir, 'cache');
     await fs.mkdir(path.join(dir, 'records'), { recursive: true });
     await fs.mkdir(path.join(dir, 'steps'), { recursive: true });
+    await fs.mkdir(path.join(dir, 'trees'), { recursive: true });
     return new BuildCache(store, dir);
   }
 
@@ -75,8 +77,57 @@ export class BuildCache {
     }
   }
 
-  async rememberParts(stepId: string, parts: KeyParts): Promise<void> {
+  /**
+   * Remembers a step's inputs for the next miss to explain; a folder copied whole is one line in
+   * them, and its listing (what is below it) is kept once per tree digest.
+   */
+  async rememberParts(stepId: string, parts: KeyParts, listing?: (dir: string) => Record<string, string>): Promise<void> {
+    if (listing) {
+      for (const [file, line] of Object.entries(parts.files)) {
+        const tree = treeOfLine(line)?.tree;
+        if (tree === undefined) continue;
+        const treeFile = this.treeFile(tree);
+        if (!(await fs.access(treeFile).then(() => true, () => false))) await writeAtomic(treeFile, JSON.stringify(listing(file)));
+      }
+    }
     await writeAtomic(this.stepFile(stepId), JSON.stringify(parts));
+  }
+
+  /**
+   * Why a step missed, from its inputs against those of its last build. A folder whose tree
+   * digest changed is compared file by file, with the listing kept for the old digest.
+   */
+  async whyMissed(stepId: string, parts: KeyParts, listing: (dir: string) => Record<string, string>): Promise<string> {
+    const last = await this.lastParts(stepId);
+    if (!last) return missReason(parts, undefined, false);
+    const now = { ...parts, files: { ...parts.files } };
+    const before = { ...last, files: { ...last.files } };
+    for (const [file, line] of Object.entries(parts.files)) {
+      const was = last.files[file];
+      const tree = treeOfLine(line);
+      const lastTree = was === undefined ? undefined : treeOfLine(was);
+      if (was === line || !tree || !lastTree) continue;
+      const lastListing = await this.treeListing(lastTree.tree);
+      if (!lastListing) continue;
+      const prefix = file === '' ? '' : `${file}/`;
+      now.files[file] = tree.own;
+      before.files[file] = lastTree.own;
+      for (const [rel, l] of Object.entries(listing(file))) now.files[prefix + rel] = l;
+      for (const [rel, l] of Object.entries(lastListing)) before.files[prefix + rel] = l;
+    }
+    return missReason(now, before, false);
+  }
+
+  private async treeListing(tree: string): Promise<Record<string, string> | undefined> {
+    try {
+      return JSON.parse(await fs.readFile(this.treeFile(tree), 'utf8')) as Record<string, string>;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private treeFile(tree: string): string {
+    return path.join(this.dir, 'trees', `${tree.slice('sha256:'.length)}.json`);
   }
 
   private stepFile(stepId: string): string {

@@ -6,20 +6,6 @@ import type { BuildContext } from './context.js';
 import type { SourceTree, TreeEntry } from './copy.js';
 
 export function contextTree(ctx: BuildContext): SourceTree {
-  let children: Map<string, string[]> | undefined;
-  const index = (): Map<string, string[]> => {
-    if (children) return children;
-    children = new Map([['', []]]);
-    for (const rel of ctx.entries.keys()) {
-      const slash = rel.lastIndexOf('/');
-      const dir = slash < 0 ? '' : rel.slice(0, slash);
-      let list = children.get(dir);
-      if (!list) children.set(dir, (list = []));
-      list.push(rel.slice(slash + 1));
-    }
-    for (const list of children.values()) list.sort();
-    return children;
-  };
   return {
     lookup(rel) {
       if (rel === '') return { kind: 'dir', mode: 0o755, size: 0 };
@@ -30,7 +16,7 @@ export function contextTree(ctx: BuildContext): SourceTree {
       if (e.target !== undefined) entry.target = e.target;
       return entry;
     },
-    list: (rel) => index().get(rel) ?? [],
+    list: (rel) => ctx.children.get(rel) ?? [],
     content: (rel, entry) => ({ hostPath: path.join(ctx.root, rel), size: entry.size }),
   };
 }

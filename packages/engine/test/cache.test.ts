@@ -121,6 +121,31 @@ describe('build cache', function () {
     expect(again.ran).to.deep.equal([]);
   });
 
+  it('keys a folder copied whole by its tree, and names the file that changed deep inside it', async function () {
+    const big = path.join(dir, 'big');
+    for (let p = 0; p < 20; p++) {
+      fs.mkdirSync(path.join(big, 'lib', `pkg-${p}`), { recursive: true });
+      for (let f = 0; f < 50; f++) fs.writeFileSync(path.join(big, 'lib', `pkg-${p}`, `f-${f}.js`), `module.exports = ${p * 50 + f};\n`);
+    }
+    fs.writeFileSync(path.join(big, 'app.txt'), 'app');
+    const text = ['FROM busybox:latest', 'COPY lib /lib/', 'RUN echo lib', 'COPY app.txt /', 'RUN echo app', ''].join('\n');
+    const once = (): Promise<{ ran: string[]; misses: string[] }> => run({ context: big, dockerfile: path.join(big, 'Dockerfile'), text })
+      .then((r) => ({ ran: r.ran, misses: Object.values(r.misses) }));
+    expect((await once()).ran).to.deep.equal(['echo lib', 'echo app']);
+    expect(await once()).to.deep.equal({ ran: [], misses: [] });
+    fs.writeFileSync(path.join(big, 'lib', 'pkg-7', 'f-3.js'), 'module.exports = 999;\n');
+    expect(await once()).to.deep.equal({ ran: ['echo lib', 'echo app'], misses: ['file changed: lib/pkg-7/f-3.js', 'the step before it changed', 'the step before it changed', 'the step before it changed'] });
+    fs.writeFileSync(path.join(big, 'lib', 'pkg-2', 'new.js'), '');
+    fs.rmSync(path.join(big, 'lib', 'pkg-9', 'f-9.js'));
+    expect((await once()).misses[0]).to.equal('files changed: lib/pkg-2/new.js (new), lib/pkg-9/f-9.js (removed)');
+    fs.writeFileSync(path.join(big, 'app.txt'), 'app 2');
+    expect(await once()).to.deep.equal({ ran: ['echo app'], misses: ['file changed: app.txt', 'the step before it changed'] });
+    // Back to a folder built before: a hit on its old record.
+    fs.rmSync(path.join(big, 'lib', 'pkg-2', 'new.js'));
+    fs.writeFileSync(path.join(big, 'lib', 'pkg-9', 'f-9.js'), 'module.exports = 459;\n');
+    expect((await once()).ran).to.deep.equal(['echo app']);
+  });
+
   it('runs every step with --no-cache', async function () {
     const r = await run({ noCache: true });
     expect(r.ran).to.have.length(3);

@@ -1,4 +1,4 @@
-// The build context: what .dockerignore keeps, content digests, and the stat cache.
+// The build context: what .dockerignore keeps, content digests, tree digests, and the stat cache.
 import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -67,6 +67,8 @@ describe('build context', function () {
     const cacheFile = path.join(root, '..', `${path.basename(root)}.statcache.json`);
     roots.push(cacheFile);
     let cache = await StatCache.load(cacheFile);
+    // Past the racy window: files written just before a walk are read again by the next one.
+    await new Promise((r) => setTimeout(r, 30));
     const first = await readBuildContext(root, { statCache: cache });
     await cache.save();
     expect([first.hashed, first.cached]).to.deep.equal([2, 0]);
@@ -82,6 +84,80 @@ describe('build context', function () {
     expect(third.hashed).to.equal(2);
     expect(third.entries.get('a.txt')!.digest).to.equal(first.entries.get('a.txt')!.digest);
     expect(third.entries.get('b.txt')!.digest).to.not.equal(first.entries.get('b.txt')!.digest);
+  });
+
+  it('keeps every folder tree digest from the stat cache equal to one read afresh, through changes deep in a 1000-file folder', async function () {
+    const files: Record<string, string> = { 'other/x.txt': 'x' };
+    for (let p = 0; p < 20; p++) for (let f = 0; f < 50; f++) files[`lib/pkg-${p}/f-${f}.js`] = `module.exports = ${p * 50 + f};\n`;
+    const root = tree(files);
+    fs.symlinkSync('f-0.js', path.join(root, 'lib', 'pkg-3', 'link.js'));
+    const cacheFile = path.join(root, '..', `${path.basename(root)}.statcache.json`);
+    roots.push(cacheFile);
+    const cachedRead = async (): Promise<Awaited<ReturnType<typeof readBuildContext>>> => {
+      const cache = await StatCache.load(cacheFile);
+      const ctx = await readBuildContext(root, { statCache: cache });
+      await cache.save();
+      return ctx;
+    };
+    // Past the racy window: files written just before a walk are read again by the next one.
+    const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 30));
+
+    let last = await cachedRead();
+    expect(last.hashed).to.equal(1001);
+    await settle();
+    const again = await cachedRead();
+    expect([again.hashed, again.cached]).to.deep.equal([0, 1001]);
+    expect(again.trees).to.deep.equal(last.trees);
+    last = again;
+
+    const p = (rel: string): string => path.join(root, rel);
+    const steps: [string, () => void, string[]][] = [
+      ['an edit of the same size', () => fs.writeFileSync(p('lib/pkg-7/f-3.js'), 'module.exports = 999;\n'), ['', 'lib', 'lib/pkg-7']],
+      ['a touch', () => fs.utimesSync(p('lib/pkg-7/f-4.js'), new Date(), new Date(Date.now() + 60000)), []],
+      ['a chmod', () => fs.chmodSync(p('lib/pkg-1/f-1.js'), 0o600), ['', 'lib', 'lib/pkg-1']],
+      ['a folder chmod', () => fs.chmodSync(p('lib/pkg-2'), 0o700), ['', 'lib']],
+      ['a new file', () => fs.writeFileSync(p('lib/pkg-9/new.js'), ''), ['', 'lib', 'lib/pkg-9']],
+      ['a removed file', () => fs.rmSync(p('lib/pkg-9/f-0.js')), ['', 'lib', 'lib/pkg-9']],
+      ['a rename', () => fs.renameSync(p('lib/pkg-5/f-1.js'), p('lib/pkg-5/g-1.js')), ['', 'lib', 'lib/pkg-5']],
+      ['a link given another target', () => { fs.rmSync(p('lib/pkg-3/link.js')); fs.symlinkSync('f-1.js', p('lib/pkg-3/link.js')); }, ['', 'lib', 'lib/pkg-3']],
+      ['a new folder', () => fs.mkdirSync(p('lib/pkg-0/sub')), ['', 'lib', 'lib/pkg-0', 'lib/pkg-0/sub']],
+      ['a file in the new folder', () => fs.writeFileSync(p('lib/pkg-0/sub/a.js'), 'a'), ['', 'lib', 'lib/pkg-0', 'lib/pkg-0/sub']],
+      ['nothing', () => undefined, []],
+    ];
+    for (const [what, change, changed] of steps) {
+      // Settled on both sides, so the stat cache's records are trusted and folder stats decide.
+      await settle();
+      change();
+      await settle();
+      const now = await cachedRead();
+      const fresh = await readBuildContext(root);
+      expect(now.trees, what).to.deep.equal(fresh.trees);
+      const differ = [...new Set([...now.trees.keys(), ...last.trees.keys()])].filter((d) => now.trees.get(d) !== last.trees.get(d)).sort();
+      expect(differ, what).to.deep.equal(changed);
+      last = now;
+    }
+  });
+
+  it('keeps tree digests right when .dockerignore or what it re-includes changes', async function () {
+    const root = tree({ '.dockerignore': 'build\n!build/keep.txt\n', 'build/keep.txt': 'k', 'build/drop.txt': 'd', 'a.txt': 'a' });
+    const cacheFile = path.join(root, '..', `${path.basename(root)}.statcache.json`);
+    roots.push(cacheFile);
+    const check = async (): Promise<Awaited<ReturnType<typeof readBuildContext>>> => {
+      await new Promise((r) => setTimeout(r, 30));
+      const cache = await StatCache.load(cacheFile);
+      const ctx = await readBuildContext(root, { statCache: cache });
+      await cache.save();
+      expect(ctx.trees).to.deep.equal((await readBuildContext(root)).trees);
+      return ctx;
+    };
+    expect([...(await check()).entries.keys()].sort()).to.deep.equal(['.dockerignore', 'a.txt', 'build', 'build/keep.txt']);
+    await check();
+    fs.rmSync(path.join(root, 'build', 'keep.txt'));
+    expect([...(await check()).entries.keys()].sort()).to.deep.equal(['.dockerignore', 'a.txt']);
+    fs.writeFileSync(path.join(root, 'build', 'keep.txt'), 'k');
+    await check();
+    fs.writeFileSync(path.join(root, '.dockerignore'), 'build\n!build/drop.txt\n');
+    expect([...(await check()).entries.keys()].sort()).to.deep.equal(['.dockerignore', 'a.txt', 'build', 'build/drop.txt']);
   });
 
   it('says which path is not a usable context', async function () {
