@@ -37,6 +37,11 @@ export interface BuildOptions {
   text: string;
   /** How messages name the Dockerfile (default: its path); the CLI gives it relative to the user's directory. */
   dockerfileName?: string;
+  /**
+   * Build secrets by id (`dfc build --secret`), for RUN --mount=type=secret: a file the step sees
+   * (/run/secrets/<id> or target=) or an environment variable (env=). Never in a layer or a cache key.
+   */
+  secrets?: Record<string, Uint8Array>;
   buildArgs?: Record<string, string>;
   target?: string;
   tags?: string[];
@@ -247,12 +252,12 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           return { diffId: info.diffId, descriptor: info.descriptor };
         }
         case 'run': {
-          const { mounts, args } = await runMounts(vertex, op, deps, stepScratch, leases);
+          const { mounts, args, env } = await runMounts(vertex, op, deps, stepScratch, leases);
           const request: RunRequest = {
             layers: parent.layers,
             args,
             mounts,
-            env: [...op.env, ...Object.entries(op.proxyEnv).map(([k, v]) => `${k}=${v}`)],
+            env: [...op.env, ...Object.entries(op.proxyEnv).map(([k, v]) => `${k}=${v}`), ...env],
             cwd: op.workdir,
             user: op.user,
             scratchDir: stepScratch,
@@ -280,14 +285,17 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   /**
    * RUN --mount and heredoc scripts as the runner's mounts: bind (read-only, from the context,
    * a stage or an image; `rw` gets a scratch copy whose writes are dropped), cache (a folder kept
-   * in the store between builds, see cache-mounts.ts), tmpfs. Secrets and SSH agents are not supported yet: a
-   * required one fails the step, an optional one is left out, as BuildKit does when it has none.
+   * in the store between builds, see cache-mounts.ts), tmpfs, secret (a file of the step's
+   * scratch, or an environment variable: `env` holds those). A secret the build was not given,
+   * and any SSH agent (not supported yet), fails the step when required and is left out when
+   * not, as BuildKit does when it has none.
    */
   const runMounts = async (
     vertex: Vertex, op: Extract<Op, { kind: 'run' }>, deps: StepResult[], stepScratch: string,
     leases: CacheLease[],
-  ): Promise<{ mounts: RunMount[]; args: string[] }> => {
+  ): Promise<{ mounts: RunMount[]; args: string[]; env: string[] }> => {
     const mounts: RunMount[] = [];
+    const env: string[] = [];
     let args = op.args;
     for (const [i, m] of op.mounts.entries()) {
       const what = `RUN --mount=type=${m.type},target=${m.target}`;
@@ -335,10 +343,27 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
           host = copy;
         }
         mounts.push({ type: 'bind', source: host, target: m.target, readonly: m.readonly });
+      } else if (m.type === 'secret') {
+        const id = m.options['id']!;
+        const value = options.secrets?.[id];
+        if (value === undefined) {
+          if (m.options['required'] === 'true') {
+            throw new BuildError(`${location(steps[vertex.id]!)}RUN --mount=type=secret,id=${id}: the build has no secret "${id}"; give it with dfc build --secret id=${id},src=FILE (or env=VARIABLE)`);
+          }
+          continue;
+        }
+        if (m.options['env']) env.push(`${m.options['env']}=${Buffer.from(value).toString()}`);
+        if (m.target === '') continue;
+        // Read-only to the step, with BuildKit's defaults: 0400, owned by root.
+        const file = path.join(stepScratch, `secret-${i}`);
+        await fs.writeFile(file, value, { mode: 0o600 });
+        await fs.chown(file, Number(m.options['uid'] ?? 0), Number(m.options['gid'] ?? 0));
+        await fs.chmod(file, parseInt(m.options['mode'] ?? '400', 8));
+        mounts.push({ type: 'bind', source: file, target: m.target, readonly: true });
       } else if (m.options['required'] === 'true') {
-        throw new BuildError(`${location(steps[vertex.id]!)}${what}: ${m.type} mounts are not supported by dfc yet`);
+        throw new BuildError(`${location(steps[vertex.id]!)}${what}: dfc cannot forward an SSH agent to a build yet; remove the mount, or build this Dockerfile with docker buildx`);
       } else {
-        emit({ type: 'notice', message: `${steps[vertex.id]!.name}: --mount=type=${m.type} is not supported yet; the step runs without it` });
+        emit({ type: 'notice', message: `${steps[vertex.id]!.name}: --mount=type=${m.type}: dfc cannot forward an SSH agent yet; the step runs without it` });
       }
     }
     // A heredoc with a #! line is run as a file; the runtime owns /dev, so it goes elsewhere.
@@ -350,7 +375,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       mounts.push({ type: 'bind', source: file, target, readonly: true });
       args = args.map((a) => a.split(f.mountPath!).join(target));
     }
-    return { mounts, args };
+    return { mounts, args, env };
   };
 
   /** The layer entries of a WORKDIR, COPY or ADD over the parent's root file system at `root`. */

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { exportRootfsToDir, makeBusyboxImage, Store } from '@dfc/store';
 import { Runner } from '@dfc/runner';
 import { build, BuildError, type BuildOptions } from '../src/index.js';
@@ -128,6 +129,73 @@ describe('RUN --mount (runc)', function () {
       expect(read(first, 'plain.txt')).to.equal('0 0 755\n');
       const second = await buildText(text, { buildArgs: { N: '2' } });
       expect(read(second, 'log.txt')).to.equal('1\n2\n');
+    });
+  });
+
+  describe('secrets', function () {
+    const secret = 'hunter2-s3cr3t-value';
+    const secrets = { token: Buffer.from(secret) };
+
+    it('a file at /run/secrets/<id> (0400, root) or target= (uid, mode), or a variable with env=', async function () {
+      const root = await buildText([
+        'FROM busybox:latest',
+        'RUN --mount=type=secret,id=token cat /run/secrets/token > /copy.txt && stat -c "%a %u %g" /run/secrets/token > /mode.txt',
+        'RUN --mount=type=secret,id=token,target=/etc/tok,uid=1000,mode=0440 stat -c "%a %u %g" /etc/tok > /target.txt',
+        'RUN --mount=type=secret,id=token,env=TOKEN echo "$TOKEN" > /env.txt && if [ -e /run/secrets/token ]; then echo file; else echo no file; fi > /file.txt',
+        'RUN --mount=type=secret,id=other ls /run/secrets > /other.txt 2>&1 || echo none > /other.txt',
+        '',
+      ].join('\n'), { secrets });
+      expect(read(root, 'copy.txt')).to.equal(secret);
+      expect(read(root, 'mode.txt')).to.equal('400 0 0\n');
+      expect(read(root, 'target.txt')).to.equal('440 1000 0\n');
+      expect(read(root, 'env.txt')).to.equal(`${secret}\n`);
+      expect(read(root, 'file.txt')).to.equal('no file\n');
+      // An optional secret the build lacks is left out.
+      expect(read(root, 'other.txt')).to.equal('none\n');
+      expect(fs.existsSync(path.join(root, 'run/secrets'))).to.equal(false);
+      expect(fs.existsSync(path.join(root, 'etc/tok'))).to.equal(false);
+    });
+
+    it('never reaches a layer, a cache record or the store; a changed value does not change the key', async function () {
+      // A store of its own: the test above copied the secret into an image on purpose.
+      const own = await Store.open(path.join(dir, 'secret-store'));
+      try {
+        await makeBusyboxImage(own, 'busybox:latest');
+        const text = 'FROM busybox:latest\nRUN --mount=type=secret,id=token,required test -s /run/secrets/token && touch /used\n';
+        const dockerfile = path.join(context, 'Dockerfile.secret');
+        fs.writeFileSync(dockerfile, text);
+        const options = { store: own, runner: new Runner({ store: own }), context, dockerfile, text, tags: ['secret:1'] };
+        const first = await build({ ...options, secrets });
+        const second = await build({ ...options, secrets: { token: Buffer.from('another value') } });
+        expect(second.imageId).to.equal(first.imageId);
+        expect(second.ran).to.equal(0);
+        const root = path.join(dir, 'rootfs-secret');
+        await exportRootfsToDir(own, 'secret:1', root);
+        expect(fs.existsSync(path.join(root, 'used'))).to.equal(true);
+        const found: string[] = [];
+        const walk = (d: string): void => {
+          for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+            const p = path.join(d, e.name);
+            if (e.isDirectory()) walk(p);
+            else if (e.isFile()) {
+              let bytes = fs.readFileSync(p);
+              if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = zlib.gunzipSync(bytes);
+              if (bytes.includes(secret)) found.push(path.relative(own.root, p));
+            }
+          }
+        };
+        walk(own.root);
+        expect(found).to.deep.equal([]);
+      } finally {
+        await own.close();
+      }
+    });
+
+    it('a required secret the build lacks is an error that says how to give it; ssh is not supported', async function () {
+      expect(await buildError('FROM busybox:latest\nRUN --mount=type=secret,id=npmrc,required true\n')).to.match(
+        /Dockerfile\.\d+:2: RUN --mount=type=secret,id=npmrc: the build has no secret "npmrc"; give it with dfc build --secret id=npmrc,src=FILE/,
+      );
+      expect(await buildError('FROM busybox:latest\nRUN --mount=type=ssh,required true\n')).to.match(/Dockerfile\.\d+:2: .*cannot forward an SSH agent/);
     });
   });
 });

@@ -96,11 +96,12 @@ export function parseMount(value: string, expand: (v: string) => string | undefi
     if (from !== undefined) return { ok: false, message: 'a secret mount cannot have from=' };
     if (source === null && target === '' && options.id === undefined) return { ok: false, message: 'a secret mount needs id=, source= or target=' };
     options.id ??= source ?? target.split('/').pop()!;
-    if (target === '') target = `/run/secrets/${options.id}`;
+    // With env= and no target, BuildKit gives the secret as a variable only.
+    if (target === '' && options.env === undefined) target = `/run/secrets/${options.id}`;
   } else if (type === 'ssh') {
     options.id ??= 'default';
     if (target === '') target = '/run/buildkit/ssh_agent.0';
   }
-  const absolute = target.startsWith('/') ? cleanPath(target) : cleanPath(`${workdir}/${target}`);
+  const absolute = target === '' && type === 'secret' ? '' : target.startsWith('/') ? cleanPath(target) : cleanPath(`${workdir}/${target}`);
   return { ok: true, mount: { type, target: absolute, source, readonly: readonly ?? !(type === 'cache' || type === 'tmpfs'), options }, from };
 }
