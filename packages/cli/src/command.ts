@@ -7,8 +7,6 @@ export interface CommandIO {
 }
 
 export interface Command {
-  /** One line for `dfc help`. */
-  summary: string;
   /** Usage text shown on usage errors and with --help. */
   usage: string;
   run(argv: string[], io: CommandIO): Promise<number>;

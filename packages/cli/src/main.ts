@@ -1,36 +1,24 @@
 // The dfc command line: dispatches to one module per subcommand.
 import type { Command, CommandIO } from './command.js';
 import { UsageError } from './command.js';
-import { parseCommand } from './commands/parse.js';
-import { buildCommand } from './commands/build.js';
-import { imagesCommand } from './commands/images.js';
-import { rmiCommand } from './commands/rmi.js';
-import { tagCommand } from './commands/tag.js';
-import { pruneCommand } from './commands/prune.js';
-import { storeCommand } from './commands/store.js';
-import { saveCommand } from './commands/save.js';
-import { loadCommand } from './commands/load.js';
-import { importCommand } from './commands/import.js';
-import { lspCommand } from './commands/lsp.js';
-import { planCommand } from './commands/plan.js';
-import { runCommand } from './commands/run.js';
-import { lintCommand } from './commands/lint.js';
 
-const commands: Record<string, Command> = {
-  lint: lintCommand,
-  parse: parseCommand,
-  build: buildCommand,
-  images: imagesCommand,
-  rmi: rmiCommand,
-  tag: tagCommand,
-  prune: pruneCommand,
-  store: storeCommand,
-  save: saveCommand,
-  load: loadCommand,
-  import: importCommand,
-  lsp: lspCommand,
-  plan: planCommand,
-  run: runCommand,
+// Each command's module is loaded only when it runs: `dfc build` never loads the linter or the
+// language server, and start-up pays only for what the command needs.
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  lint: { summary: "lint Dockerfiles: BuildKit's checks and hadolint's rules, with fixes", load: async () => (await import('./commands/lint.js')).lintCommand },
+  parse: { summary: 'parse Dockerfiles: print the syntax tree (--json) or the diagnostics', load: async () => (await import('./commands/parse.js')).parseCommand },
+  build: { summary: 'build an image from a Dockerfile and a context', load: async () => (await import('./commands/build.js')).buildCommand },
+  images: { summary: 'list the images in the store', load: async () => (await import('./commands/images.js')).imagesCommand },
+  rmi: { summary: 'remove images (tags) from the store', load: async () => (await import('./commands/rmi.js')).rmiCommand },
+  tag: { summary: 'give an image a new tag', load: async () => (await import('./commands/tag.js')).tagCommand },
+  prune: { summary: 'remove unreferenced blobs from the store', load: async () => (await import('./commands/prune.js')).pruneCommand },
+  store: { summary: 'check the store (verify)', load: async () => (await import('./commands/store.js')).storeCommand },
+  save: { summary: 'save images to an archive (OCI or docker)', load: async () => (await import('./commands/save.js')).saveCommand },
+  load: { summary: 'load images from an archive (OCI or docker)', load: async () => (await import('./commands/load.js')).loadCommand },
+  import: { summary: 'import a root file system tar as an image', load: async () => (await import('./commands/import.js')).importCommand },
+  lsp: { summary: 'run the language server (LSP over standard input and output) for editors', load: async () => (await import('./commands/lsp.js')).lspCommand },
+  plan: { summary: 'print the build plan of a Dockerfile as JSON', load: async () => (await import('./commands/plan.js')).planCommand },
+  run: { summary: 'run a command in a new container over an image', load: async () => (await import('./commands/run.js')).runCommand },
 };
 
 function helpText(): string {
@@ -46,11 +34,12 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
     (name === undefined ? io.stderr : io.stdout).write(helpText());
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
-  if (!command) {
+  const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!entry) {
     io.stderr.write(`dfc: unknown command "${name}"\n\n${helpText()}`);
     return 2;
   }
+  const command = await entry.load();
   // Only before any other argument: `dfc run busybox ls -h` passes -h to ls.
   if (rest[0] === '--help' || rest[0] === '-h') {
     io.stdout.write(command.usage.endsWith('\n') ? command.usage : command.usage + '\n');

@@ -17,7 +17,6 @@ function ago(created: string | undefined, now: number): string {
 }
 
 export const imagesCommand: Command = {
-  summary: 'list the images in the store',
   usage: `usage: dfc images [--root DIR] [-q|--quiet] [--no-trunc]\n${ROOT_USAGE}\n  -q, --quiet  print image ids only\n  --no-trunc   print whole ids`,
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, { ...rootOption, quiet: { type: 'boolean', short: 'q' }, 'no-trunc': { type: 'boolean' } });

@@ -9,7 +9,6 @@ import { UsageError } from '../command.js';
 import { ROOT_USAGE, openStore, parseCommandArgs, rootOption } from './store-args.js';
 
 export const importCommand: Command = {
-  summary: 'import a root file system tar as an image',
   usage: `usage: dfc import [--root DIR] [-m MESSAGE] ROOTFS.tar|- [REFERENCE]\n${ROOT_USAGE}\n  -m, --message TEXT  history comment`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...rootOption, message: { type: 'string', short: 'm' } });

@@ -18,7 +18,6 @@ const FORMATS = ['tty', 'json', 'sarif', 'gnu', 'checkstyle'] as const;
 type Format = (typeof FORMATS)[number];
 
 export const lintCommand: Command = {
-  summary: "lint Dockerfiles: BuildKit's checks and hadolint's rules, with fixes",
   usage: [
     'usage: dfc lint [--format tty|json|sarif|gnu|checkstyle] [--config FILE] [--context DIR] [--fix] PATH…',
     '  --format F     output format (default tty)',

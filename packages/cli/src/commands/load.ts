@@ -9,7 +9,6 @@ import { UsageError } from '../command.js';
 import { ROOT_USAGE, openStore, parseCommandArgs, rootOption } from './store-args.js';
 
 export const loadCommand: Command = {
-  summary: 'load images from an archive (OCI or docker)',
   usage: `usage: dfc load [--root DIR] [-i FILE]\n${ROOT_USAGE}\n  -i, --input FILE  read this archive instead of standard input`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...rootOption, input: { type: 'string', short: 'i' } });

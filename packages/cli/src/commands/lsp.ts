@@ -5,7 +5,6 @@ import { UsageError } from '../command.js';
 import { parseCommandArgs } from './store-args.js';
 
 export const lspCommand: Command = {
-  summary: 'run the language server (LSP over standard input and output) for editors',
   usage: [
     'usage: dfc lsp --stdio',
     '  --stdio                 talk JSON-RPC over standard input and output (the only transport)',

@@ -6,7 +6,6 @@ import { readInput } from '../read-input.js';
 import { parseCommandArgs } from './store-args.js';
 
 export const parseCommand: Command = {
-  summary: 'parse Dockerfiles: print the syntax tree (--json) or the diagnostics',
   usage: [
     'usage: dfc parse [--json] FILE…',
     '  --json   print {file, ast, diagnostics} as JSON (an array for several files)',

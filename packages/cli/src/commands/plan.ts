@@ -14,7 +14,6 @@ const options = {
 } as const;
 
 export const planCommand: Command = {
-  summary: 'print the build plan of a Dockerfile as JSON',
   usage: [
     'usage: dfc plan [-f FILE] [--build-arg K=V]… [--target STAGE] [CONTEXT]',
     '  -f, --file FILE     the Dockerfile (default CONTEXT/Dockerfile)',

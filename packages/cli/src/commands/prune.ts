@@ -5,7 +5,6 @@ import { UsageError } from '../command.js';
 import { ROOT_USAGE, humanSize, openStore, parseCommandArgs, rootOption } from './store-args.js';
 
 export const pruneCommand: Command = {
-  summary: 'remove unreferenced blobs from the store',
   usage: `usage: dfc prune [--root DIR]\n${ROOT_USAGE}`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, rootOption);

@@ -5,7 +5,6 @@ import { UsageError } from '../command.js';
 import { ROOT_USAGE, openStore, parseCommandArgs, rootOption } from './store-args.js';
 
 export const rmiCommand: Command = {
-  summary: 'remove images (tags) from the store',
   usage: `usage: dfc rmi [--root DIR] [-f|--force] IMAGE…\n${ROOT_USAGE}\n  -f, --force  remove every tag of an image named by id`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...rootOption, force: { type: 'boolean', short: 'f' } });

@@ -126,7 +126,6 @@ export function mergeEnv(imageEnv: readonly string[], flags: readonly string[], 
 }
 
 export const runCommand: Command = {
-  summary: 'run a command in a new container over an image',
   usage: USAGE,
   async run(argv, io) {
     const { options, image: reference, command } = parseRunArgs(argv);

@@ -9,7 +9,6 @@ import { UsageError } from '../command.js';
 import { ROOT_USAGE, openStore, parseCommandArgs, rootOption } from './store-args.js';
 
 export const saveCommand: Command = {
-  summary: 'save images to an archive (OCI or docker)',
   usage: `usage: dfc save [--root DIR] [-o FILE] [--format oci|docker] IMAGE…\n${ROOT_USAGE}\n  -o, --output FILE  write here instead of standard output\n  --format           oci (default): an OCI archive; docker: the docker save format`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { ...rootOption, output: { type: 'string', short: 'o' }, format: { type: 'string' } });

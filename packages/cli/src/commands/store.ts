@@ -5,7 +5,6 @@ import { UsageError } from '../command.js';
 import { ROOT_USAGE, openStore, parseCommandArgs, rootOption } from './store-args.js';
 
 export const storeCommand: Command = {
-  summary: 'check the store (verify)',
   usage: `usage: dfc store verify [--root DIR]\n${ROOT_USAGE}\n  verify re-hashes every blob and checks every manifest; exit 1 on corruption`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, rootOption);

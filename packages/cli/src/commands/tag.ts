@@ -5,7 +5,6 @@ import { UsageError } from '../command.js';
 import { ROOT_USAGE, openStore, parseCommandArgs, rootOption } from './store-args.js';
 
 export const tagCommand: Command = {
-  summary: 'give an image a new tag',
   usage: `usage: dfc tag [--root DIR] SOURCE TARGET\n${ROOT_USAGE}`,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, rootOption);
