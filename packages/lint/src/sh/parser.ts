@@ -55,7 +55,7 @@ const RBRACE = 125;
 
 /** Words that close a list: they end the statements of the construct that expects them. */
 const TERMINATORS = new Set(['then', 'elif', 'else', 'fi', 'do', 'done', 'esac', '}']);
-const RESERVED = new Set([...TERMINATORS, 'if', 'while', 'until', 'for', 'select', 'case', 'function', 'time', 'coproc', '{', '[[']);
+const RESERVED = new Set([...TERMINATORS, 'if', 'while', 'until', 'for', 'select', 'case', 'function', 'time', 'coproc', '{', '[[', ']]']);
 const DECLARATIONS = new Set(['declare', 'local', 'export', 'readonly', 'typeset', 'nameref', 'let']);
 
 function isBlank(c: number): boolean {
@@ -94,6 +94,10 @@ for (let c = 0; c < 128; c++) {
   PLAIN_IN_BRACES[c] = special || c === RBRACE || c === SLASH ? 0 : 1;
 }
 
+/** Characters of an arithmetic operand (a number, a name, `16#ff`): anything but operators, blanks and brackets. */
+const ARITH_OPERAND = new Uint8Array(128);
+for (let c = 33; c < 127; c++) ARITH_OPERAND[c] = '+-*/%<>=!&|^~?:,()[];$\'"`'.includes(String.fromCharCode(c)) ? 0 : 1;
+
 interface PendingHeredoc {
   redirect: Redirect;
   delimiter: string;
@@ -113,6 +117,8 @@ const TEST_BINARY = new Set(['=', '==', '!=', '=~', '<', '>', '-eq', '-ne', '-lt
 class Parser {
   private i = 0;
   private heredocs: PendingHeredoc[] = [];
+  /** Inside the offset or length of `${a:1:2}`, where `}` ends the arithmetic. */
+  private inSlice = false;
 
   constructor(private readonly s: string) {}
 
@@ -211,7 +217,7 @@ class Parser {
     let j = this.i;
     for (;;) {
       const c = s.charCodeAt(j);
-      if ((c >= 97 && c <= 122) || c === LBRACE || c === RBRACE || c === LBRACKET) j++;
+      if ((c >= 97 && c <= 122) || c === LBRACE || c === RBRACE || c === LBRACKET || c === RBRACKET) j++;
       else break;
     }
     if (j === this.i || j - this.i > 8 || !isDelimiter(s.charCodeAt(j))) return undefined;
@@ -227,8 +233,11 @@ class Parser {
 
   // ---- statements
 
-  /** Statements up to the end, a `)`, `;;`-like case separators, or a word that closes a construct. */
-  private list(): Stmt[] {
+  /**
+   * Statements up to the end, a `)`, `;;`-like case separators, or a word that closes a construct.
+   * `else` closes only the lists of an `if` (elsewhere mvdan/sh reads it as a command name).
+   */
+  private list(elseEnds = false): Stmt[] {
     const out: Stmt[] = [];
     for (;;) {
       this.skipLines();
@@ -239,10 +248,10 @@ class Parser {
         if (this.at(1) === SEMI || this.at(1) === AMP) return out;
         this.fail('; can only immediately follow a statement');
       }
-      if (c === AMP) this.fail('& can only immediately follow a statement');
+      if (c === AMP && this.at(1) !== GT) this.fail('& can only immediately follow a statement');
       if (c === PIPE) this.fail('| must follow a statement');
       const reserved = this.peekReserved();
-      if (reserved !== undefined && TERMINATORS.has(reserved)) return out;
+      if (reserved !== undefined && TERMINATORS.has(reserved) && (reserved !== 'else' || elseEnds)) return out;
       const stmt = this.andOr();
       out.push(stmt);
       this.skipBlanksAndComment();
@@ -310,7 +319,7 @@ class Parser {
   private command(): Stmt | undefined {
     this.skipBlanks();
     const c = this.at();
-    if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN || (c === AMP && this.at(1) !== GT)) return undefined;
+    if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH || (c === AMP && this.at(1) !== GT)) return undefined;
     if (c === LPAREN) {
       const stmt = stmtOf(undefined);
       if (this.at(1) === LPAREN) {
@@ -328,7 +337,8 @@ class Parser {
       return stmt;
     }
     const reserved = this.peekReserved();
-    if (reserved === undefined) return this.simpleCommand();
+    if (reserved === undefined || reserved === 'else') return this.simpleCommand();
+    if (reserved === ']]') this.fail('"]]" can only be used to close a test');
     if (TERMINATORS.has(reserved) && reserved !== '{') this.fail(`"${reserved}" cannot start a statement`);
     const stmt = stmtOf(undefined);
     this.i += reserved.length;
@@ -365,6 +375,9 @@ class Parser {
         this.skipBlanks();
         if (this.s.startsWith('-p', this.i) && isDelimiter(this.at(2))) this.i += 2;
         this.skipBlanks();
+        // Like mvdan/sh, a comment after `time` leads to the next line's command.
+        if (this.at() === HASH) this.skipLines();
+        if (this.at() === BANG && isDelimiter(this.at(1))) this.fail('"time" cannot time a negated command');
         const next = this.at();
         const timed = next !== next || next === NL || next === SEMI || next === AMP || next === RPAREN || next === PIPE ? undefined : this.pipeline('time');
         stmt.command = { kind: 'time', stmt: timed };
@@ -394,16 +407,16 @@ class Parser {
     return stmt;
   }
 
-  private nonEmptyList(after: string): Stmt[] {
-    const body = this.list();
+  private nonEmptyList(after: string, elseEnds = false): Stmt[] {
+    const body = this.list(elseEnds);
     if (body.length === 0) this.fail(`"${after}" must be followed by a statement list`);
     return body;
   }
 
   private ifClause(): Command {
-    const cond = this.nonEmptyList('if');
+    const cond = this.nonEmptyList('if', true);
     this.expectReserved('then', 'if');
-    const then = this.nonEmptyList('then');
+    const then = this.nonEmptyList('then', true);
     this.skipLines();
     const next = this.peekReserved();
     if (next === 'elif') {
@@ -515,7 +528,7 @@ class Parser {
     const start = this.i;
     while (!isDelimiter(this.at()) && this.at() !== DOLLAR && this.at() !== DQUOTE && this.at() !== SQUOTE) this.i++;
     const name = this.s.slice(start, this.i);
-    if (name === '' || !isDelimiter(this.at())) this.fail('"function" must be followed by a name');
+    if (name === '' || name.startsWith('#') || !isDelimiter(this.at())) this.fail('"function" must be followed by a name');
     this.skipBlanks();
     if (this.at() === LPAREN) {
       this.i++;
@@ -528,7 +541,7 @@ class Parser {
 
   private functionBody(name: string): Command {
     this.skipLines();
-    const body = this.command();
+    const body = this.pipeline(`${name}()`);
     if (!body) this.fail(`${name}() must be followed by a statement`);
     return { kind: 'function', name, body };
   }
@@ -541,8 +554,10 @@ class Parser {
       if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH) break;
       if (c === AMP && this.at(1) !== GT) break;
       if (this.redirect(stmt)) continue;
-      if (c === LPAREN) this.fail('a command can only contain words and redirects');
+      // mvdan/sh takes no more words after a redirection of a declaration.
+      if (c === LPAREN || stmt.redirects.length > 0) this.fail('statements must be separated by &, ; or a newline');
       if (variant !== 'let' && this.atAssignment()) args.push(this.assignment());
+      else if (variant !== 'let' && this.atBadAssignment()) this.fail('invalid variable name');
       else args.push(this.word());
     }
     if (variant === 'let' && args.length === 0) this.fail('"let" must be followed by an expression');
@@ -555,6 +570,7 @@ class Parser {
     const assigns: Assign[] = [];
     const args: Word[] = [];
     let arrays = false;
+    let nameStart = this.i;
     for (;;) {
       this.skipBlanks();
       const c = this.at();
@@ -564,8 +580,8 @@ class Parser {
       if (this.redirect(stmt)) continue;
       if (c === LPAREN) {
         if (args.length === 1 && assigns.length === 0 && stmt.redirects.length === 0) {
-          const name = plainName(args[0]!);
-          if (name !== undefined) {
+          const name = this.s.slice(nameStart, this.i).trimEnd();
+          if (isFunctionName(name)) {
             this.i++;
             this.skipBlanks();
             if (this.at() !== RPAREN) this.fail('function name must be followed by ()');
@@ -581,6 +597,7 @@ class Parser {
         if (a.array !== undefined || a.name.includes('[')) arrays = true;
         assigns.push(a);
       } else {
+        if (args.length === 0) nameStart = this.i;
         args.push(this.word());
       }
     }
@@ -622,7 +639,9 @@ class Parser {
     const fd = j > this.i ? s.slice(this.i, j) : undefined;
     this.i = j + op.length;
     this.skipBlanks();
-    if (isDelimiter(this.at())) this.fail(`${op} must be followed by a word`);
+    const t = this.at();
+    const substitution = (t === LT || t === GT) && this.at(1) === LPAREN;
+    if ((isDelimiter(t) && !substitution) || t === HASH || this.atRedirectWithFd()) this.fail(`${op} must be followed by a word`);
     const start = this.i;
     const word = this.word();
     const redirect: Redirect = { op, fd, word, heredoc: undefined };
@@ -642,6 +661,24 @@ class Parser {
       this.heredocs.push({ redirect, delimiter, quoted, stripTabs: op === '<<-' });
     }
     return true;
+  }
+
+  /** `2>`, `10<`…: a file descriptor number that starts a redirection, not a word. */
+  private atRedirectWithFd(): boolean {
+    let j = this.i;
+    while (isDigit(this.s.charCodeAt(j))) j++;
+    const c = this.s.charCodeAt(j);
+    return j > this.i && (c === LT || c === GT);
+  }
+
+  /** Unquoted text up to an `=` that is not a name (`a-b=c`, `-f=x`): a declaration rejects it. */
+  private atBadAssignment(): boolean {
+    const s = this.s;
+    for (let j = this.i; ; j++) {
+      const c = s.charCodeAt(j);
+      if (c === EQ) return j > this.i;
+      if (isDelimiter(c) || c === SQUOTE || c === DQUOTE || c === DOLLAR || c === BACKQUOTE) return false;
+    }
   }
 
   /** `NAME=`, `NAME+=` or `NAME[…]=` at the cursor. */
@@ -1062,7 +1099,10 @@ class Parser {
     this.skipArithSpace();
     const c = this.at();
     if (c === COLON || c === RBRACE) return;
+    const outer = this.inSlice;
+    this.inSlice = true;
     this.arithComma();
+    this.inSlice = outer;
     this.skipArithSpace();
   }
 
@@ -1176,13 +1216,12 @@ class Parser {
     let any = false;
     for (;;) {
       const d = this.at();
-      if (isNameChar(d) || d === HASH || d === AT) {
+      if (d < 128 ? ARITH_OPERAND[d] === 1 && !(d === RBRACE && this.inSlice) && !(d === HASH && !any) : d === d) {
         this.i++;
       } else if (d === DOLLAR || d === SQUOTE || d === DQUOTE || d === BACKQUOTE) {
         this.wordPiece(d);
-      } else if (d === BACKSLASH && this.at(1) === NL) {
+      } else if (d === BACKSLASH && this.i + 1 < this.s.length) {
         this.i += 2;
-        continue;
       } else break;
       any = true;
     }
@@ -1302,8 +1341,12 @@ function stmtOf(command: Command | undefined): Stmt {
   return { command, negated: false, background: false, redirects: [] };
 }
 
-/** The name of `name()` when the word is a plain literal. */
-function plainName(word: Word): string | undefined {
-  const only = word.parts.length === 1 ? word.parts[0]! : undefined;
-  return only?.kind === 'lit' ? only.value : undefined;
+/** A name `name()` may define: written without quotes or expansions. */
+function isFunctionName(name: string): boolean {
+  if (name === '') return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === SQUOTE || c === DQUOTE || c === DOLLAR || c === BACKQUOTE || c === NL) return false;
+  }
+  return true;
 }
