@@ -18,7 +18,7 @@ import { planCopy, resolveInTree, type SourceTree } from './copy.js';
 import { CacheMounts, type CacheLease, type CacheSharing } from './cache-mounts.js';
 import { Downloads, type DownloadResult } from './download.js';
 import type { BuildEvent, StepInfo } from './events.js';
-import { materializeRootfs, releaseRootfsUnder, withParentDirs } from './rootfs.js';
+import { materializeRootfs, releaseRootfsUnder, removeDeadBuilds, withParentDirs } from './rootfs.js';
 import { StatCache } from './stat-cache.js';
 import { contextTree, hostTree } from './trees.js';
 
@@ -119,6 +119,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   const cache = await BuildCache.open(store);
   const listing = (dir: string): Record<string, string> => treeListing(ctx, dir);
+  await removeDeadBuilds(path.join(store.recordsDir, 'tmp'));
   const scratch = path.join(store.recordsDir, 'tmp', `build-${process.pid}-${Date.now().toString(36)}`);
   await fs.mkdir(scratch, { recursive: true });
   const queue = new PQueue({ concurrency: options.concurrency ?? availableParallelism() });

@@ -2,16 +2,19 @@
 // folder, who is `app` in /etc/passwd) and to copy from (COPY --from). As root, a read-only
 // overlayfs of the layers the runner keeps unpacked (no file is written, so a step over a
 // 100,000-file layer costs a mount, not an unpack); otherwise every layer unpacked in order by
-// the store's safe unpacker, whiteouts applied.
+// the store's safe unpacker, whiteouts applied. Each mount is told to the runner's cleanup guard
+// first, so a build killed even by SIGKILL leaves none behind; the next build removes what a dead
+// one left in its scratch folder.
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { unpackLayer, type LayerEntry, type Store } from '@dfc/store';
-import { UnpackedLayers, type LayerRef } from '@dfc/runner';
+import { UnpackedLayers, guardCleanup, mountsBelow, unmount, type LayerRef } from '@dfc/runner';
 import type { SourceTree } from './copy.js';
 
-/** Overlay mounts made here, to undo with releaseRootfsUnder. */
-const mounted = new Set<string>();
+/** Overlay mounts made here, to undo with releaseRootfsUnder, and their release from the guard. */
+const mounted = new Map<string, () => void>();
 const unpackedByStore = new WeakMap<Store, UnpackedLayers>();
 // The kernel takes one page of mount options; each lower is a 64-character name and a colon.
 const MAX_OVERLAY_LOWERS = 55;
@@ -37,25 +40,51 @@ async function mountLayers(store: Store, layers: readonly LayerRef[], dir: strin
   const empty = path.join(dir, '..', `.empty-${path.basename(dir)}`);
   await fs.mkdir(empty, { recursive: true });
   const names = [...lowers.reverse().map((l) => path.relative(unpacked!.dir, l)), path.relative(unpacked!.dir, empty)];
+  const release = guardCleanup(`rootfs-${randomBytes(6).toString('hex')}`, { mounts: [dir], remove: [] });
   const ok = await new Promise<boolean>((resolve) => {
     const child = spawn('mount', ['-t', 'overlay', 'overlay', '-o', `ro,lowerdir=${names.join(':')}`, dir], { cwd: unpacked!.dir, stdio: 'ignore' });
     child.on('error', () => resolve(false));
     child.on('close', (code) => resolve(code === 0));
   });
-  if (ok) mounted.add(dir);
+  if (ok) mounted.set(dir, release);
+  else release();
   return ok;
 }
 
 /** Unmounts every root file system mounted under `parent` (before a step's scratch is removed). */
 export async function releaseRootfsUnder(parent: string): Promise<void> {
-  for (const dir of [...mounted]) {
+  for (const [dir, release] of [...mounted]) {
     if (dir !== parent && !dir.startsWith(`${parent}${path.sep}`)) continue;
-    await new Promise<void>((resolve) => {
-      const child = spawn('umount', [dir], { stdio: 'ignore' });
-      child.on('error', () => resolve());
-      child.on('close', () => resolve());
-    });
+    await unmount(dir).catch(() => undefined);
     mounted.delete(dir);
+    release();
+  }
+}
+
+/**
+ * Removes the scratch folders (`build-<pid>-…`) of builds whose process is gone, unmounting what
+ * they left mounted there first (a kill that took the cleanup guard along too).
+ */
+export async function removeDeadBuilds(tmp: string): Promise<void> {
+  for (const name of await fs.readdir(tmp).catch(() => [] as string[])) {
+    const pid = /^build-(\d+)-/.exec(name)?.[1];
+    if (pid === undefined || isAlive(Number(pid))) continue;
+    const dir = path.join(tmp, name);
+    try {
+      for (const point of (await mountsBelow(dir)).reverse()) await unmount(point);
+      await fs.rm(dir, { recursive: true, force: true });
+    } catch {
+      // Still busy or not ours to undo: left for the next build, never removed through a mount.
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

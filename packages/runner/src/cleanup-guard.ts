@@ -20,7 +20,8 @@ lines.on('line', (line) => {
 });
 lines.on('close', () => {
   void (async () => {
-    for (const job of jobs.values()) {
+    // Latest first: a job registered later may have mounted below a folder an earlier one removes.
+    for (const job of [...jobs.values()].reverse()) {
       try {
         await cleanUp(job);
       } catch {

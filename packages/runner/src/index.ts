@@ -11,6 +11,10 @@ export { runtimeSpec, DEFAULT_CAPABILITIES, DEFAULT_PATH, withDefaultPath, type 
 export { resolveUser, parsePasswd, parseGroup, UserLookupError, type ProcessUser, type PasswdEntry, type GroupEntry } from './users.js';
 export { resolveInRoot, readFileInRoot, RootPathError } from './root-path.js';
 
+// Mounts made outside a run (the engine's read-only views of a stage) undone even if dfc is killed.
+export { guardCleanup } from './guard.js';
+export { mountsBelow, unmount, type CleanupJob } from './cleanup.js';
+
 // Diffs: the overlay upper dir as layer entries, and the copied-root fallback.
 export { upperDirEntries, OverlayUnavailableError } from './overlay.js';
 export { snapshotTree, treeChanges } from './snapshot.js';
