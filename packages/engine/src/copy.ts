@@ -1,6 +1,6 @@
 // COPY and ADD (local sources) with Docker's semantics, as a list of layer entries:
 // - sources are relative to their tree's root; a path that climbs out of it is an error;
-// - wildcards (`*`, `?`, `[…]`) match within one path segment; matching nothing is an error;
+// - wildcards (`*`, `?`, `[…]`) match within one path segment; one matching nothing copies nothing;
 // - a directory source copies its contents; a symlink named as a source is followed (inside
 //   the tree), symlinks met inside a copied directory stay links;
 // - several sources (or a wildcard) need a directory destination ending in `/`;
@@ -91,8 +91,8 @@ export function resolveSources(req: Pick<CopyRequest, 'sources' | 'tree' | 'inst
     const cleaned = cleanSource(source);
     if (cleaned === undefined) return { ok: false, error: `${what} ${source}: the path is outside the build context` };
     if (hasWildcard(cleaned)) {
+      // A wildcard that matches nothing copies nothing (BuildKit's AllowEmptyWildcard), as `COPY go.sum* ./` relies on.
       const found = expandWildcard(req.tree, cleaned);
-      if (found.length === 0) return { ok: false, error: `${what} ${source}: no source files were specified (the pattern matches nothing)` };
       for (const rel of found) {
         const at = resolveInTree(req.tree, rel);
         const entry = at === undefined ? undefined : req.tree.lookup(at);
@@ -127,7 +127,11 @@ export function resolveDestination(req: Pick<CopyRequest, 'destination' | 'workd
   const parentAt = resolveInTree(req.image, parent, true) ?? parent;
   let rel = parentAt ? `${parentAt}/${path.basename(lexical)}` : path.basename(lexical);
   if (lexical && req.image.lookup(rel)?.kind === 'symlink') rel = resolveInTree(req.image, rel, true) ?? rel;
-  const isDir = endsWithSlash || count > 1 || anyDir || lexical === '' || req.image.lookup(rel)?.kind === 'dir';
+  const existing = lexical === '' ? 'dir' : req.image.lookup(rel)?.kind;
+  const isDir = endsWithSlash || count > 1 || anyDir || existing === 'dir';
+  if (isDir && (existing === 'file' || existing === 'other')) {
+    return { error: `${req.instruction ?? 'COPY'}: cannot copy into /${rel}: the image has a file there, not a directory (copy to another path, or remove it in an earlier step)` };
+  }
   return { abs: '/' + rel, isDir };
 }
 

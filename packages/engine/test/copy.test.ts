@@ -29,6 +29,7 @@ describe('COPY semantics', function () {
     fs.symlinkSync('a.txt', path.join(ctxDir, 'alias'));
     for (const dir of ['usr/bin', 'srv/app', 'tmp']) fs.mkdirSync(path.join(imageDir, dir), { recursive: true });
     fs.symlinkSync('usr/bin', path.join(imageDir, 'bin'));
+    fs.writeFileSync(path.join(imageDir, 'srv', 'file'), 'in the image');
     fs.symlinkSync('/', path.join(imageDir, 'escape'));
     const ctx = await readBuildContext(ctxDir);
     base = { workdir: '/', tree: contextTree(ctx), image: hostTree(imageDir) };
@@ -82,8 +83,15 @@ describe('COPY semantics', function () {
     expect(summary(copy(['*.txt'], '/d/'))).to.deep.equal(['dir /d 755 0:0', 'file /d/a.txt 644 0:0', 'file /d/b.txt 644 0:0']);
     expect(error(['*.txt'], '/d')).to.match(/destination must be a directory and end with a \//);
     expect(error(['a.txt', 'b.txt'], '/d')).to.match(/destination must be a directory/);
-    expect(error(['*.none'], '/d/')).to.match(/matches nothing/);
+    expect(copy(['*.none'], '/d/'), 'a wildcard matching nothing copies nothing').to.deep.equal([]);
+    expect(summary(copy(['a.txt', 'go.su[m]'], '/d/'))).to.deep.equal(['dir /d 755 0:0', 'file /d/a.txt 644 0:0']);
     expect(summary(copy(['[ab].txt', 'c.?d'], '/d/')).slice(1)).to.deep.equal(['file /d/a.txt 644 0:0', 'file /d/b.txt 644 0:0', 'file /d/c.md 644 0:0']);
+  });
+
+  it('refuses to copy a folder, or into a folder, where the image has a file; a file replaces it', function () {
+    expect(error(['src'], '/srv/file')).to.match(/cannot copy into \/srv\/file: the image has a file there/);
+    expect(error(['a.txt'], '/srv/file/')).to.match(/the image has a file there/);
+    expect(summary(copy(['a.txt'], '/srv/file'))).to.deep.equal(['file /srv/file 644 0:0']);
   });
 
   it('refuses sources outside the context and names missing ones', function () {
