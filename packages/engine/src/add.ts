@@ -13,6 +13,7 @@ import {
   type TreeEntry,
 } from './copy.js';
 import { Downloads, type DownloadResult } from './download.js';
+import { NotRootError } from './rootfs.js';
 import { hostTree } from './trees.js';
 
 export interface AddRequest extends CopyRequest {
@@ -102,6 +103,8 @@ export async function archiveFormat(file: string): Promise<ArchiveFormat | undef
 async function extractInto(
   req: AddRequest, file: string, format: ArchiveFormat, destAbs: string, out: EntryList, inputs: CopyInput[], scratch: string,
 ): Promise<string | undefined> {
+  // The archive's owners go into the layer: only root can keep them while extracting.
+  if (process.getuid?.() !== 0) return new NotRootError('extracting an archive').message;
   let input: Readable = createReadStream(file);
   let tool: Promise<string | undefined> = Promise.resolve(undefined);
   if (format === 'bzip2' || format === 'xz') {
@@ -120,7 +123,7 @@ async function extractInto(
     });
   }
   try {
-    await unpackLayer(input, scratch, { chown: process.getuid?.() === 0 });
+    await unpackLayer(input, scratch, { chown: true });
   } catch (err) {
     return (await tool) ?? `cannot extract the archive: ${(err as Error).message}`;
   }

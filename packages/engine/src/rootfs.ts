@@ -21,12 +21,21 @@ const MAX_OVERLAY_LOWERS = 55;
 
 export async function materializeRootfs(store: Store, layers: readonly LayerRef[], dir: string): Promise<void> {
   await fs.mkdir(dir, { recursive: true });
+  // Unpacked by another user, every file would be that user's, and so would every copy of it.
+  if (layers.length > 0 && process.getuid?.() !== 0) throw new NotRootError("reading an image's layers");
   if (await mountLayers(store, layers, dir)) return;
   for (const layer of layers) {
     if (!(await store.hasBlob(layer.descriptor.digest))) {
       throw new Error(`${store.blobPath(layer.descriptor.digest)}: layer ${layer.diffId} is missing from the store; run dfc store verify`);
     }
     await unpackLayer(store.openBlob(layer.descriptor.digest), dir);
+  }
+}
+
+/** Why a build step needs root: it reads an image's files with their owners. */
+export class NotRootError extends Error {
+  constructor(what: string) {
+    super(`${what} keeps its files' owners only as root (as another user every file would be yours, and so would its copies); run dfc build as root`);
   }
 }
 
