@@ -597,7 +597,11 @@ class Parser {
         if (a.array !== undefined || a.name.includes('[')) arrays = true;
         assigns.push(a);
       } else {
-        if (args.length === 0) nameStart = this.i;
+        if (args.length === 0) {
+          nameStart = this.i;
+          // `name[` first in a command is an array element assignment or nothing (as in mvdan/sh).
+          if (this.atIndexedName()) this.fail('[ must follow a name in an assignment');
+        }
         args.push(this.word());
       }
     }
@@ -661,6 +665,14 @@ class Parser {
       this.heredocs.push({ redirect, delimiter, quoted, stripTabs: op === '<<-' });
     }
     return true;
+  }
+
+  /** `NAME[` at the cursor. */
+  private atIndexedName(): boolean {
+    let j = this.i;
+    if (!isNameStart(this.s.charCodeAt(j))) return false;
+    while (isNameChar(this.s.charCodeAt(j))) j++;
+    return this.s.charCodeAt(j) === LBRACKET;
   }
 
   /** `2>`, `10<`…: a file descriptor number that starts a redirection, not a word. */
@@ -760,6 +772,7 @@ class Parser {
             lit += s.slice(start, i - 1);
             if (lit) parts.push({ kind: 'lit', value: lit });
             lit = '';
+            if (s.charCodeAt(i + 1) === RPAREN) this.fail('an extended glob needs a pattern');
             this.skipParens();
             parts.push({ kind: 'extglob', pattern: s.slice(i - 1, this.i) });
             start = this.i;
