@@ -30,8 +30,11 @@ export function irDiagnostic(code: IrDiagnosticCode, message: string, range: Ran
 
 /** Ranges from the parser are lazy objects; keep a plain copy so the plan serializes the same way everywhere. */
 export function plainRange(r: Range): Range {
+  // Each read of a lazy range's start or end works its position out again: read each once.
+  const start = r.start;
+  const end = r.end;
   return {
-    start: { line: r.start.line, column: r.start.column, offset: r.start.offset },
-    end: { line: r.end.line, column: r.end.column, offset: r.end.offset },
+    start: { line: start.line, column: start.column, offset: start.offset },
+    end: { line: end.line, column: end.column, offset: end.offset },
   };
 }

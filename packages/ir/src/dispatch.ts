@@ -15,7 +15,7 @@ import { expandWord, expandWords } from './expand.js';
 import type { GraphBuilder, StageState } from './graph.js';
 import { parseMount } from './mounts.js';
 import { formatPlatform } from './platform.js';
-import type { CopySource, Edge, FileSource, MetaInstruction, RunFile, RunMount } from './plan.js';
+import type { CopySource, Edge, FileSource, HistoryEntry, MetaInstruction, RunFile, RunMount } from './plan.js';
 import { wordRange } from './ranges.js';
 import { stageSteps, type StageHeader, type StageSetup } from './stages.js';
 
@@ -45,7 +45,8 @@ class StageDispatch {
     if (base.kind === 'stage') {
       const parent = this.graph.stageResult(base.stage);
       if (parent) {
-        const config = cloneConfig(parent.config);
+        // Steps replace config fields, never change them in place: a diagnostics-only plan can share the values.
+        const config = this.graph.diagnosticsOnly ? { ...parent.config, config: { ...parent.config.config } } : cloneConfig(parent.config);
         // ONBUILD triggers run in the stage built on this one; they do not carry over.
         delete config.config.OnBuild;
         this.state = { config, env: new Map(parent.env), args: new Map(parent.args), cmdSet: false, baseKnown: parent.baseKnown, last: parent.last };
@@ -379,7 +380,8 @@ class StageDispatch {
     const mounts: RunMount[] = [];
     const inputs: { id: number; kind: Edge['kind'] }[] = [];
     const contextPaths: string[] = [];
-    let keyArgs = this.argsInScope();
+    const plan = !this.graph.diagnosticsOnly;
+    let keyArgs = plan ? this.argsInScope() : {};
     let network = 'default';
     let security = 'sandbox';
     for (const flag of node.flags) {
@@ -399,7 +401,7 @@ class StageDispatch {
             failed = true;
             return undefined;
           }
-          keyArgs = { ...keyArgs, ...e.args };
+          if (plan) keyArgs = { ...keyArgs, ...e.args };
           return e.value;
         }, c.WorkingDir ?? '/');
         if (failed) return;
@@ -426,14 +428,17 @@ class StageDispatch {
         this.graph.usedArgs.add(name);
       }
     }
-    const env = [...this.state.env].map(([k, v]) => `${k}=${v}`);
-    const argList = Object.entries(this.argsInScope()).map(([k, v]) => `${k}=${v}`);
-    const createdBy = `RUN ${argList.length > 0 ? `|${argList.length} ${argList.join(' ')} ` : ''}${args.join(' ')} # buildkit`;
+    const env = plan ? [...this.state.env].map(([k, v]) => `${k}=${v}`) : [];
+    let history: HistoryEntry | null = null;
+    if (plan) {
+      const argList = Object.entries(this.argsInScope()).map(([k, v]) => `${k}=${v}`);
+      history = { created_by: `RUN ${argList.length > 0 ? `|${argList.length} ${argList.join(' ')} ` : ''}${args.join(' ')} # buildkit`, empty_layer: false };
+    }
     this.state.last = this.graph.add({
       stage: this.stage.index,
       op: { kind: 'run', args, form: cmd.form, env, user: c.User ?? '', workdir: c.WorkingDir ?? '/', mounts, network, security, files, proxyEnv },
       range: this.at ?? node.range, onbuild, parent: this.state.last, inputs, config: this.state.config,
-      history: { created_by: createdBy, empty_layer: false }, args: keyArgs,
+      history, args: keyArgs,
       context: contextPaths.length > 0 ? { paths: contextPaths, exclude: [] } : null,
     });
   }
@@ -532,9 +537,12 @@ class StageDispatch {
 
     const contextPaths = from.kind === 'context' ? sources.filter((s) => s.kind === 'path').map((s) => s.path) : [];
     const kind = node.name === 'COPY' ? 'copy' : 'add';
-    const expanded: Record<string, string | null> = { chown, chmod, checksum };
-    const flagsText = node.flags.map((f) => (expanded[f.name] != null ? `--${f.name}=${expanded[f.name]}` : f.text)).join(' ');
-    const createdBy = `${node.name} ${flagsText ? `${flagsText} ` : ''}${sources.map((s) => s.path).join(' ')} ${destination} # buildkit`;
+    let history: HistoryEntry | null = null;
+    if (!this.graph.diagnosticsOnly) {
+      const expanded: Record<string, string | null> = { chown, chmod, checksum };
+      const flagsText = node.flags.map((f) => (expanded[f.name] != null ? `--${f.name}=${expanded[f.name]}` : f.text)).join(' ');
+      history = { created_by: `${node.name} ${flagsText ? `${flagsText} ` : ''}${sources.map((s) => s.path).join(' ')} ${destination} # buildkit`, empty_layer: false };
+    }
     this.state.last = this.graph.add({
       stage: this.stage.index,
       op: {
@@ -543,7 +551,7 @@ class StageDispatch {
         checksum, keepGitDir: boolFlag('keep-git-dir') ?? false, unpack: node.name === 'ADD' ? boolFlag('unpack') : null,
       },
       range: this.at ?? node.range, onbuild, parent: this.state.last, inputs, config: this.state.config,
-      history: { created_by: createdBy, empty_layer: false }, args,
+      history, args,
       context: contextPaths.length > 0 ? { paths: contextPaths, exclude } : null,
     });
   }

@@ -39,7 +39,7 @@ export class GraphBuilder {
     setup: StageSetup,
     /** Ranges (by start offset) of references already reported as part of a cycle. */
     private readonly cycleOffsets: ReadonlySet<number>,
-    /** Skip what only the plan needs: config copies and cache keys (see PlanOptions.diagnosticsOnly). */
+    /** Skip what only the plan needs: config copies, history, cache keys, plain ranges (see PlanOptions.diagnosticsOnly). */
     readonly diagnosticsOnly = false,
   ) {
     this.usedArgs = new Set(setup.usedArgs);
@@ -85,7 +85,7 @@ export class GraphBuilder {
       id,
       stage: v.stage,
       op: v.op,
-      range: v.range ? plainRange(v.range) : null,
+      range: v.range && !this.diagnosticsOnly ? plainRange(v.range) : v.range,
       onbuild: v.onbuild,
       deps: [...new Set(deps)],
       config: v.config && !this.diagnosticsOnly ? cloneConfig(v.config) : null,

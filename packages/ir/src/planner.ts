@@ -25,8 +25,9 @@ export interface PlanOptions {
   /** Dispatch every stage, also those the target does not need (they are still listed in `pruned`). For lint. */
   allStages?: boolean;
   /**
-   * Only the diagnostics are wanted (lint): vertices get no config copy, no config changes and no
-   * cache key, which is most of the planner's cost. The diagnostics are the same as a full plan's.
+   * Only the diagnostics are wanted (lint): vertices get no config copy, no config changes, no
+   * history, no RUN environment and no cache key, which is most of the planner's cost. The
+   * diagnostics are the same as a full plan's.
    */
   diagnosticsOnly?: boolean;
 }
