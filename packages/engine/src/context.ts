@@ -59,9 +59,9 @@ export async function readBuildContext(root: string, options: ReadContextOptions
   const children = new Map<string, string[]>();
   const trees = new Map<string, string>();
   let cached = 0;
-  const toHash: { entry: ContextEntry; abs: string; stat: Stats }[] = [];
+  const toHash: { entry: ContextEntry; abs: string; slot: number }[] = [];
   // Folders whose tree digest is to be computed once their files are hashed, children first.
-  const stale: { rel: string; stat: Stats }[] = [];
+  const stale: { rel: string; slot: number }[] = [];
 
   // A re-included pattern (`!dir/keep`) can reach under an excluded folder, so folders are only
   // skipped whole when nothing could re-include below them.
@@ -87,7 +87,8 @@ export async function readBuildContext(root: string, options: ReadContextOptions
       const excluded = ignoring && ignore.ignores(relPath);
       if (stat.isDirectory()) {
         if (excluded && !ignore.mayReinclude(relPath)) continue;
-        const known = statCache.lookup(relPath, stat);
+        const slot = statCache.visit(relPath, stat);
+        const known = statCache.known(slot);
         const entry = entryOf(relPath, 'dir', stat);
         if (!excluded) entries.set(relPath, entry);
         const before = entries.size;
@@ -100,15 +101,16 @@ export async function readBuildContext(root: string, options: ReadContextOptions
           if (isEntry) trees.set(relPath, known);
         } else {
           unchanged = false;
-          stale.push({ rel: relPath, stat });
+          stale.push({ rel: relPath, slot });
         }
       } else if (!excluded) {
         if (stat.isSymbolicLink()) {
           const entry = entryOf(relPath, 'symlink', stat);
-          const known = statCache.lookup(relPath, stat);
+          const slot = statCache.visit(relPath, stat);
+          const known = statCache.known(slot);
           if (known === undefined) {
             entry.target = fsSync.readlinkSync(abs);
-            statCache.record(relPath, stat, entry.target);
+            statCache.record(slot, entry.target);
             unchanged = false;
           } else entry.target = known;
           entries.set(relPath, entry);
@@ -118,12 +120,13 @@ export async function readBuildContext(root: string, options: ReadContextOptions
           entries.set(relPath, entry);
           kept.push(name);
           // A file the stat cache knows needs no read: only the others go to the hashing queue.
-          const known = statCache.lookup(relPath, stat);
+          const slot = statCache.visit(relPath, stat);
+          const known = statCache.known(slot);
           if (known !== undefined) {
             entry.digest = known;
             cached++;
           } else {
-            toHash.push({ entry, abs, stat });
+            toHash.push({ entry, abs, slot });
             unchanged = false;
           }
         }
@@ -133,17 +136,18 @@ export async function readBuildContext(root: string, options: ReadContextOptions
     if (kept.length > 0) children.set(rel, kept);
     return unchanged;
   };
-  const rootKnown = statCache.lookup('', rootStat);
+  const rootSlot = statCache.visit('', rootStat);
+  const rootKnown = statCache.known(rootSlot);
   // Paths are joined as `${dir}/${name}` (no path.join per entry): the root without its trailing slash.
   if (walk(path.resolve(root).replace(/\/+$/, ''), '') && rootKnown?.startsWith('sha256:')) trees.set('', rootKnown);
-  else stale.push({ rel: '', stat: rootStat });
+  else stale.push({ rel: '', slot: rootSlot });
 
   let hashed = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let job = toHash[next++]; job; job = toHash[next++]) {
       job.entry.digest = await hashFile(job.abs, job.entry.size);
-      statCache.record(job.entry.path, job.stat, job.entry.digest);
+      statCache.record(job.slot, job.entry.digest);
       hashed++;
     }
   };
@@ -151,12 +155,12 @@ export async function readBuildContext(root: string, options: ReadContextOptions
 
   const ctx: BuildContext = { root, entries, children, trees, ignore, hashed, cached };
   // Children come before their folder in `stale`, so a folder's subfolders have their digests.
-  for (const { rel, stat } of stale) {
+  for (const { rel, slot } of stale) {
     if (rel === '' || entries.has(rel)) {
       const digest = treeDigest(ctx, rel);
       trees.set(rel, digest);
-      statCache.record(rel, stat, digest);
-    } else statCache.record(rel, stat, '-');
+      statCache.record(slot, digest);
+    } else statCache.record(slot, '-');
   }
   return ctx;
 }

@@ -102,6 +102,7 @@ describe('build context', function () {
     // Past the racy window: files written just before a walk are read again by the next one.
     const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 30));
 
+    await settle();
     let last = await cachedRead();
     expect(last.hashed).to.equal(1001);
     await settle();
