@@ -21,6 +21,8 @@ export interface TreeEntry {
   target?: string;
   /** Content digest of a file, when the tree knows it (the build context does). */
   digest?: string;
+  /** Same for every name of a file with several (hard links), where the tree knows it. */
+  inode?: string;
 }
 
 /** Where COPY reads from: the build context, or the root file system of a stage or image. */
@@ -147,8 +149,11 @@ export function copyMatch(tree: SourceTree, match: SourceMatch, dest: Destinatio
   }
 }
 
-/** Copies the contents of `relDir` of `tree` into `destDir`. */
-export function copyTree(tree: SourceTree, relDir: string, destDir: string, out: EntryList, inputs: CopyInput[]): void {
+/**
+ * Copies the contents of `relDir` of `tree` into `destDir`. Names of one file stay hard links
+ * of each other (as BuildKit's copier keeps them); `links` maps an inode to its first copy.
+ */
+export function copyTree(tree: SourceTree, relDir: string, destDir: string, out: EntryList, inputs: CopyInput[], links = new Map<string, string>()): void {
   for (const name of tree.list(relDir)) {
     const rel = relDir ? `${relDir}/${name}` : name;
     const entry = tree.lookup(rel);
@@ -157,10 +162,13 @@ export function copyTree(tree: SourceTree, relDir: string, destDir: string, out:
     inputs.push(inputOf(rel, entry));
     if (entry.kind === 'dir') {
       out.dir(dest, entry.mode, entry);
-      copyTree(tree, rel, dest, out, inputs);
+      copyTree(tree, rel, dest, out, inputs, links);
     } else if (entry.kind === 'symlink') {
       out.symlink(dest, entry.target ?? '', entry);
+    } else if (entry.inode !== undefined && links.has(entry.inode)) {
+      out.hardlink(dest, links.get(entry.inode)!);
     } else {
+      if (entry.inode !== undefined) links.set(entry.inode, dest);
       out.file(dest, tree, rel, entry);
     }
   }
@@ -211,6 +219,12 @@ export class EntryList {
   file(abs: string, tree: SourceTree, rel: string, entry: TreeEntry): void {
     this.parents(abs);
     this.byPath.set(abs, { kind: 'file', path: abs, mode: this.req.chmod ?? entry.mode, content: tree.content(rel, entry), ...this.owner(entry) });
+  }
+
+  /** Another name for the file copied to `target` (an absolute path earlier in this layer). */
+  hardlink(abs: string, target: string): void {
+    this.parents(abs);
+    this.byPath.set(abs, { kind: 'hardlink', path: abs, target: target.replace(/^\/+/, '') });
   }
 
   symlink(abs: string, target: string, entry: TreeEntry): void {

@@ -35,7 +35,7 @@ export function hostTree(root: string): SourceTree {
       const owner = { uid: stat.uid, gid: stat.gid };
       if (stat.isDirectory()) return { kind: 'dir', mode, size: 0, ...owner };
       if (stat.isSymbolicLink()) return { kind: 'symlink', mode, size: 0, target: fs.readlinkSync(path.join(root, rel)), ...owner };
-      if (stat.isFile()) return { kind: 'file', mode, size: stat.size, ...owner };
+      if (stat.isFile()) return { kind: 'file', mode, size: stat.size, ...owner, ...(stat.nlink > 1 ? { inode: `${stat.dev}:${stat.ino}` } : {}) };
       return undefined;
     },
     list(rel) {

@@ -94,6 +94,15 @@ describe('COPY semantics', function () {
     expect(summary(copy(['a.txt'], '/srv/file'))).to.deep.equal(['file /srv/file 644 0:0']);
   });
 
+  it('keeps the names of one file in a copied folder hard links of each other', function () {
+    fs.mkdirSync(path.join(imageDir, 'hl'));
+    fs.writeFileSync(path.join(imageDir, 'hl', 'a'), 'one file');
+    fs.linkSync(path.join(imageDir, 'hl', 'a'), path.join(imageDir, 'hl', 'b'));
+    const entries = copy(['hl'], '/copied', { tree: hostTree(imageDir) });
+    expect(summary(entries).slice(1)).to.deep.equal(['file /copied/a 644 0:0', 'hardlink /copied/b']);
+    expect(entries.find((e) => e.kind === 'hardlink')).to.include({ target: 'copied/a' });
+  });
+
   it('refuses sources outside the context and names missing ones', function () {
     expect(error(['../etc/passwd'], '/x')).to.match(/outside the build context/);
     expect(error(['missing.txt'], '/x')).to.match(/missing.txt: no such file or directory/);
