@@ -12,6 +12,7 @@ import type { Command, CommandIO } from '../command.js';
 import { UsageError } from '../command.js';
 import { readInput } from '../read-input.js';
 import { parseCommandArgs } from './store-args.js';
+import { storeImageLookup } from '../image-platforms.js';
 import { readContextView } from './lint-context.js';
 
 const FORMATS = ['tty', 'json', 'sarif', 'gnu', 'checkstyle'] as const;
@@ -25,6 +26,8 @@ export const lintCommand: Command = {
     '                 then $XDG_CONFIG_HOME/hadolint.yaml, ~/.hadolint/hadolint.yaml, ~/.hadolint.yaml)',
     '  --context DIR  the build context: checks COPY/ADD sources and .dockerignore',
     '  --fix          apply the mechanical fixes (casing, MAINTAINER, JSON form, ENV k=v, …) to the files',
+    '  --root DIR     the store whose images InvalidBaseImagePlatform looks at (only read, and only',
+    '                 when it exists; default $DFC_ROOT, else $XDG_DATA_HOME/dfc, else ~/.local/share/dfc)',
     '  PATH           a Dockerfile, a directory to search for Dockerfiles, or - for standard input',
     'Exit status: 0 clean, 1 findings at or above the failure threshold, 2 usage or config error.',
   ].join('\n'),
@@ -34,6 +37,7 @@ export const lintCommand: Command = {
       config: { type: 'string' },
       context: { type: 'string' },
       fix: { type: 'boolean' },
+      root: { type: 'string' },
     });
     if (positionals.length === 0) throw new UsageError('no Dockerfile or directory given');
 
@@ -47,18 +51,19 @@ export const lintCommand: Command = {
 
     const files = await findDockerfiles(positionals, io);
     if (files.length === 0) throw new UsageError(`no Dockerfiles found in ${positionals.join(', ')}`);
+    const images = await storeImageLookup(values.root === undefined ? undefined : path.resolve(io.cwd, values.root), io.env);
     const reports: FileReport[] = [];
     for (const file of files) {
       let text = await readInput(file, io);
       let context: BuildContextView | undefined;
       if (values.context !== undefined) context = await readContextView(path.resolve(io.cwd, values.context), file === '-' ? undefined : path.resolve(io.cwd, file));
-      let result = lintText(text, { config: loaded.config, context, fileName: file });
+      let result = lintText(text, { config: loaded.config, context, fileName: file, images });
       if (values.fix && file !== '-') {
-        const fixed = fixText(text, (t) => lintText(t, { config: loaded.config, context, fileName: file }).diagnostics);
+        const fixed = fixText(text, (t) => lintText(t, { config: loaded.config, context, fileName: file, images }).diagnostics);
         if (fixed !== text) {
           await fs.writeFile(path.resolve(io.cwd, file), fixed);
           text = fixed;
-          result = lintText(text, { config: loaded.config, context, fileName: file });
+          result = lintText(text, { config: loaded.config, context, fileName: file, images });
         }
       }
       reports.push({ file, text, diagnostics: result.diagnostics });

@@ -1,5 +1,7 @@
-// dfc prune: delete blobs no tag or cache entry reaches.
+// dfc prune: delete blobs no tag or cache entry reaches, and the unpacked copies of layers no
+// image uses any more.
 import { pruneStore } from '@dfc/store';
+import { pruneUnpacked } from '@dfc/runner';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { ROOT_USAGE, humanSize, openStore, parseCommandArgs, rootOption } from './store-args.js';
@@ -12,7 +14,10 @@ export const pruneCommand: Command = {
     const store = await openStore(values.root, io);
     const result = await pruneStore(store);
     for (const digest of result.removed) io.stdout.write(`deleted: ${digest}\n`);
-    io.stdout.write(`Total reclaimed space: ${humanSize(result.bytesFreed)} (${result.bytesFreed} bytes)\n`);
+    const unpacked = await pruneUnpacked(store);
+    for (const diffId of unpacked.removed) io.stdout.write(`deleted unpacked layer: ${diffId}\n`);
+    const freed = result.bytesFreed + unpacked.bytesFreed;
+    io.stdout.write(`Total reclaimed space: ${humanSize(freed)} (${freed} bytes)\n`);
     return 0;
   },
 };
