@@ -26,7 +26,7 @@ export class StatCache {
   private cursor = 0;
   /** What the current walk saw, in its order; a value is filled in later for what it reads. */
   private seenPaths: string[] = [];
-  private seenStats: number[] = [];
+  private seenStats = new Float64Array(0);
   private seenValues: (string | undefined)[] = [];
   private changed = false;
   private walkStart = 0;
@@ -84,7 +84,19 @@ export class StatCache {
     }
     const slot = this.seenPaths.length;
     this.seenPaths.push(relPath);
-    this.seenStats.push(stat.mode, stat.size, stat.mtimeMs, stat.ctimeMs, stat.ino);
+    let st = this.seenStats;
+    if (st.length < (slot + 1) * FIELDS) {
+      // Room for as many paths as the last walk saw, doubled when outgrown.
+      st = new Float64Array(Math.max(this.paths.length + 64, slot * 2) * FIELDS);
+      st.set(this.seenStats);
+      this.seenStats = st;
+    }
+    const at = slot * FIELDS;
+    st[at] = stat.mode;
+    st[at + 1] = stat.size;
+    st[at + 2] = stat.mtimeMs;
+    st[at + 3] = stat.ctimeMs;
+    st[at + 4] = stat.ino;
     let value: string | undefined;
     if (i >= 0) {
       this.cursor = i + 1;
@@ -135,7 +147,7 @@ export class StatCache {
     this.stats = this.keptStats(keep);
     this.index = undefined;
     this.seenPaths = [];
-    this.seenStats = [];
+    this.seenStats = new Float64Array(0);
     this.seenValues = [];
   }
 
