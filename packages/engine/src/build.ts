@@ -112,7 +112,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   emit({ type: 'plan', steps });
 
   const t0 = performance.now();
-  const statCache = await StatCache.load(path.join(store.recordsDir, 'statcache', `${hashText(options.context)}.json`));
+  const statCache = await StatCache.load(path.join(store.recordsDir, 'statcache', `${hashText(options.context)}.bin`));
   const ctx = await readBuildContext(options.context, { dockerfile: path.relative(options.context, options.dockerfile), statCache });
   await statCache.save();
   emit({ type: 'context', files: ctx.entries.size, hashed: ctx.hashed, cached: ctx.cached, ms: Math.round(performance.now() - t0) });
