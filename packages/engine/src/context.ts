@@ -27,10 +27,10 @@ export interface ContextEntry {
 export interface BuildContext {
   root: string;
   /** Every entry that .dockerignore keeps, by path (and the folders holding re-included files). */
-  entries: Map<string, ContextEntry>;
+  entries: ContextEntries;
   /** The names of each folder's entries, sorted (`` is the root); a folder with none is absent. */
   children: Map<string, string[]>;
-  /** Each folder's tree digest (`` is the root): see treeDigest. */
+  /** Each folder's tree digest (`` is the root): a Merkle digest over what is below it. */
   trees: Map<string, string>;
   ignore: Dockerignore;
   /** Files read and hashed in this pass, and files whose digest came from the stat cache. */
@@ -46,6 +46,77 @@ export interface ReadContextOptions {
   concurrency?: number;
 }
 
+/**
+ * One folder's entries, sorted by name, as parallel arrays: a context of 100,000 files would
+ * otherwise make 100,000 objects and a 100,000-key map on every build, used or not.
+ */
+interface Folder {
+  names: string[];
+  kinds: ContextEntry['kind'][];
+  modes: number[];
+  uids: number[];
+  gids: number[];
+  sizes: number[];
+  /** A file's digest, a link's target. */
+  values: (string | undefined)[];
+}
+
+/** The context's entries by path, read from the folders as they are asked for. */
+export class ContextEntries {
+  constructor(
+    private readonly folders: Map<string, Folder>,
+    readonly size: number,
+  ) {}
+
+  get(relPath: string): ContextEntry | undefined {
+    const slash = relPath.lastIndexOf('/');
+    const dir = slash < 0 ? '' : relPath.slice(0, slash);
+    const folder = this.folders.get(dir);
+    const i = folder ? indexOfName(folder.names, slash < 0 ? relPath : relPath.slice(slash + 1)) : -1;
+    return i < 0 ? undefined : entryAt(folder!, i, relPath);
+  }
+
+  has(relPath: string): boolean {
+    return this.get(relPath) !== undefined;
+  }
+
+  /** Each entry, a folder before what it holds. */
+  *[Symbol.iterator](): IterableIterator<[string, ContextEntry]> {
+    const visit = function* (folders: Map<string, Folder>, dir: string): Generator<[string, ContextEntry]> {
+      const folder = folders.get(dir);
+      if (!folder) return;
+      for (let i = 0; i < folder.names.length; i++) {
+        const rel = dir === '' ? folder.names[i]! : `${dir}/${folder.names[i]}`;
+        yield [rel, entryAt(folder, i, rel)];
+        if (folder.kinds[i] === 'dir') yield* visit(folders, rel);
+      }
+    };
+    yield* visit(this.folders, '');
+  }
+
+  *keys(): IterableIterator<string> {
+    for (const [rel] of this) yield rel;
+  }
+
+  *values(): IterableIterator<ContextEntry> {
+    for (const [, entry] of this) yield entry;
+  }
+
+  /** A folder's tree-digest text: each entry's name and key line (summaryAt), NUL-separated. */
+  treeText(dir: string, trees: Map<string, string>): string {
+    const folder = this.folders.get(dir);
+    if (!folder) return '';
+    let text = '';
+    for (let i = 0; i < folder.names.length; i++) {
+      const name = folder.names[i]!;
+      const tree = folder.kinds[i] === 'dir' ? ` ${trees.get(dir === '' ? name : `${dir}/${name}`)}` : '';
+      // NUL cannot occur in a name, a digest or a link target: the text reads one way only.
+      text += `${name}\0${summaryOf(folder.kinds[i]!, folder.modes[i]!, folder.values[i])}${tree}\0`;
+    }
+    return text;
+  }
+}
+
 /** Reads and hashes the build context at `root`. Errors name the path that failed. */
 export async function readBuildContext(root: string, options: ReadContextOptions = {}): Promise<BuildContext> {
   const rootStat = await fs.stat(root).catch(() => undefined);
@@ -55,13 +126,14 @@ export async function readBuildContext(root: string, options: ReadContextOptions
   const statCache = options.statCache ?? StatCache.memory();
   statCache.setScope(ignore.patterns.join('\n'));
   statCache.startWalk();
-  const entries = new Map<string, ContextEntry>();
+  const folders = new Map<string, Folder>();
   const children = new Map<string, string[]>();
   const trees = new Map<string, string>();
+  let size = 0;
   let cached = 0;
-  const toHash: { entry: ContextEntry; abs: string; slot: number }[] = [];
+  const toHash: { folder: Folder; i: number; abs: string; slot: number; rel: string }[] = [];
   // Folders whose tree digest is to be computed once their files are hashed, children first.
-  const stale: { rel: string; slot: number }[] = [];
+  const stale: { rel: string; slot: number; isEntry: boolean }[] = [];
 
   // A re-included pattern (`!dir/keep`) can reach under an excluded folder, so folders are only
   // skipped whole when nothing could re-include below them.
@@ -78,7 +150,16 @@ export async function readBuildContext(root: string, options: ReadContextOptions
       throw new Error(`build context: cannot read ${dir || '/'}: ${(err as Error).message}`);
     }
     names.sort();
-    const kept: string[] = [];
+    const folder: Folder = { names: [], kinds: [], modes: [], uids: [], gids: [], sizes: [], values: [] };
+    const keep = (name: string, kind: ContextEntry['kind'], stat: Stats, value: string | undefined): number => {
+      folder.names.push(name);
+      folder.kinds.push(kind);
+      folder.modes.push(stat.mode & 0o7777);
+      folder.uids.push(stat.uid);
+      folder.gids.push(stat.gid);
+      folder.sizes.push(kind === 'file' ? stat.size : 0);
+      return folder.values.push(value) - 1;
+    };
     let unchanged = true;
     for (const name of names) {
       const relPath = rel ? `${rel}/${name}` : name;
@@ -89,113 +170,111 @@ export async function readBuildContext(root: string, options: ReadContextOptions
         if (excluded && !ignore.mayReinclude(relPath)) continue;
         const slot = statCache.visit(relPath, stat);
         const known = statCache.known(slot);
-        const entry = entryOf(relPath, 'dir', stat);
-        if (!excluded) entries.set(relPath, entry);
-        const before = entries.size;
         const below = walk(abs, relPath);
         // An excluded folder still holds what `!pattern` re-included: it is part of the context.
-        const isEntry = !excluded || entries.size > before;
-        if (excluded && isEntry) entries.set(relPath, entry);
-        if (isEntry) kept.push(name);
+        const isEntry = !excluded || folders.has(relPath);
+        if (isEntry) keep(name, 'dir', stat, undefined);
         if (known !== undefined && below && (isEntry ? known.startsWith('sha256:') : known === '-')) {
           if (isEntry) trees.set(relPath, known);
         } else {
           unchanged = false;
-          stale.push({ rel: relPath, slot });
+          stale.push({ rel: relPath, slot, isEntry });
         }
       } else if (!excluded) {
         if (stat.isSymbolicLink()) {
-          const entry = entryOf(relPath, 'symlink', stat);
           const slot = statCache.visit(relPath, stat);
-          const known = statCache.known(slot);
-          if (known === undefined) {
-            entry.target = fsSync.readlinkSync(abs);
-            statCache.record(slot, entry.target);
+          let target = statCache.known(slot);
+          if (target === undefined) {
+            target = fsSync.readlinkSync(abs);
+            statCache.record(slot, target);
             unchanged = false;
-          } else entry.target = known;
-          entries.set(relPath, entry);
-          kept.push(name);
+          }
+          keep(name, 'symlink', stat, target);
         } else if (stat.isFile()) {
-          const entry = entryOf(relPath, 'file', stat);
-          entries.set(relPath, entry);
-          kept.push(name);
           // A file the stat cache knows needs no read: only the others go to the hashing queue.
           const slot = statCache.visit(relPath, stat);
           const known = statCache.known(slot);
-          if (known !== undefined) {
-            entry.digest = known;
-            cached++;
-          } else {
-            toHash.push({ entry, abs, slot });
+          const i = keep(name, 'file', stat, known);
+          if (known !== undefined) cached++;
+          else {
+            toHash.push({ folder, i, abs, slot, rel: relPath });
             unchanged = false;
           }
         }
         // Sockets, fifos and devices in a context are not copied (as BuildKit skips them).
       }
     }
-    if (kept.length > 0) children.set(rel, kept);
+    if (folder.names.length > 0) {
+      folders.set(rel, folder);
+      children.set(rel, folder.names);
+      size += folder.names.length;
+    }
     return unchanged;
   };
   const rootSlot = statCache.visit('', rootStat);
   const rootKnown = statCache.known(rootSlot);
   // Paths are joined as `${dir}/${name}` (no path.join per entry): the root without its trailing slash.
   if (walk(path.resolve(root).replace(/\/+$/, ''), '') && rootKnown?.startsWith('sha256:')) trees.set('', rootKnown);
-  else stale.push({ rel: '', slot: rootSlot });
+  else stale.push({ rel: '', slot: rootSlot, isEntry: true });
 
   let hashed = 0;
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let job = toHash[next++]; job; job = toHash[next++]) {
-      job.entry.digest = await hashFile(job.abs, job.entry.size);
-      statCache.record(job.slot, job.entry.digest);
+      const digest = await hashFile(job.abs, job.folder.sizes[job.i]);
+      job.folder.values[job.i] = digest;
+      statCache.record(job.slot, digest);
       hashed++;
     }
   };
   await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker));
 
-  const ctx: BuildContext = { root, entries, children, trees, ignore, hashed, cached };
+  const entries = new ContextEntries(folders, size);
+  // A folder's content as one digest (a Merkle tree) over each entry's name and key line, a
+  // subfolder's with its own tree digest: equal digests mean the same files, modes and links.
   // Children come before their folder in `stale`, so a folder's subfolders have their digests.
-  for (const { rel, slot } of stale) {
-    if (rel === '' || entries.has(rel)) {
-      const digest = treeDigest(ctx, rel);
+  for (const { rel, slot, isEntry } of stale) {
+    if (isEntry) {
+      const digest = `sha256:${createHash('sha256').update(entries.treeText(rel, trees)).digest('hex')}`;
       trees.set(rel, digest);
       statCache.record(slot, digest);
     } else statCache.record(slot, '-');
   }
-  return ctx;
-}
-
-/**
- * A folder's content as one digest (a Merkle tree): for each entry, sorted by name, its name
- * and what a cache key says of it (a file's digest and mode, a link's target, a folder's mode
- * and tree digest). Equal digests mean the same files, modes and links below the folder.
- */
-export function treeDigest(ctx: BuildContext, rel: string): string {
-  const hash = createHash('sha256');
-  const prefix = rel === '' ? '' : `${rel}/`;
-  let text = '';
-  for (const name of ctx.children.get(rel) ?? []) {
-    const entry = ctx.entries.get(prefix + name)!;
-    // NUL cannot occur in a name, a digest or a link target: the text reads one way only.
-    text += `${name}\0${entrySummary(entry)}${entry.kind === 'dir' ? ` ${ctx.trees.get(entry.path)}` : ''}\0`;
-  }
-  return `sha256:${hash.update(text).digest('hex')}`;
+  return { root, entries, children, trees, ignore, hashed, cached };
 }
 
 /** What a cache key says of one context entry: a file's digest and mode, a link's target, a folder's mode. */
 export function entrySummary(e: ContextEntry): string {
-  return e.kind === 'file' ? `${e.digest} ${e.mode.toString(8)}` : e.kind === 'symlink' ? `-> ${e.target}` : `dir ${e.mode.toString(8)}`;
+  return summaryOf(e.kind, e.mode, e.kind === 'file' ? e.digest : e.target);
 }
 
-function entryOf(relPath: string, kind: ContextEntry['kind'], stat: Stats): ContextEntry {
-  return {
-    path: relPath,
-    kind,
-    mode: stat.mode & 0o7777,
-    uid: stat.uid,
-    gid: stat.gid,
-    size: kind === 'file' ? stat.size : 0,
-  };
+function summaryOf(kind: ContextEntry['kind'], mode: number, value: string | undefined): string {
+  return kind === 'file' ? `${value} ${mode.toString(8)}` : kind === 'symlink' ? `-> ${value}` : `dir ${mode.toString(8)}`;
+}
+
+function entryAt(folder: Folder, i: number, relPath: string): ContextEntry {
+  const kind = folder.kinds[i]!;
+  const entry: ContextEntry = { path: relPath, kind, mode: folder.modes[i]!, uid: folder.uids[i]!, gid: folder.gids[i]!, size: folder.sizes[i]! };
+  const value = folder.values[i];
+  if (value !== undefined) {
+    if (kind === 'file') entry.digest = value;
+    else if (kind === 'symlink') entry.target = value;
+  }
+  return entry;
+}
+
+/** Where `name` is in a sorted list of names (the order of Array.prototype.sort), or -1. */
+function indexOfName(names: string[], name: string): number {
+  let lo = 0;
+  let hi = names.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = names[mid]!;
+    if (at === name) return mid;
+    if (at < name) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 export async function hashFile(abs: string, size = Infinity): Promise<string> {
