@@ -7,7 +7,6 @@ import { Runner } from '@dfc/runner';
 import { exportRootfsToDir, saveArchive } from '@dfc/store';
 import type { Command } from '../command.js';
 import { PlainProgress, type ProgressDisplay } from '../progress/plain.js';
-import { TtyProgress } from '../progress/tty.js';
 import { UsageError } from '../command.js';
 import { ROOT_USAGE, openStore, parseCommandArgs, rootOption } from './store-args.js';
 
@@ -64,7 +63,7 @@ export const buildCommand: Command = {
     const isTty = Boolean((io.stderr as { isTTY?: boolean }).isTTY);
     const display: ProgressDisplay =
       progress === 'tty' || (progress === 'auto' && isTty)
-        ? new TtyProgress(io.stderr, shownFile, isTty && !io.env['NO_COLOR'])
+        ? new (await import('../progress/tty.js')).TtyProgress(io.stderr, shownFile, isTty && !io.env['NO_COLOR'])
         : new PlainProgress(io, shownFile, progress === 'quiet');
     const controller = new AbortController();
     const onSignal = (): void => controller.abort();
