@@ -12,7 +12,7 @@ export { Store, defaultStoreRoot, type BlobInfo, type BlobWriter } from './store
 // Layers: deterministic tars in, safe unpacking out.
 export { cleanLayerPath, compareLayerPaths, type LayerEntry, type FileContent } from './layer-entry.js';
 export { entriesFromDir, type WalkOptions } from './walk.js';
-export { writeLayer, writeLayerFromTar, packLayer, sortLayerEntries, defaultLayerMtime } from './layer-writer.js';
+export { writeLayer, writeLayerFromTar, packLayer, layerDiffId, sortLayerEntries, defaultLayerMtime } from './layer-writer.js';
 export type { LayerInfo, PackOptions, WriteLayerOptions } from './layer-writer.js';
 export { unpackLayer, maybeGunzip, UnsafeLayerError, type UnpackOptions, type UnpackResult } from './unpack.js';
 

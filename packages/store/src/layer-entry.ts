@@ -61,6 +61,22 @@ export function tarNameOf(entry: LayerEntry): string {
  * next sibling), so a directory walk that sorts each listing produces it without a global sort.
  */
 export function compareLayerPaths(a: string, b: string): number {
+  // Bytewise with '/' below every other byte is the same order; found without allocating, one
+  // code unit at a time, while both are below the surrogates (where UTF-16 and UTF-8 order agree).
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x >= 0xd800 || y >= 0xd800) return compareByComponents(a, b);
+    if (x === 0x2f) return -1;
+    if (y === 0x2f) return 1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+function compareByComponents(a: string, b: string): number {
   const pa = a.split('/');
   const pb = b.split('/');
   const n = Math.min(pa.length, pb.length);

@@ -1,7 +1,7 @@
 // The deterministic layer writer: entries in layer order, normalized headers, and in one pass the
 // diff_id (sha256 of the tar) and the digest of the compressed blob, in constant memory.
 import { once } from 'node:events';
-import { close as closeCb, createReadStream, open as openCb, read as readCb } from 'node:fs';
+import { close as closeCb, closeSync, open as openCb, openSync, read as readCb, readSync } from 'node:fs';
 import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
@@ -9,6 +9,7 @@ import tar from 'tar-stream';
 import { DigestStream, type Digest } from './digest.js';
 import { cleanLayerPath, compareLayerPaths, tarNameOf, type LayerEntry } from './layer-entry.js';
 import { MediaType, type Descriptor } from './oci.js';
+import { CHUNK_BYTES, OffThreadSha256, chunkBuffer } from './sha256-worker.js';
 import type { Store } from './store.js';
 
 type TarHeader = Partial<tar.Header> & { name: string };
@@ -121,22 +122,10 @@ async function writeEntry(pack: tar.Pack, entry: LayerEntry, name: string, mtime
       await done;
     } else {
       const { sink, done } = entryFinished(pack, header);
-      let got = 0;
-      if (c.size > 0) {
-        const source = createReadStream(c.hostPath, { start: 0, end: c.size - 1, highWaterMark: 256 << 10 });
-        try {
-          for await (const chunk of source as AsyncIterable<Buffer>) {
-            got += chunk.length;
-            if (!sink.write(chunk)) await once(sink, 'drain');
-          }
-        } catch (err) {
-          sink.destroy(err as Error);
-          throw new Error(`${c.hostPath}: cannot read: ${(err as Error).message}`);
-        }
-      }
-      if (got !== c.size) {
-        const err = new Error(`${c.hostPath}: file shrank while it was packed (${got} of ${c.size} bytes)`);
-        sink.destroy(err);
+      try {
+        await copyHostFile(c.hostPath, c.size, sink);
+      } catch (err) {
+        sink.destroy(err as Error);
         throw err;
       }
       sink.end();
@@ -150,6 +139,44 @@ async function writeEntry(pack: tar.Pack, entry: LayerEntry, name: string, mtime
   if (entry.kind !== 'whiteout' && entry.kind !== 'opaque') written.set(name, { mode: header.mode ?? 0, uid: header.uid ?? 0, gid: header.gid ?? 0 });
 }
 
+function openForRead(hostPath: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    openCb(hostPath, 'r', (err, fd) => (err ? reject(new Error(`${hostPath}: cannot read: ${err.message}`)) : resolve(fd))),
+  );
+}
+
+/** Reads `want` bytes at `position` into a fresh chunk buffer (its memory may move to the hash worker). */
+function readChunk(hostPath: string, fd: number, position: number, want: number): Promise<Buffer> {
+  const buf = chunkBuffer();
+  return new Promise((resolve, reject) =>
+    readCb(fd, buf, 0, want, position, (err, n) => (err ? reject(new Error(`${hostPath}: cannot read: ${err.message}`)) : resolve(buf.subarray(0, n)))),
+  );
+}
+
+/** Streams the first `size` bytes of a host file into `sink`, the next chunk read while this one is packed. */
+async function copyHostFile(hostPath: string, size: number, sink: Writable): Promise<void> {
+  if (size === 0) return;
+  const fd = await openForRead(hostPath);
+  let next: Promise<Buffer> | undefined;
+  try {
+    let got = 0;
+    let reading = readChunk(hostPath, fd, 0, Math.min(size, CHUNK_BYTES));
+    next = reading;
+    while (got < size) {
+      const chunk = await reading;
+      next = undefined;
+      if (chunk.length === 0) throw new Error(`${hostPath}: file shrank while it was packed (${got} of ${size} bytes)`);
+      got += chunk.length;
+      if (got < size) next = reading = readChunk(hostPath, fd, got, Math.min(size - got, CHUNK_BYTES));
+      if (!sink.write(chunk)) await once(sink, 'drain');
+    }
+  } finally {
+    // A read still in flight must finish before its descriptor is closed and reused.
+    await next?.catch(() => undefined);
+    await new Promise<void>((resolve) => closeCb(fd, () => resolve()));
+  }
+}
+
 const SMALL_FILE = 1 << 20;
 const PREFETCH_BYTES = 8 << 20;
 const PREFETCH_ENTRIES = 256;
@@ -161,30 +188,38 @@ interface Pending {
   bytes: number;
 }
 
-// Callback fs, not fs/promises: per call it costs the main thread a fraction of a FileHandle.
+/**
+ * Reads a small host file whole, synchronously: from the page cache that takes microseconds,
+ * less than the thread-pool round trips of an asynchronous open, read and close.
+ */
 function readSmallFile(hostPath: string, size: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    openCb(hostPath, 'r', (err, fd) => {
-      if (err) return reject(new Error(`${hostPath}: cannot read: ${err.message}`));
-      const buf = Buffer.allocUnsafe(size);
-      const finish = (error: Error | null): void =>
-        closeCb(fd, () => (error ? reject(error) : resolve(buf)));
-      const step = (got: number): void => {
-        if (got === size) return finish(null);
-        readCb(fd, buf, got, size - got, got, (e, n) => {
-          if (e) return finish(new Error(`${hostPath}: cannot read: ${e.message}`));
-          if (n === 0) return finish(new Error(`${hostPath}: file shrank while it was packed (${got} of ${size} bytes)`));
-          step(got + n);
-        });
-      };
-      step(0);
-    });
-  });
+  let fd: number;
+  try {
+    fd = openSync(hostPath, 'r');
+  } catch (err) {
+    return Promise.reject(new Error(`${hostPath}: cannot read: ${(err as Error).message}`));
+  }
+  try {
+    const buf = Buffer.allocUnsafe(size);
+    for (let got = 0; got < size; ) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, got, size - got, got);
+      } catch (err) {
+        return Promise.reject(new Error(`${hostPath}: cannot read: ${(err as Error).message}`));
+      }
+      if (n === 0) return Promise.reject(new Error(`${hostPath}: file shrank while it was packed (${got} of ${size} bytes)`));
+      got += n;
+    }
+    return Promise.resolve(buf);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
- * Runs the entry source ahead of the packer and reads small files in parallel, so per-file
- * latency (lstat, open, read, close) overlaps with packing. Memory stays bounded by the window.
+ * Runs the entry source ahead of the packer and reads small files as they come, so the walk's
+ * waits (directory listings) overlap with packing. Memory stays bounded by the window.
  */
 async function* readAhead(source: AsyncIterable<LayerEntry> | LayerEntry[]): AsyncGenerator<Pending> {
   const queue: Pending[] = [];
@@ -239,11 +274,8 @@ async function* readAhead(source: AsyncIterable<LayerEntry> | LayerEntry[]): Asy
   }
 }
 
-/**
- * The layer tar as a stream. `entries` must already be in layer order when it is an async
- * iterable (a directory walk is); an array is sorted here.
- */
-export function packLayer(entries: readonly LayerEntry[] | AsyncIterable<LayerEntry>, options: PackOptions = {}): Readable {
+/** Starts packing: tar-stream's pack stream, fed entry by entry as it is read. */
+function startPack(entries: readonly LayerEntry[] | AsyncIterable<LayerEntry>, options: PackOptions): tar.Pack {
   const seconds = options.mtime ?? defaultLayerMtime();
   // tar-stream writes mtime through a 32-bit integer.
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0x7fffffff) throw new Error(`layer mtime ${seconds} (SOURCE_DATE_EPOCH?) must be a whole number of seconds from 1970 to 2038`);
@@ -264,8 +296,46 @@ export function packLayer(entries: readonly LayerEntry[] | AsyncIterable<LayerEn
     pack.finalize();
   };
   produce().catch((err: Error) => pack.destroy(err));
+  return pack;
+}
+
+/**
+ * The layer tar as a stream. `entries` must already be in layer order when it is an async
+ * iterable (a directory walk is); an array is sorted here.
+ */
+export function packLayer(entries: readonly LayerEntry[] | AsyncIterable<LayerEntry>, options: PackOptions = {}): Readable {
   // tar-stream's streams are streamx streams; wrap as a Node stream through async iteration.
-  return Readable.from(pack as AsyncIterable<Buffer>, { objectMode: false, highWaterMark: 256 << 10 });
+  return Readable.from(startPack(entries, options) as AsyncIterable<Buffer>, { objectMode: false, highWaterMark: 256 << 10 });
+}
+
+/**
+ * Packs the layer and hashes the tar on the worker thread, straight from tar-stream, with no
+ * Node stream in between; with `appendFd`, the worker also writes the tar there.
+ */
+async function packAndHash(
+  entries: readonly LayerEntry[] | AsyncIterable<LayerEntry>,
+  options: PackOptions,
+  appendFd?: number,
+): Promise<{ digest: Digest; size: number }> {
+  const pack = startPack(entries, options);
+  const hash = new OffThreadSha256(appendFd);
+  try {
+    for await (const chunk of pack as AsyncIterable<Buffer>) await hash.update(chunk);
+    return await hash.digest();
+  } catch (err) {
+    pack.destroy(err as Error);
+    await hash.abort();
+    throw err;
+  }
+}
+
+/** The diff_id a layer of these entries would have, and its tar size, without storing anything. */
+export async function layerDiffId(
+  entries: readonly LayerEntry[] | AsyncIterable<LayerEntry>,
+  options: PackOptions = {},
+): Promise<{ diffId: Digest; tarSize: number }> {
+  const { digest, size } = await packAndHash(entries, options);
+  return { diffId: digest, tarSize: size };
 }
 
 /**
@@ -312,6 +382,18 @@ export async function writeLayer(
   entries: readonly LayerEntry[] | AsyncIterable<LayerEntry>,
   options: WriteLayerOptions = {},
 ): Promise<LayerInfo> {
+  if (options.compression === 'none') {
+    // The blob is the tar: the worker hashes it and writes it, the main thread only packs.
+    const file = await store.createBlobFile();
+    try {
+      const { digest, size } = await packAndHash(entries, options, file.fd);
+      await file.commit(digest, size);
+      return { diffId: digest, descriptor: { mediaType: MediaType.layer, digest, size }, tarSize: size };
+    } catch (err) {
+      await file.abort();
+      throw err;
+    }
+  }
   return writeLayerFromTar(store, packLayer(entries, options), options);
 }
 

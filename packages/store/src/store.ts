@@ -32,6 +32,14 @@ export interface BlobWriter {
   abort(): Promise<void>;
 }
 
+/** A temp blob file written through its descriptor by a writer that computes the digest itself. */
+export interface BlobFile {
+  readonly fd: number;
+  /** Call after every write to `fd` finished: fsyncs the file and moves it into place as `digest`. */
+  commit(digest: Digest, size: number): Promise<BlobInfo>;
+  abort(): Promise<void>;
+}
+
 const LAYOUT = JSON.stringify({ imageLayoutVersion: '1.0.0' });
 
 export class Store {
@@ -125,7 +133,7 @@ export class Store {
   /** Starts streaming a new blob into a temp file inside the store. */
   async createBlobWriter(): Promise<BlobWriter> {
     await this.beginSession();
-    const tmp = join(this.tmpDir, `blob-${process.pid}-${randomBytes(8).toString('hex')}`);
+    const tmp = this.blobTempPath();
     const hasher = new DigestStream();
     const file = createWriteStream(tmp, { flags: 'wx', mode: 0o644 });
     const done = pipeline(hasher, file);
@@ -159,6 +167,43 @@ export class Store {
       }
     };
     return { stream: hasher, commit, abort };
+  }
+
+  /**
+   * A temp blob file for a writer that hashes what it writes itself (the layer writer, off the
+   * main thread): `commit` trusts the digest it is given, so only this package calls it.
+   */
+  async createBlobFile(): Promise<BlobFile> {
+    await this.beginSession();
+    const tmp = this.blobTempPath();
+    const fh = await open(tmp, 'wx', 0o644);
+    let settled = false;
+    const abort = async (): Promise<void> => {
+      if (settled) return;
+      settled = true;
+      await fh.close().catch(() => undefined);
+      await rm(tmp, { force: true });
+    };
+    const commit = async (digest: Digest, size: number): Promise<BlobInfo> => {
+      if (settled) throw new Error('blob file already committed or aborted');
+      settled = true;
+      try {
+        try {
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        await this.placeBlob(tmp, digest);
+        return { digest, size };
+      } finally {
+        await rm(tmp, { force: true });
+      }
+    };
+    return { fd: fh.fd, commit, abort };
+  }
+
+  private blobTempPath(): string {
+    return join(this.tmpDir, `blob-${process.pid}-${randomBytes(8).toString('hex')}`);
   }
 
   private async placeBlob(tmp: string, digest: Digest): Promise<void> {

@@ -1,7 +1,7 @@
 // A host directory as layer entries, in layer order, one directory listing in memory at a time.
 import type { Stats } from 'node:fs';
-import { readlinkSync } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { lstatSync, readlinkSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LayerEntry } from './layer-entry.js';
 import { compareLayerPaths } from './layer-entry.js';
@@ -69,7 +69,6 @@ function listError(hostDir: string, err: unknown): Error {
 export async function* entriesFromDir(dir: string, options: WalkOptions = {}): AsyncGenerator<LayerEntry> {
   const seen: SeenInodes = new Map();
   const prefix = prefixOf(options);
-  // readlink is rare enough to do synchronously; everything else goes through the thread pool.
   const readLink = (p: string): string => readlinkSync(p);
   async function* walk(hostDir: string, layerDir: string): AsyncGenerator<LayerEntry> {
     let names: string[];
@@ -79,22 +78,17 @@ export async function* entriesFromDir(dir: string, options: WalkOptions = {}): A
       throw listError(hostDir, err);
     }
     names.sort(compareLayerPaths);
-    // lstat a batch of names at once: the thread pool overlaps them, order stays the sorted one.
-    const stats: Promise<Stats>[] = [];
-    const BATCH = 64;
-    const launch = (from: number): void => {
-      for (let j = from; j < Math.min(from + BATCH, names.length); j++) {
-        stats[j] = lstat(join(hostDir, names[j]!));
-        stats[j]!.catch(() => undefined);
-      }
-    };
-    launch(0);
-    for (const [i, name] of names.entries()) {
-      if (i % BATCH === 0) launch(i + BATCH);
+    for (const name of names) {
       const hostPath = join(hostDir, name);
       const path = layerDir ? `${layerDir}/${name}` : name;
-      const st = await stats[i]!;
-      delete stats[i];
+      // Synchronous, like readlink: from the inode cache an lstat takes microseconds, less than
+      // the thread-pool round trip of an asynchronous one (which dominated packing small files).
+      let st: Stats;
+      try {
+        st = lstatSync(hostPath);
+      } catch (err) {
+        throw new Error(`${hostPath}: cannot stat: ${(err as Error).message}`);
+      }
       const entry = entryOfStat(st, path, hostPath, options, seen, readLink);
       if (!entry) continue;
       yield entry;

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { Store, entriesFromDir, writeLayer, type LayerEntry } from '../src/index.js';
+import { Store, entriesFromDir, layerDiffId, writeLayer, type LayerEntry } from '../src/index.js';
+import { OffThreadSha256 } from '../src/sha256-worker.js';
 import { storeDist, tarHeaders, tempDir } from './helpers.js';
 
 async function layerBytes(store: Store, digest: string): Promise<Buffer> {
@@ -188,5 +189,61 @@ console.log(l.diffId + ' ' + l.descriptor.digest);`;
     const layer = await writeLayer(store, [{ kind: 'file', path: 'f', content: 'x' }], { compression: 'none' });
     expect(layer.descriptor.digest).to.equal(layer.diffId);
     expect(layer.descriptor.mediaType).to.equal('application/vnd.oci.image.layer.v1.tar');
+  });
+
+  it('gives the same tar uncompressed, gzip-compressed and hashed only, for small and multi-chunk files', async () => {
+    const store = await Store.open(tempDir());
+    const dir = tempDir();
+    makeTree(dir, new Date('2010-01-01T00:00:00Z'));
+    // Files around the 1 MiB read size, one of them random so no two chunks are alike.
+    writeFileSync(path.join(dir, 'random.bin'), randomBytes(5 * (1 << 20) + 3));
+    writeFileSync(path.join(dir, 'one-mib.bin'), Buffer.alloc(1 << 20, 1));
+    writeFileSync(path.join(dir, 'one-mib-plus.bin'), Buffer.alloc((1 << 20) + 1, 2));
+    const gz = await writeLayer(store, entriesFromDir(dir), { mtime: 0 });
+    const none = await writeLayer(store, entriesFromDir(dir), { mtime: 0, compression: 'none' });
+    const only = await layerDiffId(entriesFromDir(dir), { mtime: 0 });
+    const tarBytes = await layerBytes(store, none.descriptor.digest);
+    expect(gunzipSync(await layerBytes(store, gz.descriptor.digest)).equals(tarBytes)).to.equal(true);
+    expect(none.diffId).to.equal(gz.diffId);
+    expect(only).to.deep.equal({ diffId: gz.diffId, tarSize: gz.tarSize });
+    expect(none.tarSize).to.equal(tarBytes.length);
+    expect(`sha256:${createHash('sha256').update(tarBytes).digest('hex')}`).to.equal(none.diffId);
+  });
+
+  it('fails cleanly uncompressed too, leaving no blob, and the process still exits on its own', async () => {
+    const root = tempDir();
+    const store = await Store.open(root);
+    async function* failing(): AsyncGenerator<LayerEntry> {
+      yield { kind: 'file', path: 'a', content: Buffer.alloc(3 << 20, 1) };
+      throw new Error('walk failed here');
+    }
+    let message = '';
+    await writeLayer(store, failing(), { compression: 'none' }).catch((err: Error) => (message = err.message));
+    expect(message).to.equal('walk failed here');
+    await layerDiffId([{ kind: 'file', path: 'gone', content: { hostPath: path.join(root, 'nope'), size: 1 } }]).catch((err: Error) => (message = err.message));
+    expect(message).to.contain(`${path.join(root, 'nope')}: cannot read`);
+    expect(await store.listBlobs()).to.deep.equal([]);
+    expect(readdirSync(path.join(root, '.dfc', 'tmp'))).to.deep.equal([]);
+    // A process that wrote a layer (and failed one) ends without being told to: the hash worker holds nothing open.
+    const code = `import * as s from ${JSON.stringify(storeDist)};
+const st = await s.Store.open(${JSON.stringify(tempDir())});
+const l = await s.writeLayer(st, [{ kind: 'file', path: 'f', content: Buffer.alloc(3 << 20) }], { compression: 'none' });
+await s.layerDiffId([{ kind: 'file', path: 'g', content: { hostPath: '/nonexistent', size: 1 } }]).catch(() => {});
+await st.close();
+console.log(l.diffId);`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.signal, 'the child did not exit by itself').to.equal(null);
+    expect(r.stdout.trim(), r.stderr).to.match(/^sha256:[0-9a-f]{64}$/);
+  });
+
+  it('rejects when the hash worker cannot write, and keeps working for the next layer', async () => {
+    const hash = new OffThreadSha256(1 << 20); // no such descriptor
+    await hash.update(Buffer.alloc(5 << 20));
+    let message = '';
+    await hash.digest().catch((err: Error) => (message = err.message));
+    await hash.abort();
+    expect(message).to.match(/EBADF|bad file descriptor/i);
+    const ok = await layerDiffId([{ kind: 'file', path: 'f', content: 'x' }]);
+    expect(ok.diffId).to.match(/^sha256:/);
   });
 });
