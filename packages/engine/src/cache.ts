@@ -79,18 +79,36 @@ export class BuildCache {
 
   /**
    * Remembers a step's inputs for the next miss to explain; a folder copied whole is one line in
-   * them, and its listing (what is below it) is kept once per tree digest.
+   * them, and its listing (what is below it) is kept once per tree digest. The listings the
+   * step's last inputs named and these do not are removed, so they do not pile up (a step
+   * elsewhere copying the same folder then names the folder, not the file, on its next miss).
    */
   async rememberParts(stepId: string, parts: KeyParts, listing?: (dir: string) => Record<string, string>): Promise<void> {
+    const text = JSON.stringify(parts);
+    const file = this.stepFile(stepId);
+    const lastText = await fs.readFile(file, 'utf8').catch(() => undefined);
+    const trees = new Set(Object.values(parts.files).flatMap((line) => treeOfLine(line)?.tree ?? []));
     if (listing) {
-      for (const [file, line] of Object.entries(parts.files)) {
+      for (const [dir, line] of Object.entries(parts.files)) {
         const tree = treeOfLine(line)?.tree;
         if (tree === undefined) continue;
         const treeFile = this.treeFile(tree);
-        if (!(await fs.access(treeFile).then(() => true, () => false))) await writeAtomic(treeFile, JSON.stringify(listing(file)));
+        if (!(await fs.access(treeFile).then(() => true, () => false))) await writeAtomic(treeFile, JSON.stringify(listing(dir)));
       }
     }
-    await writeAtomic(this.stepFile(stepId), JSON.stringify(parts));
+    // A no-op build reads the step's record and writes nothing.
+    if (lastText === text) return;
+    await writeAtomic(file, text);
+    if (lastText === undefined) return;
+    try {
+      const last = JSON.parse(lastText) as KeyParts;
+      for (const line of Object.values(last.files)) {
+        const tree = treeOfLine(line)?.tree;
+        if (tree !== undefined && !trees.has(tree)) await fs.rm(this.treeFile(tree), { force: true });
+      }
+    } catch {
+      // A damaged record names no listing.
+    }
   }
 
   /**

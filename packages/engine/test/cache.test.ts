@@ -144,6 +144,8 @@ describe('build cache', function () {
     fs.rmSync(path.join(big, 'lib', 'pkg-2', 'new.js'));
     fs.writeFileSync(path.join(big, 'lib', 'pkg-9', 'f-9.js'), 'module.exports = 459;\n');
     expect((await once()).ran).to.deep.equal(['echo app']);
+    // One listing kept: the folder as the step last copied it, not one per state it was in.
+    expect(fs.readdirSync(path.join(store.recordsDir, 'cache', 'trees'))).to.have.length(1);
   });
 
   it('runs every step with --no-cache', async function () {
