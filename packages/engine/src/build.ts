@@ -1,6 +1,7 @@
 // A build: the plan's graph run on a queue (independent stages in parallel, each step after its
 // inputs), every step looked up in the cache by its key and run only on a miss, the result
 // written as an image in the store and tagged.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import fs from 'node:fs/promises';
@@ -307,8 +308,24 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       } else if (m.type === 'cache') {
         // The planner checked sharing, uid, gid and mode.
         const number = (key: string, radix: number): { [k: string]: number } => (m.options[key] === undefined ? {} : { [key]: parseInt(m.options[key]!, radix) });
+        const from = m.from && m.from.kind !== 'context' ? deps[vertex.deps.indexOf(m.from.vertex)]! : undefined;
+        const source = (m.source ?? '').replace(/^\/+/, '');
+        const seed = from && {
+          name: `${from.key} ${source}`,
+          // A new cache starts with the stage's files at source=, owners and modes kept.
+          fill: async (dir: string): Promise<void> => {
+            const root = path.join(stepScratch, `mount-${i}`);
+            await materializeRootfs(store, from.layers, root);
+            const at = resolveInTree(hostTree(root), source);
+            if (at === undefined) throw new BuildError(`${location(steps[vertex.id]!)}${what}: source ${m.source ?? '/'} does not exist in from=`);
+            await copyContents(path.join(root, at), dir);
+          },
+        };
         const lease = await cacheMounts.acquire(
-          { id: m.options['id'] ?? m.target, sharing: (m.options['sharing'] ?? 'shared') as CacheSharing, ...number('uid', 10), ...number('gid', 10), ...number('mode', 8) },
+          {
+            id: m.options['id'] ?? m.target, sharing: (m.options['sharing'] ?? 'shared') as CacheSharing,
+            ...number('uid', 10), ...number('gid', 10), ...number('mode', 8), ...(seed ? { seed } : {}),
+          },
           abort.signal,
         );
         leases.push(lease);
@@ -607,6 +624,18 @@ async function ownerOf(spec: string, root: string, sameIdAsGroup: boolean): Prom
   // Docker: a numeric user without a group gets the same number as its group.
   if (sameIdAsGroup && !spec.includes(':') && /^\d+$/.test(spec)) return { uid: user.uid, gid: user.uid };
   return { uid: user.uid, gid: user.gid };
+}
+
+/** `cp -a` of a folder's contents (owners, modes, links and times kept), or of one file. */
+async function copyContents(from: string, to: string): Promise<void> {
+  const isDir = (await fs.lstat(from)).isDirectory();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('cp', ['-a', '--', isDir ? `${from}/.` : from, `${to}/`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`cp -a ${from}: ${stderr.trim() || `exit status ${code}`}`))));
+  });
 }
 
 function parseMode(text: string): number {

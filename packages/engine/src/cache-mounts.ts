@@ -3,6 +3,8 @@
 // - the cache is named by its id (default: the target), and by uid, gid and mode when one is
 //   given (BuildKit makes such a cache from a base folder with that owner and mode, so it is
 //   another cache), which the folder gets when it is made;
+// - from= (and source=) seeds a new folder with a stage's or an image's files, and makes it
+//   another cache too (BuildKit keys a cache dir by its base as well);
 // - sharing=shared (default): every user gets the same folder at the same time;
 // - locked: users of the same cache take turns (a lock file, so two dfc processes do too);
 // - private: a user gets a folder of the cache that no one is using, a new empty one when all are.
@@ -19,6 +21,8 @@ export interface CacheMountSpec {
   uid?: number;
   gid?: number;
   mode?: number;
+  /** The files a new folder starts with: `name` tells one seed from another, `fill` copies them in. */
+  seed?: { name: string; fill(dir: string): Promise<void> };
 }
 
 export interface CacheLease {
@@ -34,7 +38,8 @@ export class CacheMounts {
 
   async acquire(spec: CacheMountSpec, signal?: AbortSignal): Promise<CacheLease> {
     const owned = spec.uid !== undefined || spec.gid !== undefined || spec.mode !== undefined;
-    const name = owned ? `${spec.id}\0${spec.uid ?? 0}:${spec.gid ?? 0}:${(spec.mode ?? 0o755).toString(8)}` : spec.id;
+    let name = owned ? `${spec.id}\0${spec.uid ?? 0}:${spec.gid ?? 0}:${(spec.mode ?? 0o755).toString(8)}` : spec.id;
+    if (spec.seed) name += `\0from ${spec.seed.name}`;
     const base = path.join(this.dir, createHash('sha256').update(name).digest('hex').slice(0, 32));
     await fs.mkdir(base, { recursive: true });
     let index = 0;
@@ -58,7 +63,7 @@ export class CacheMounts {
     const folder = path.join(base, String(index));
     this.users.set(folder, (this.users.get(folder) ?? 0) + 1);
     try {
-      await makeFolder(folder, owned ? spec : undefined);
+      await makeFolder(folder, owned ? spec : undefined, spec.seed);
     } catch (err) {
       await this.release(folder, lock);
       throw err;
@@ -82,12 +87,21 @@ export class CacheMounts {
   }
 }
 
-/** Makes the folder, with the given owner and mode when it is new. */
-async function makeFolder(folder: string, attrs: { uid?: number; gid?: number; mode?: number } | undefined): Promise<void> {
+/**
+ * Makes the folder when it is new: seeded (in a temp folder renamed into place, so a failed copy
+ * leaves no half-seeded cache), with the given owner and mode.
+ */
+async function makeFolder(folder: string, attrs: { uid?: number; gid?: number; mode?: number } | undefined, seed: CacheMountSpec['seed']): Promise<void> {
+  if (await fs.stat(folder).then(() => true, () => false)) return;
+  const tmp = `${folder}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
-    await fs.mkdir(folder);
+    await fs.mkdir(tmp, { mode: 0o755 });
+    if (seed) await seed.fill(tmp);
+    await fs.rename(tmp, folder);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    await fs.rm(tmp, { recursive: true, force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTEMPTY') return;
     throw err;
   }
   if (!attrs) return;

@@ -71,7 +71,7 @@ describe('RUN --mount (runc)', function () {
     });
   });
 
-  describe('cache sharing, uid, gid, mode', function () {
+  describe('cache sharing, uid, gid, mode, from=', function () {
     /** Two stages that use the same cache at once: each leaves a marker, waits, lists the cache. */
     async function twoUsers(sharing: string): Promise<{ seen: Record<string, string[]>; overlap: boolean }> {
       // Each waits (up to 3 s) for the other's marker before it lists the cache.
@@ -129,6 +129,21 @@ describe('RUN --mount (runc)', function () {
       expect(read(first, 'plain.txt')).to.equal('0 0 755\n');
       const second = await buildText(text, { buildArgs: { N: '2' } });
       expect(read(second, 'log.txt')).to.equal('1\n2\n');
+    });
+    it('from= and source= seed a new cache with a stage\'s files (owners kept); the cache then keeps its own', async function () {
+      const text = [
+        'FROM busybox:latest AS seed',
+        'RUN mkdir -p /deps/sub && echo seeded > /deps/sub/a.txt && chown -R 321:654 /deps/sub',
+        'FROM busybox:latest',
+        'ARG N',
+        'RUN --mount=type=cache,id=seeded,target=/c,from=seed,source=/deps ls -n /c/sub | tail -n 1 | awk \'{print $3":"$4}\' > /owner.txt && cat /c/sub/a.txt > /a.txt && echo $N >> /c/runs && cat /c/runs > /runs.txt',
+        '',
+      ].join('\n');
+      const first = await buildText(text, { buildArgs: { N: '1' } });
+      expect(read(first, 'a.txt')).to.equal('seeded\n');
+      expect(read(first, 'owner.txt')).to.equal('321:654\n');
+      const second = await buildText(text, { buildArgs: { N: '2' } });
+      expect(read(second, 'runs.txt')).to.equal('1\n2\n');
     });
   });
 
