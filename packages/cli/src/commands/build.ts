@@ -20,6 +20,9 @@ ${ROOT_USAGE}
   --progress MODE          auto (default), tty, plain or quiet (prints only the image id)
   --output type=oci|docker|local,dest=PATH
                            also export the image: an OCI archive, a docker archive, or its files
+  --secret id=ID[,src=FILE|,env=VAR]
+                           a secret for RUN --mount=type=secret,id=ID (repeatable): the file, or the
+                           variable (id=ID alone: the variable ID if set, else the file ID)
   --runtime NAME|PATH      OCI runtime for RUN: runc (default), crun, or a path`;
 
 export const buildCommand: Command = {
@@ -34,6 +37,7 @@ export const buildCommand: Command = {
       'no-cache': { type: 'boolean' },
       progress: { type: 'string' },
       output: { type: 'string' },
+      secret: { type: 'string', multiple: true },
       runtime: { type: 'string' },
     });
     if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'give the build context (a directory, e.g. .)' : 'give one build context');
@@ -56,6 +60,11 @@ export const buildCommand: Command = {
     const progress = (values.progress as string | undefined) ?? 'auto';
     if (!['auto', 'tty', 'plain', 'quiet'].includes(progress)) throw new UsageError(`--progress ${progress}: use auto, tty, plain or quiet`);
     const output = values.output ? parseOutput(values.output as string, io.cwd) : undefined;
+    const secrets: Record<string, Uint8Array> = {};
+    for (const spec of (values.secret as string[] | undefined) ?? []) {
+      const [id, value] = await readSecret(spec, io.cwd, io.env);
+      secrets[id] = value;
+    }
 
     const store = await openStore(values.root as string | undefined, io);
     const runner = new Runner({ store, ...(values.runtime ? { runtime: values.runtime as string } : {}) });
@@ -77,6 +86,7 @@ export const buildCommand: Command = {
         dockerfile,
         dockerfileName: shownFile,
         text,
+        secrets,
         buildArgs,
         ...(values.target ? { target: values.target as string } : {}),
         tags: (values.tag as string[] | undefined) ?? [],
@@ -121,6 +131,34 @@ export const buildCommand: Command = {
     }
   },
 };
+
+/** `--secret id=ID[,type=file|env][,src=FILE][,env=VAR]` as docker buildx reads it → the id and the secret's bytes. */
+async function readSecret(spec: string, cwd: string, env: NodeJS.ProcessEnv): Promise<[string, Uint8Array]> {
+  const fields: Record<string, string> = {};
+  for (const kv of spec.split(',')) {
+    const eq = kv.indexOf('=');
+    if (eq < 0) throw new UsageError(`--secret ${spec}: "${kv}" is not KEY=VALUE`);
+    const key = kv.slice(0, eq).trim().toLowerCase();
+    if (!['id', 'type', 'src', 'source', 'env'].includes(key)) throw new UsageError(`--secret ${spec}: unknown key "${key}" (id, type, src, env)`);
+    fields[key === 'source' ? 'src' : key] = kv.slice(eq + 1);
+  }
+  const id = fields['id'];
+  if (!id) throw new UsageError(`--secret ${spec}: give id=ID`);
+  const type = fields['type'] ?? (fields['env'] !== undefined ? 'env' : fields['src'] !== undefined ? 'file' : env[id] !== undefined ? 'env' : 'file');
+  if (type === 'env') {
+    const name = fields['env'] ?? fields['src'] ?? id;
+    const value = env[name];
+    if (value === undefined) throw new UsageError(`--secret ${spec}: the environment variable ${name} is not set`);
+    return [id, Buffer.from(value)];
+  }
+  if (type !== 'file') throw new UsageError(`--secret ${spec}: type must be file or env`);
+  const file = path.resolve(cwd, fields['src'] ?? id);
+  try {
+    return [id, await fs.readFile(file)];
+  } catch (err) {
+    throw new UsageError(`--secret ${spec}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
 
 function parseOutput(text: string, cwd: string): { type: 'oci' | 'docker' | 'local'; dest: string } {
   const fields = Object.fromEntries(text.split(',').map((kv) => {
