@@ -54,6 +54,32 @@ describe('dfc build', function () {
     expect(r.stderr).to.match(/ctx\/Missing\.Dockerfile:1:1: image nosuch\/image:1 is not in the store; add it with dfc load -i ARCHIVE/);
   });
 
+  it("prints BuildKit's check warnings after the build, and # check=error=true stops it before it starts", async function () {
+    fs.writeFileSync(path.join(dir, 'ctx', 'Warn.Dockerfile'), 'FROM busybox:latest as base\nCMD echo hi\n');
+    const r = await runCli(['build', '--progress', 'plain', '-f', 'ctx/Warn.Dockerfile', 'ctx'], { cwd: dir, env });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(r.stderr).to.contain(
+      "2 warnings found:\n - FromAsCasing: 'as' and 'FROM' keywords' casing do not match (ctx/Warn.Dockerfile:1)\n" +
+        ' - JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS signals (ctx/Warn.Dockerfile:2)\n',
+    );
+    // Read from .dfc/cache/checks the second time: the same words.
+    const again = await runCli(['build', '--progress', 'plain', '-f', 'ctx/Warn.Dockerfile', 'ctx'], { cwd: dir, env });
+    expect(again.stderr).to.contain(' - FromAsCasing: ');
+    // hadolint's rules are not build checks; a skipped check is not printed; quiet prints only the id.
+    fs.writeFileSync(path.join(dir, 'ctx', 'Skip.Dockerfile'), '# check=skip=JSONArgsRecommended\nFROM busybox:latest\nRUN apt-get install curl\nCMD echo hi\n');
+    const skip = await runCli(['build', '--progress', 'plain', '--target', '0', '-f', 'ctx/Skip.Dockerfile', 'ctx'], { cwd: dir, env });
+    expect(skip.stderr).to.not.contain('warning');
+    expect(skip.stderr).to.not.contain('DL3');
+    const quiet = await runCli(['build', '--progress', 'quiet', '-f', 'ctx/Warn.Dockerfile', 'ctx'], { cwd: dir, env });
+    expect(quiet.stderr).to.equal('');
+
+    fs.writeFileSync(path.join(dir, 'ctx', 'Strict.Dockerfile'), '# check=error=true\nFROM busybox:latest\nRUN false\nCMD echo hi\n');
+    const strict = await runCli(['build', '--progress', 'plain', '-f', 'ctx/Strict.Dockerfile', 'ctx'], { cwd: dir, env });
+    expect(strict.status).to.equal(1);
+    expect(strict.stderr).to.contain('error: ctx/Strict.Dockerfile: lint violation found for rules: JSONArgsRecommended (# check=error=true)');
+    expect(strict.stderr).to.not.contain('RUN false');
+  });
+
   it('exits 2 on usage errors', async function () {
     expect((await runCli(['build'], { cwd: dir, env })).status).to.equal(2);
     expect((await runCli(['build', '--progress', 'fancy', 'ctx'], { cwd: dir, env })).status).to.equal(2);

@@ -9,6 +9,7 @@ import type { Command } from '../command.js';
 import { PlainProgress, type ProgressDisplay } from '../progress/plain.js';
 import { UsageError } from '../command.js';
 import { ROOT_USAGE, openStore, parseCommandArgs, rootOption } from './store-args.js';
+import { buildChecks, formatChecks } from '../build-checks.js';
 
 const USAGE = `usage: dfc build [OPTIONS] CONTEXT
 ${ROOT_USAGE}
@@ -74,6 +75,16 @@ export const buildCommand: Command = {
       progress === 'tty' || (progress === 'auto' && isTty)
         ? new (await import('../progress/tty.js')).TtyProgress(io.stderr, shownFile, isTty && !io.env['NO_COLOR'])
         : new PlainProgress(io, shownFile, progress === 'quiet');
+    // BuildKit's checks, as docker build runs them: `# check=error=true` stops the build here.
+    const checks = await buildChecks(store, text);
+    const violations = checks.filter((c) => c.error);
+    if (violations.length > 0) {
+      io.stderr.write(formatChecks(checks, shownFile));
+      io.stderr.write(`error: ${shownFile}: lint violation found for rules: ${[...new Set(violations.map((c) => c.rule))].join(', ')} (# check=error=true)\n`);
+      await store.close();
+      return 1;
+    }
+    const warnings = progress === 'quiet' ? '' : formatChecks(checks, shownFile);
     const controller = new AbortController();
     const onSignal = (): void => controller.abort();
     process.once('SIGINT', onSignal);
@@ -108,6 +119,7 @@ export const buildCommand: Command = {
           }
         }
       }
+      io.stderr.write(warnings);
       if (progress === 'quiet') io.stdout.write(`${result.imageId}\n`);
       else io.stderr.write(`built ${result.imageId}${result.tags.length ? ` (${result.tags.join(', ')})` : ''}: ${result.ran} step(s) run, ${result.cached} from the cache\n`);
       return 0;
@@ -120,6 +132,7 @@ export const buildCommand: Command = {
       }
       if (err instanceof BuildError) {
         display.tail();
+        io.stderr.write(warnings);
         io.stderr.write(`error: ${err.message}\n`);
         return 1;
       }
