@@ -434,6 +434,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       owner: op.chown ? await ownerOf(op.chown, root, true) : undefined,
       chmod: op.chmod ? parseMode(op.chmod) : undefined,
       instruction: op.kind.toUpperCase(),
+      exclude: op.exclude,
+      parents: op.parents,
     };
     const result =
       op.kind === 'add'

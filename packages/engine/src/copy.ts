@@ -9,7 +9,7 @@
 // - files keep their mode unless --chmod; owner 0:0 unless --chown (created folders too).
 import path from 'node:path/posix';
 import type { FileContent, LayerEntry } from '@dfc/store';
-import { segmentPattern } from './glob.js';
+import { pathPattern, segmentPattern } from './glob.js';
 
 export interface TreeEntry {
   kind: 'file' | 'dir' | 'symlink';
@@ -51,6 +51,10 @@ export interface CopyRequest {
   chmod?: number;
   /** Docker's name for the instruction in errors: COPY or ADD. */
   instruction?: string;
+  /** --exclude: patterns (as sources are written) of paths left out, with everything below them. */
+  exclude?: string[];
+  /** --parents: each source keeps its path (after a `/./` pivot, if it has one) below the destination. */
+  parents?: boolean;
 }
 
 /** One copied file as the cache key sees it: where it came from and what it is. */
@@ -72,25 +76,41 @@ export interface SourceMatch {
   rel: string;
   at: string;
   entry: TreeEntry;
+  /** With --parents: the part of `rel` kept below the destination (after the `/./` pivot). */
+  kept?: string;
 }
 
 export function planCopy(req: CopyRequest): CopyResult {
   const matches = resolveSources(req);
   if (!Array.isArray(matches)) return matches;
-  const dest = resolveDestination(req, matches.length, matches.some((m) => m.entry.kind === 'dir'));
+  // --parents: the destination is always a folder (each source lands at its own path below it).
+  const written = req.parents ? { ...req, destination: req.destination.replace(/\/*$/, '/') } : req;
+  const dest = resolveDestination(written, matches.length, matches.some((m) => m.entry.kind === 'dir'));
   if ('error' in dest) return { ok: false, error: dest.error };
   const out = new EntryList(req);
   const inputs: CopyInput[] = [];
-  for (const match of matches) copyMatch(req.tree, match, dest, out, inputs);
+  for (const match of matches) {
+    if (req.parents && match.kept !== undefined) copyMatch(req.tree, match, { abs: path.join(dest.abs, match.kept), isDir: false }, out, inputs);
+    else copyMatch(req.tree, match, dest, out, inputs);
+  }
   return { ok: true, entries: out.entries(), inputs };
 }
 
 /** Resolves each source (wildcards expanded, links followed inside the tree). */
-export function resolveSources(req: Pick<CopyRequest, 'sources' | 'tree' | 'instruction'>): SourceMatch[] | { ok: false; error: string } {
+export function resolveSources(req: Pick<CopyRequest, 'sources' | 'tree' | 'instruction' | 'exclude' | 'parents'>): SourceMatch[] | { ok: false; error: string } {
   const what = req.instruction ?? 'COPY';
+  const excluded = excludedBy(req.exclude);
   const matches: SourceMatch[] = [];
+  const push = (match: SourceMatch, pivot: string): void => {
+    if (excluded(match.rel)) return;
+    if (req.parents) match.kept = pivot === '' ? match.rel : match.rel.slice(pivot.length + 1);
+    matches.push(match);
+  };
   for (const source of req.sources) {
     const cleaned = cleanSource(source);
+    // --parents keeps what follows a `/./` in the source (BuildKit's pivot), else the whole path.
+    const pivotAt = req.parents ? source.indexOf('/./') : -1;
+    const pivot = pivotAt < 0 ? '' : cleanSource(source.slice(0, pivotAt)) ?? '';
     if (cleaned === undefined) return { ok: false, error: `${what} ${source}: the path is outside the build context` };
     if (hasWildcard(cleaned)) {
       // A wildcard that matches nothing copies nothing (BuildKit's AllowEmptyWildcard), as `COPY go.sum* ./` relies on.
@@ -98,14 +118,14 @@ export function resolveSources(req: Pick<CopyRequest, 'sources' | 'tree' | 'inst
       for (const rel of found) {
         const at = resolveInTree(req.tree, rel);
         const entry = at === undefined ? undefined : req.tree.lookup(at);
-        if (at !== undefined && entry) matches.push({ rel, at, entry });
+        if (at !== undefined && entry) push({ rel, at, entry }, pivot);
       }
       continue;
     }
     const at = resolveInTree(req.tree, cleaned);
     const entry = at === undefined ? undefined : req.tree.lookup(at);
     if (at === undefined || !entry) return { ok: false, error: `${what} ${source}: no such file or directory in the build context` };
-    matches.push({ rel: cleaned, at, entry });
+    push({ rel: cleaned, at, entry }, pivot);
   }
   return matches;
 }
@@ -156,6 +176,7 @@ export function copyMatch(tree: SourceTree, match: SourceMatch, dest: Destinatio
 export function copyTree(tree: SourceTree, relDir: string, destDir: string, out: EntryList, inputs: CopyInput[], links = new Map<string, string>()): void {
   for (const name of tree.list(relDir)) {
     const rel = relDir ? `${relDir}/${name}` : name;
+    if (out.excludes(rel)) continue;
     const entry = tree.lookup(rel);
     if (!entry) continue;
     const dest = path.join(destDir, name);
@@ -188,8 +209,12 @@ function inputOf(rel: string, e: TreeEntry): CopyInput {
  */
 export class EntryList {
   private readonly byPath = new Map<string, LayerEntry>();
+  /** Whether --exclude leaves out a path of the source tree. */
+  readonly excludes: (rel: string) => boolean;
 
-  constructor(private readonly req: Pick<CopyRequest, 'image' | 'owner' | 'chmod'>) {}
+  constructor(private readonly req: Pick<CopyRequest, 'image' | 'owner' | 'chmod' | 'exclude'>) {
+    this.excludes = excludedBy(req.exclude);
+  }
 
   private owner(entry?: TreeEntry): { uid: number; gid: number } {
     return this.req.owner ?? { uid: entry?.uid ?? 0, gid: entry?.gid ?? 0 };
@@ -235,6 +260,12 @@ export class EntryList {
   entries(): LayerEntry[] {
     return [...this.byPath.values()];
   }
+}
+
+/** Whether a source-tree path falls under one of the --exclude patterns (or below a match). */
+function excludedBy(patterns: string[] | undefined): (rel: string) => boolean {
+  const res = (patterns ?? []).flatMap((p) => pathPattern(cleanSource(p) ?? p, { orBelow: true }) ?? []);
+  return res.length === 0 ? () => false : (rel) => res.some((re) => re.test(rel));
 }
 
 /** `/a/./b/` → `a/b`; undefined when it climbs above the root. */

@@ -103,6 +103,22 @@ describe('COPY semantics', function () {
     expect(entries.find((e) => e.kind === 'hardlink')).to.include({ target: 'copied/a' });
   });
 
+  it('leaves out what --exclude names (as sources are written), with everything below it', function () {
+    const files = (entries: LayerEntry[]): string[] => entries.filter((e) => e.kind !== 'dir').map((e) => e.path);
+    expect(files(copy(['.'], '/all/', { exclude: ['*.md', 'src/lib'] }))).to.deep.equal([
+      '/all/a.txt', '/all/alias', '/all/b.txt', '/all/script.sh', '/all/src/link.go', '/all/src/main.go',
+    ]);
+    expect(files(copy(['*.txt', 'c.md'], '/d/', { exclude: ['b.*'] }))).to.deep.equal(['/d/a.txt', '/d/c.md']);
+  });
+
+  it('keeps each source\'s path below the destination with --parents, after a /./ pivot', function () {
+    const files = (entries: LayerEntry[]): string[] => entries.filter((e) => e.kind !== 'dir').map((e) => e.path);
+    expect(files(copy(['src/main.go', 'a.txt'], '/p/', { parents: true }))).to.deep.equal(['/p/src/main.go', '/p/a.txt']);
+    expect(files(copy(['src/./lib/util.go'], '/q', { parents: true }))).to.deep.equal(['/q/lib/util.go']);
+    expect(files(copy(['src/lib'], '/r', { parents: true }))).to.deep.equal(['/r/src/lib/util.go']);
+    expect(files(copy(['s*/*.go'], '/s/', { parents: true }))).to.deep.equal(['/s/src/link.go', '/s/src/main.go']);
+  });
+
   it('refuses sources outside the context and names missing ones', function () {
     expect(error(['../etc/passwd'], '/x')).to.match(/outside the build context/);
     expect(error(['missing.txt'], '/x')).to.match(/missing.txt: no such file or directory/);
