@@ -1,6 +1,6 @@
 // One document's analysis: the text, its syntax tree and every diagnostic, plus the position
 // arithmetic the features share. Every feature is a pure function of an Analysis.
-import { lintText, type LintConfig } from '@dfc/lint';
+import { lintText, type ImageLookup, type LintConfig } from '@dfc/lint';
 import type { Diagnostic, Dockerfile, Instruction, Position as Point, Range } from '@dfc/syntax';
 import type { Position as LspPosition, Range as LspRange } from 'vscode-languageserver';
 
@@ -17,6 +17,8 @@ export interface AnalyzeOptions {
   fileName?: string;
   /** The lint config (from .hadolint.yaml); the defaults without it. */
   config?: LintConfig;
+  /** Base images' platforms, when known (InvalidBaseImagePlatform). */
+  images?: ImageLookup | undefined;
 }
 
 export function analyze(text: string, options: AnalyzeOptions = {}): Analysis {

@@ -5,6 +5,7 @@ import {
   type Connection, type InitializeResult,
 } from 'vscode-languageserver/node.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { ImageLookup } from '@dfc/lint';
 import { analyze, type Analysis } from './analysis.js';
 import { codeActions } from './code-actions.js';
 import { LintConfigs, userConfigPaths, type ConfigLookup } from './config.js';
@@ -23,6 +24,8 @@ export interface ServerOptions {
   debounceMs?: number;
   /** User-level lint config files, in the order tried; default hadolint's (from $XDG_CONFIG_HOME, ~). */
   userConfigPaths?: readonly string[];
+  /** The platforms of base images the server can see (for InvalidBaseImagePlatform); `dfc lsp` reads the store's at start. */
+  images?: ImageLookup;
 }
 
 export const SERVER_NAME = 'dfc';
@@ -34,12 +37,12 @@ export const SERVER_NAME = 'dfc';
 export function startServer(options: ServerOptions): Promise<void> {
   const connection = createConnection(options.input, options.output);
   const closed = new Promise<void>((resolve) => connection.onExit(resolve));
-  serve(connection, { debounceMs: options.debounceMs ?? 200, configs: new LintConfigs(options.userConfigPaths ?? userConfigPaths(process.env)) });
+  serve(connection, { debounceMs: options.debounceMs ?? 200, configs: new LintConfigs(options.userConfigPaths ?? userConfigPaths(process.env)), images: options.images });
   connection.listen();
   return closed;
 }
 
-export function serve(connection: Connection, options: { debounceMs: number; configs: LintConfigs }): void {
+export function serve(connection: Connection, options: { debounceMs: number; configs: LintConfigs; images?: ImageLookup | undefined }): void {
   const documents = new TextDocuments(TextDocument);
   const analyses = new Map<string, { version: number; config: ConfigLookup; analysis: Analysis }>();
   const timers = new Map<string, NodeJS.Timeout>();
@@ -55,7 +58,7 @@ export function serve(connection: Connection, options: { debounceMs: number; con
     }
     const cached = analyses.get(document.uri);
     if (cached && cached.version === document.version && cached.config === config) return cached.analysis;
-    const analysis = analyze(document.getText(), { fileName, config: config.config });
+    const analysis = analyze(document.getText(), { fileName, config: config.config, images: options.images });
     analyses.set(document.uri, { version: document.version, config, analysis });
     return analysis;
   };

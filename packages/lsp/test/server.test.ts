@@ -14,6 +14,7 @@ import {
   type ProtocolConnection, type PublishDiagnosticsParams, type TextEdit,
 } from 'vscode-languageserver-protocol/node.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { Store, putImage, writeLayer } from '@dfc/store';
 
 const dfc = fileURLToPath(new URL('../../../cli/bin/dfc.js', import.meta.url));
 const uri = 'file:///project/Dockerfile';
@@ -83,7 +84,12 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
   before(async () => {
     // No user-level .hadolint.yaml of whoever runs the tests: the default rules only.
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'dfc-lsp-home-'));
-    const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config') };
+    // A store holding an arm64 image, which the server reads at start (InvalidBaseImagePlatform).
+    const store = await Store.open(path.join(home, 'store'));
+    const layer = await writeLayer(store, [{ kind: 'file', path: 'etc/os-release', content: 'ID=test\n' }], { mtime: 0 });
+    await putImage(store, { config: { os: 'linux', architecture: 'arm64' }, layers: [layer], tags: ['example.com/tools:arm'] });
+    await store.close();
+    const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), DFC_ROOT: path.join(home, 'store') };
     child = spawn(process.execPath, [dfc, 'lsp', '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'], env });
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     client = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
@@ -303,6 +309,16 @@ describe('dfc lsp --stdio (a client over JSON-RPC)', function () {
     expect(ignore, JSON.stringify(actions)).to.not.equal(undefined);
     const edited = TextDocument.applyEdits(document, ('edit' in ignore! && ignore.edit?.changes?.[uri]) || []);
     expect(edited).to.include(`FROM build AS test\n# dfc ignore=${emptyCode}\nRUN --mount=`);
+  });
+
+  it("compares base images with the store's (InvalidBaseImagePlatform)", async () => {
+    const platformUri = 'file:///project/platform.Dockerfile';
+    const text = 'FROM example.com/tools:arm\nFROM --platform=linux/arm64 example.com/tools:arm\n';
+    await client.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: platformUri, languageId: 'dockerfile', version: 1, text } });
+    const found = (await diagnostics(platformUri, 1)).filter((d) => d.code === 'InvalidBaseImagePlatform');
+    expect(found.map((d) => [d.range.start.line, d.message])).to.deep.equal([
+      [0, 'Base image example.com/tools:arm was pulled with platform "linux/arm64", expected "linux/amd64" for current build'],
+    ]);
   });
 
   it('publishes each version of a document once', () => {

@@ -3,6 +3,7 @@ import { startServer } from '@dfc/lsp';
 import type { Command } from '../command.js';
 import { UsageError } from '../command.js';
 import { parseCommandArgs } from './store-args.js';
+import { storeImageLookup } from '../image-platforms.js';
 
 export const lspCommand: Command = {
   usage: [
@@ -16,7 +17,9 @@ export const lspCommand: Command = {
     if (!values.stdio) throw new UsageError('say --stdio: the server talks over standard input and output');
     if (positionals.length > 0) throw new UsageError(`unexpected argument: ${positionals[0]}`);
     // The server owns stdout from here on: nothing else may write to it.
-    await startServer({ input: process.stdin, output: io.stdout });
+    // The store's images are read once, at start: what InvalidBaseImagePlatform compares with.
+    const images = await storeImageLookup(undefined, io.env);
+    await startServer({ input: process.stdin, output: io.stdout, ...(images ? { images } : {}) });
     return 0;
   },
 };
