@@ -74,10 +74,10 @@ describe('RUN --mount (runc)', function () {
   describe('cache sharing, uid, gid, mode, from=', function () {
     /** Two stages that use the same cache at once: each leaves a marker, waits, lists the cache. */
     async function twoUsers(sharing: string): Promise<{ seen: Record<string, string[]>; overlap: boolean }> {
-      // Each waits (up to 3 s) for the other's marker before it lists the cache.
+      // Each waits (up to 6 s) for the other's marker before it lists the cache.
       const run = (name: string, other: string): string =>
         `RUN --mount=type=cache,id=${sharing}-test,target=/c,sharing=${sharing} cut -d' ' -f1 /proc/uptime > /start && touch /c/${name}`
-        + ` && i=0 && while [ ! -e /c/${other} ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i+1)); done && ls /c > /seen && cut -d' ' -f1 /proc/uptime > /end`;
+        + ` && i=0 && while [ ! -e /c/${other} ] && [ $i -lt 60 ]; do sleep 0.1; i=$((i+1)); done && ls /c > /seen && cut -d' ' -f1 /proc/uptime > /end`;
       const root = await buildText([
         'FROM busybox:latest AS a', run('a', 'b'),
         'FROM busybox:latest AS b', run('b', 'a'),
