@@ -170,36 +170,39 @@ function baseName(path: string): string {
   return slash >= 0 ? path.slice(slash + 1) : path;
 }
 
+const OPAQUE: RawPart = { opaque: true };
+
 function rawWord(word: Word): RawPart[] {
+  const parts = word.parts;
+  const first = parts[0];
+  if (parts.length === 1 && first!.kind === 'lit') return [{ lit: first!.value }];
   const out: RawPart[] = [];
-  for (const part of word.parts) rawPart(part, out);
+  const tail = rawParts(parts, out, '');
+  if (tail !== '') out.push({ lit: tail });
   return out;
 }
 
-function rawPart(part: WordPart, out: RawPart[]): void {
-  switch (part.kind) {
-    case 'lit':
-    case 'ansi':
-      pushLit(out, part.value);
-      return;
-    case 'double':
-      for (const p of part.parts) rawPart(p, out);
-      return;
-    case 'param':
-      out.push(part.plain ? { param: part.name } : { opaque: true });
-      return;
-    case 'command':
-    case 'process':
-    case 'arithmetic':
-    case 'extglob':
-      out.push({ opaque: true });
-      return;
+/** Adds the parts to `out`, literal text joined; returns the literal text not added yet. */
+function rawParts(parts: WordPart[], out: RawPart[], pending: string): string {
+  for (const part of parts) {
+    switch (part.kind) {
+      case 'lit':
+      case 'ansi':
+        pending += part.value;
+        break;
+      case 'double':
+        pending = rawParts(part.parts, out, pending);
+        break;
+      case 'param':
+      case 'command':
+      case 'process':
+      case 'arithmetic':
+      case 'extglob':
+        if (pending !== '') out.push({ lit: pending });
+        pending = '';
+        out.push(part.kind === 'param' && part.plain ? { param: part.name } : OPAQUE);
+        break;
+    }
   }
-}
-
-function pushLit(out: RawPart[], text: string): void {
-  if (text === '') return;
-  const last = out[out.length - 1];
-  if (last !== undefined && 'lit' in last) last.lit += text;
-  else out.push({ lit: text });
+  return pending;
 }

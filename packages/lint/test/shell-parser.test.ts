@@ -49,6 +49,12 @@ describe('shell parser', () => {
     expect(commands('echo a#b')).to.deep.equal([['echo', 'a#b']]);
   });
 
+  it('follows sh where mvdan-sh does not: # inside a word, a comment ending in a backslash, $\'…\' in backquotes', () => {
+    expect(commands('echo "a"#b $x#c')).to.deep.equal([['echo', 'a#b', '${x}#c']]);
+    expect(commands('a # comment \\\nb')).to.deep.equal([['a'], ['b']]);
+    expect(commands("echo `printf $'x'`")).to.deep.equal([['printf', 'x'], ['echo', '$(…)']]);
+  });
+
   it('joins lines continued with a backslash', () => {
     expect(commands('apt-get \\\n  install \\\n  -y cur\\\nl')).to.deep.equal([['apt-get', 'install', '-y', 'curl']]);
   });

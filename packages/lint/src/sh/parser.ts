@@ -577,7 +577,7 @@ class Parser {
       if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN) break;
       if (c === AMP && this.at(1) !== GT) break;
       if (c === HASH) break;
-      if (this.redirect(stmt)) continue;
+      if ((c === LT || c === GT || c === AMP || isDigit(c)) && this.redirect(stmt)) continue;
       if (c === LPAREN) {
         if (args.length === 1 && assigns.length === 0 && stmt.redirects.length === 0) {
           const name = this.s.slice(nameStart, this.i).trimEnd();
