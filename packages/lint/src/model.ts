@@ -25,9 +25,13 @@ export class Scope {
     return this.env.has(name) || this.args.has(name);
   }
 
-  names(): string[] {
-    return [...new Set([...this.env.keys(), ...this.args.keys()])];
+  names(): readonly string[] {
+    // Instructions share a scope, and rules ask it for names once per unknown variable.
+    this.#names ??= [...new Set([...this.env.keys(), ...this.args.keys()])];
+    return this.#names;
   }
+
+  #names: readonly string[] | undefined;
 }
 
 export interface StageModel {

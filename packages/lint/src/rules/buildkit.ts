@@ -414,15 +414,19 @@ export const BUILDKIT_RULES: Rule[] = [
 /** Internal args BuildKit never reports (SBOM scanning). */
 const IGNORED_VARS = new Set(['BUILDKIT_SBOM_SCAN_CONTEXT', 'BUILDKIT_SBOM_SCAN_STAGE']);
 
-/** Every instruction, ONBUILD triggers included. */
-export function allInstructions(ctx: RuleContext): Instruction[] {
+/** Every instruction, ONBUILD triggers included (listed once per file: most rules ask). */
+export function allInstructions(ctx: RuleContext): readonly Instruction[] {
+  const cached = allCache.get(ctx);
+  if (cached) return cached;
   const out: Instruction[] = [];
   for (const i of ctx.ast.instructions) {
     out.push(i);
     if (i.name === 'ONBUILD' && i.trigger) out.push(i.trigger);
   }
+  allCache.set(ctx, out);
   return out;
 }
+const allCache = new WeakMap<RuleContext, readonly Instruction[]>();
 
 export function flag(instr: Instruction, name: string): Flag | undefined {
   return instr.flags.find((f) => f.name === name);
@@ -461,8 +465,13 @@ function expandedWords(i: Instruction): Word[] {
 const SECRET_TOKENS = ['apikey', 'auth', 'credential', 'credentials', 'key', 'password', 'pword', 'passwd', 'secret', 'token'];
 const EXEMPT_TOKENS = new Set(['public', 'file', 'version']);
 
+/** What a secret-looking name contains somewhere: most names contain none of the tokens. */
+const SECRET_SUBSTRING = new RegExp(SECRET_TOKENS.join('|'));
+
 export function looksSecret(name: string): boolean {
-  const parts = name.toLowerCase().split('_').filter(Boolean);
+  const lower = name.toLowerCase();
+  if (!SECRET_SUBSTRING.test(lower)) return false;
+  const parts = lower.split('_').filter(Boolean);
   if (parts.length === 0 || parts.some((p) => EXEMPT_TOKENS.has(p))) return false;
   const first = parts[0]!;
   const last = parts[parts.length - 1]!;

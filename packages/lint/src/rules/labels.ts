@@ -8,6 +8,8 @@ import { hadolintRule } from './define.js';
 import { allInstructions } from './buildkit.js';
 import { known } from './instructions.js';
 
+const labelCache = new WeakMap<RuleContext, Map<boolean, readonly LabelUse[]>>();
+
 interface LabelUse {
   instr: KeyValueInstruction;
   key: Word;
@@ -17,7 +19,12 @@ interface LabelUse {
   text: string | undefined;
 }
 
-function labels(ctx: RuleContext, finalOnly = false): LabelUse[] {
+/** The LABEL pairs of the file (or of the final image's stages), read once per file for all label rules. */
+function labels(ctx: RuleContext, finalOnly = false): readonly LabelUse[] {
+  const cache = labelCache.get(ctx) ?? new Map<boolean, readonly LabelUse[]>();
+  labelCache.set(ctx, cache);
+  const cached = cache.get(finalOnly);
+  if (cached) return cached;
   const out: LabelUse[] = [];
   const last = ctx.model.stages[ctx.model.stages.length - 1];
   const inFinal = new Set<unknown>();
@@ -27,6 +34,7 @@ function labels(ctx: RuleContext, finalOnly = false): LabelUse[] {
     const kv = i as KeyValueInstruction;
     for (const p of kv.pairs) out.push({ instr: kv, key: p.key, value: p.value, name: known(ctx, i, p.key), text: known(ctx, i, p.value) });
   }
+  cache.set(finalOnly, out);
   return out;
 }
 

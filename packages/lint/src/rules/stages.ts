@@ -95,8 +95,8 @@ function mentions(i: Instruction, name: string): boolean {
   const t = i.text;
   let at = t.indexOf('$');
   while (at >= 0) {
-    const rest = t.startsWith('{', at + 1) ? t.slice(at + 2) : t.slice(at + 1);
-    if (rest.startsWith(name) && !/[A-Za-z0-9_]/.test(rest[name.length] ?? '')) return true;
+    const start = t.startsWith('{', at + 1) ? at + 2 : at + 1;
+    if (t.startsWith(name, start) && !/[A-Za-z0-9_]/.test(t[start + name.length] ?? '')) return true;
     at = t.indexOf('$', at + 1);
   }
   return false;
