@@ -55,6 +55,11 @@ describe('shell parser', () => {
     expect(commands("echo `printf $'x'`")).to.deep.equal([['printf', 'x'], ['echo', '$(…)']]);
   });
 
+  it('reads a carriage return as a blank (CRLF here-document bodies), as mvdan-sh does', () => {
+    expect(commands('apt-get install -y curl\r\necho a\\\r\n  b\r\n')).to.deep.equal([['apt-get', 'install', '-y', 'curl'], ['echo', 'a', 'b']]);
+    expect(commands('echo "a\r"')).to.deep.equal([['echo', 'a\r']]);
+  });
+
   it('joins lines continued with a backslash', () => {
     expect(commands('apt-get \\\n  install \\\n  -y cur\\\nl')).to.deep.equal([['apt-get', 'install', '-y', 'curl']]);
   });
@@ -169,7 +174,7 @@ describe('shell parser', () => {
 
   it('reads time and coproc', () => {
     expect(commands('time a | b; time -p c; time')).to.deep.equal([['a'], ['b'], ['c']]);
-    expect(commands('coproc a')).to.deep.equal([['a']]);
+    expect(commands('coproc a; coproc NAME { b; }; coproc c d')).to.deep.equal([['a'], ['b'], ['c', 'd']]);
   });
 
   it('takes reserved words as words outside command position', () => {

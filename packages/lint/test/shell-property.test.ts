@@ -14,7 +14,7 @@ const wordPieces = [
 
 /** Pieces that stand apart (a blank on each side): operators, reserved words, redirections, comments. */
 const apartPieces = [
-  'a=(1 2)', '(', '|', '||', '&&', ';', '&', '\n', 'if', 'then', 'elif', 'else', 'fi', 'for', 'in', 'do', 'done', 'while',
+  'a=(1 2)', '\r\n', '(', '|', '||', '&&', ';', '&', '\n', 'if', 'then', 'elif', 'else', 'fi', 'for', 'in', 'do', 'done', 'while',
   'until', 'case', 'esac', ';;', ';&', '<', '>', '>>', '2>&1', '&>', '<<<', '<(', '>(', '<<EOF', '<<-EOF', "<<'EOF'", 'EOF',
   '#c\n', '[[', ']]', '-n', '==', '!', 'f()', 'time', 'sudo', 'select', '|&', '=~', '\\\n',
 ];
@@ -38,7 +38,7 @@ const script = fc
   .filter((text) => !(text.includes('`') && text.includes("$'")));
 
 /** Any text from the characters sh gives a meaning to. */
-const soup = fc.string({ unit: fc.constantFrom(...'ab  x=$"\'\\`(){}[]|&;<>\n\t-*@!?:#1/%+^,~'), maxLength: 40 });
+const soup = fc.string({ unit: fc.constantFrom(...'ab  x=$"\'\\`(){}[]|&;<>\n\r\t-*@!?:#1/%+^,~'), maxLength: 40 });
 
 describe('shell parser properties', function () {
   this.timeout(300_000);

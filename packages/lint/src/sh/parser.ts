@@ -25,6 +25,8 @@ class SyntaxFailure {
 
 const TAB = 9;
 const NL = 10;
+/** A carriage return separates words, as in mvdan/sh (CRLF heredoc bodies read like LF ones). */
+const CR = 13;
 const SPACE = 32;
 const BANG = 33;
 const DQUOTE = 34;
@@ -59,12 +61,12 @@ const RESERVED = new Set([...TERMINATORS, 'if', 'while', 'until', 'for', 'select
 const DECLARATIONS = new Set(['declare', 'local', 'export', 'readonly', 'typeset', 'nameref', 'let']);
 
 function isBlank(c: number): boolean {
-  return c === SPACE || c === TAB;
+  return c === SPACE || c === TAB || c === CR;
 }
 
 /** Characters that end an unquoted word (NaN is the end of the text). */
 function isDelimiter(c: number): boolean {
-  return c === SPACE || c === TAB || c === NL || c === SEMI || c === AMP || c === PIPE || c === LT || c === GT || c === LPAREN || c === RPAREN || c !== c;
+  return c === SPACE || c === TAB || c === CR || c === NL || c === SEMI || c === AMP || c === PIPE || c === LT || c === GT || c === LPAREN || c === RPAREN || c !== c;
 }
 
 function isNameStart(c: number): boolean {
@@ -147,8 +149,9 @@ class Parser {
   private skipBlanks(): void {
     for (;;) {
       const c = this.at();
-      if (c === SPACE || c === TAB) this.i++;
+      if (c === SPACE || c === TAB || c === CR) this.i++;
       else if (c === BACKSLASH && this.at(1) === NL) this.i += 2;
+      else if (c === BACKSLASH && this.at(1) === CR && this.at(2) === NL) this.i += 3;
       else return;
     }
   }
@@ -385,6 +388,7 @@ class Parser {
       }
       case 'coproc': {
         this.skipBlanks();
+        this.coprocName();
         const inner = this.command();
         if (!inner) this.fail('coproc must be followed by a command');
         stmt.command = { kind: 'coproc', stmt: inner };
@@ -405,6 +409,18 @@ class Parser {
     }
     this.trailingRedirects(stmt);
     return stmt;
+  }
+
+  /** Past the NAME of `coproc NAME { …; }`: a name counts only before a compound command. */
+  private coprocName(): void {
+    const start = this.i;
+    while (isNameChar(this.at())) this.i++;
+    if (this.i > start && isBlank(this.at())) {
+      this.skipBlanks();
+      const next = this.peekReserved();
+      if (this.at() === LPAREN || next === '{' || next === 'if' || next === 'while' || next === 'until' || next === 'for' || next === 'select' || next === 'case') return;
+    }
+    this.i = start;
   }
 
   private nonEmptyList(after: string, elseEnds = false): Stmt[] {
@@ -805,6 +821,7 @@ class Parser {
         lit += s.slice(start, i);
         const n = s.charCodeAt(i + 1);
         if (n === NL) this.i += 2;
+        else if (n === CR && s.charCodeAt(i + 2) === NL) this.i += 3;
         else if (n !== n) {
           lit += '\\';
           this.i++;
@@ -1122,7 +1139,7 @@ class Parser {
   private skipArithSpace(): void {
     for (;;) {
       const c = this.at();
-      if (c === SPACE || c === TAB || c === NL) this.i++;
+      if (c === SPACE || c === TAB || c === CR || c === NL) this.i++;
       else if (c === BACKSLASH && this.at(1) === NL) this.i += 2;
       else return;
     }
