@@ -179,6 +179,32 @@ describe('unpacker: applying layers', () => {
     expect(statSync(path.join(root, 'bin/tool')).mtimeMs).to.equal(0);
   });
 
+  it('gives small and large files their bytes, owner, mode and mtime', async () => {
+    const { root } = sandbox();
+    const big = Buffer.alloc((1 << 20) + 5, 9);
+    const when = new Date('2020-02-02T02:02:02Z');
+    await unpackLayer(
+      streamOf(
+        await craftTar([
+          { name: 'small', body: 'tiny', mode: 0o2750, uid: 1234, gid: 5678, mtime: when },
+          { name: 'big', body: big, mode: 0o4711, uid: 4321, gid: 8765, mtime: when },
+          { name: 'empty', body: '', mode: 0o600 },
+        ]),
+      ),
+      root,
+      { chown: process.getuid?.() === 0 },
+    );
+    expect(readFileSync(path.join(root, 'small'), 'utf8')).to.equal('tiny');
+    expect(readFileSync(path.join(root, 'big')).equals(big)).to.equal(true);
+    expect(readFileSync(path.join(root, 'empty')).length).to.equal(0);
+    for (const [name, mode, uid, gid] of [['small', 0o2750, 1234, 5678], ['big', 0o4711, 4321, 8765]] as const) {
+      const st = statSync(path.join(root, name));
+      expect(st.mode & 0o7777, name).to.equal(mode);
+      expect(st.mtimeMs, name).to.equal(when.getTime());
+      if (process.getuid?.() === 0) expect([st.uid, st.gid], name).to.deep.equal([uid, gid]);
+    }
+  });
+
   it('applies whiteouts and opaque directories over a lower layer', async () => {
     const { root } = sandbox();
     await unpackLayer(streamOf(await craftTar([
