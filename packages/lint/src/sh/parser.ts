@@ -557,9 +557,7 @@ class Parser {
 
   private functionBody(name: string): Command {
     this.skipLines();
-    const body = this.pipeline(`${name}()`);
-    if (!body) this.fail(`${name}() must be followed by a statement`);
-    return { kind: 'function', name, body };
+    return { kind: 'function', name, body: this.pipeline(`${name}()`) };
   }
 
   private declaration(variant: string, stmt: Stmt): Stmt {
@@ -724,7 +722,7 @@ class Parser {
     return s.charCodeAt(j) === EQ;
   }
 
-  private assignment(): Assign & { name: string } {
+  private assignment(): Assign {
     const s = this.s;
     const start = this.i;
     while (isNameChar(this.at())) this.i++;
