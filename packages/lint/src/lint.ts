@@ -103,7 +103,11 @@ for (const [dl, bk] of Object.entries(SAME_AS)) {
 }
 
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
-  return diagnostics.sort((a, b) => a.range.start.offset - b.range.start.offset || a.range.end.offset - b.range.end.offset || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  // A parser range works out its position on every read: read each diagnostic's offsets once.
+  const keyed = diagnostics.map((d) => ({ d, start: d.range.start.offset, end: d.range.end.offset }));
+  keyed.sort((a, b) => a.start - b.start || a.end - b.end || (a.d.code < b.d.code ? -1 : a.d.code > b.d.code ? 1 : 0));
+  for (let k = 0; k < keyed.length; k++) diagnostics[k] = keyed[k]!.d;
+  return diagnostics;
 }
 
 const RANK: Record<Severity, number> = { hint: 0, info: 1, warning: 2, error: 3 };
