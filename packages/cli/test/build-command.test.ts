@@ -30,7 +30,7 @@ describe('dfc build', function () {
     const out = path.join(dir, 'out');
     const first = await runCli(['build', '--progress', 'plain', '-t', 'note:1', '--output', `type=local,dest=${out}`, 'ctx'], { cwd: dir, env });
     expect(first.status, first.stderr).to.equal(0);
-    expect(first.stderr).to.match(/#\d+ \[stage-0 2\/3\] COPY note\.txt \/srv\/ \(ctx\/Dockerfile:3\)\n#\d+ cache miss: not built before/);
+    expect(first.stderr).to.match(/#\d+ \[stage-0 3\/4\] COPY note\.txt \/srv\/ \(ctx\/Dockerfile:3\)\n#\d+ cache miss: not built before/);
     expect(fs.readFileSync(path.join(out, 'srv', 'note.txt'), 'utf8')).to.equal('hello\n');
     fs.writeFileSync(path.join(dir, 'ctx', 'note.txt'), 'changed\n');
     const second = await runCli(['build', '--progress', 'plain', '-t', 'note:2', 'ctx'], { cwd: dir, env });

@@ -161,7 +161,7 @@ describe('build cache', function () {
       await build({ store, runner: new FakeRunner(store), context, dockerfile: path.join(context, 'Dockerfile.fail'), text: failing });
       expect.fail('expected the build to fail');
     } catch (err) {
-      expect((err as Error).message).to.match(/Dockerfile\.fail:7: \[base 6\/6\] RUN echo last && exit 3: the command exited with status 3$/);
+      expect((err as Error).message).to.match(/Dockerfile\.fail:7: \[base 7\/7\] RUN echo last && exit 3: the command exited with status 3$/);
     }
     const r = await run();
     expect(r.ran).to.deep.equal([]);

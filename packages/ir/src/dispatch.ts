@@ -87,7 +87,7 @@ class StageDispatch {
       case 'FROM':
         return;
       case 'ARG':
-        return this.arg(node);
+        return this.arg(node, onbuild);
       case 'ENV':
       case 'LABEL':
         return this.keyValues(node, onbuild);
@@ -203,8 +203,9 @@ class StageDispatch {
     });
   }
 
-  private arg(node: ArgInstruction): void {
+  private arg(node: ArgInstruction, onbuild: boolean): void {
     const { buildArgs } = this.options;
+    const declared: string[] = [];
     for (const decl of node.declarations) {
       const name = decl.name.value;
       const given = buildArgs.get(name);
@@ -221,7 +222,11 @@ class StageDispatch {
       }
       if (value !== undefined) this.state.env.set(name, value);
       this.state.args.set(name, value);
+      declared.push(value === undefined ? name : `${name}=${value}`);
     }
+    // BuildKit records an ARG in the history (no layer). Its key reads no argument: a changed
+    // build arg misses only the steps that read it, not every step after the ARG.
+    this.meta(node, 'ARG', onbuild, `ARG ${declared.join(' ')}`, {});
   }
 
   private keyValues(node: KeyValueInstruction, onbuild: boolean): void {

@@ -129,7 +129,7 @@ export type Op =
     };
 
 export type MetaInstruction =
-  | 'ENV' | 'LABEL' | 'USER' | 'EXPOSE' | 'VOLUME' | 'CMD' | 'ENTRYPOINT' | 'HEALTHCHECK' | 'STOPSIGNAL' | 'SHELL' | 'ONBUILD' | 'MAINTAINER';
+  | 'ARG' | 'ENV' | 'LABEL' | 'USER' | 'EXPOSE' | 'VOLUME' | 'CMD' | 'ENTRYPOINT' | 'HEALTHCHECK' | 'STOPSIGNAL' | 'SHELL' | 'ONBUILD' | 'MAINTAINER';
 
 export type OpKind = Op['kind'];
 
