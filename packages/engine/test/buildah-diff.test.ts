@@ -1,6 +1,6 @@
 // Differential tests: every fixture in fixtures/build/ (but `failing`) is built by dfc and by
 // `buildah bud --layers` (vfs, runc) from the same busybox base, and the two images must have
-// the same config and the same file tree. Where buildah 1.28 departs from Docker's documented
+// the same config, the same file tree and the same history (which instructions made layers). Where buildah 1.28 departs from Docker's documented
 // behaviour (BuildKit is the reference), the difference is named below with the reason, and
 // only that difference is forgiven. Needs root, buildah, runc and busybox-static.
 import { expect } from 'chai';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { exportRootfsToDir, resolveImage, Store } from '@dfc/store';
 import { Runner } from '@dfc/runner';
 import { build } from '../src/index.js';
-import { Buildah, comparableConfig, configDiff, JobQueue, treeDiff, workdirsOf, type Config } from './buildah.js';
+import { Buildah, comparableConfig, configDiff, historyShape, JobQueue, treeDiff, workdirsOf, type Config } from './buildah.js';
 
 const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'fixtures', 'build');
 
@@ -75,6 +75,7 @@ describe('dfc against buildah: the same config and file tree for every fixture',
   let runner: Runner;
   let buildah: Buildah | undefined;
   let queue: JobQueue<string> | undefined;
+  let baseHistory = 0;
   const names = fs
     .readdirSync(fixtures)
     .filter((n) => !NOT_IMAGES.has(n) && fs.existsSync(path.join(fixtures, n, 'Dockerfile')))
@@ -85,6 +86,7 @@ describe('dfc against buildah: the same config and file tree for every fixture',
     store = await Store.open(path.join(dir, 'store'));
     const b = (buildah = await Buildah.start(path.join(dir, 'buildah'), store));
     runner = new Runner({ store });
+    baseHistory = ((await resolveImage(store, 'busybox:latest')).config as { history?: unknown[] }).history?.length ?? 0;
     // buildah is the slow side: its builds run three at a time while dfc's run in the tests.
     queue = new JobQueue(names, (name) => buildahBuild(b, name), 3);
   });
@@ -116,7 +118,8 @@ describe('dfc against buildah: the same config and file tree for every fixture',
       await build({ store, runner, context, dockerfile, text: fs.readFileSync(dockerfile, 'utf8'), tags: [tag] });
       const ours = path.join(dir, `dfc-${name}`);
       await exportRootfsToDir(store, tag, ours);
-      const ourConfig = (await resolveImage(store, tag)).config.config as unknown as Config;
+      const ourImage = (await resolveImage(store, tag)).config as unknown as { config: Config; history?: { created_by?: string; empty_layer?: boolean }[] };
+      const ourConfig = ourImage.config;
 
       const image = await queue!.result(name);
       const inspected = await buildah!.inspect(image);
@@ -131,6 +134,10 @@ describe('dfc against buildah: the same config and file tree for every fixture',
           ...configDiff(comparableConfig(ourConfig, false), expected),
           ...treeDiff(ours, theirs, ignore, workdirsOf(fs.readFileSync(dockerfile, 'utf8'))),
         ];
+        // Which instructions made layers, in order (the base's own entries are the same in both).
+        const a = historyShape(ourImage.history ?? [], baseHistory);
+        const b = historyShape(inspected.history, baseHistory);
+        if (a !== b) differences.push(`history: dfc ${a}, buildah ${b}`);
         expect(differences, `${name}: dfc's image against buildah's`).to.deep.equal([]);
       } finally {
         for (const d of [ours, work]) fs.rmSync(d, { recursive: true, force: true });

@@ -121,6 +121,25 @@ export function treeDiff(dfcRoot: string, buildahRoot: string, ignore: Set<strin
   return lines;
 }
 
+/**
+ * History entries after the first `skip`, as `INSTRUCTION:layer|empty`: buildah writes
+ * `/bin/sh -c #(nop) ENV …` where BuildKit writes `ENV …`, and a RUN is the rest. Left out:
+ * ONBUILD (BuildKit records none, buildah 1.28 does) and WORKDIR (BuildKit makes a layer,
+ * buildah 1.28 none).
+ */
+export function historyShape(history: { created_by?: string; empty_layer?: boolean }[], skip: number): string {
+  return history
+    .slice(skip)
+    .map((h) => {
+      const text = h.created_by ?? '';
+      const nop = /#\(nop\)\s+(\w+)/.exec(text);
+      const word = nop ? nop[1]! : (/^[A-Z]+(?= )/.exec(text)?.[0] ?? 'RUN');
+      return `${word}:${h.empty_layer ? 'empty' : 'layer'}`;
+    })
+    .filter((h) => !/^(ONBUILD|WORKDIR):/.test(h))
+    .join(' ');
+}
+
 /** A short file's text, to show what differs. */
 function smallText(root: string, rel: string): string {
   const text = fs.readFileSync(path.join(root, rel));
