@@ -1,8 +1,9 @@
 // Differential tests: every fixture in fixtures/build/ (but `failing`) is built by dfc and by
 // `buildah bud --layers` (vfs, runc) from the same busybox base, and the two images must have
-// the same config, the same file tree and the same history (which instructions made layers). Where buildah 1.28 departs from Docker's documented
-// behaviour (BuildKit is the reference), the difference is named below with the reason, and
-// only that difference is forgiven. Needs root, buildah, runc and busybox-static.
+// the same config, the same file tree and the same history (which instructions made layers).
+// Where buildah 1.28 departs from Docker's documented behaviour (BuildKit is the reference), the
+// difference is named below with the reason, and only that difference is forgiven. Needs root,
+// buildah, runc and busybox-static.
 import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
