@@ -271,7 +271,7 @@ class Parser {
         return out;
       } else {
         const next = this.peekReserved();
-        if (next === undefined || !TERMINATORS.has(next)) this.fail('statements must be separated by &, ; or a newline');
+        if (next === undefined || !TERMINATORS.has(next) || (next === 'else' && !elseEnds)) this.fail('statements must be separated by &, ; or a newline');
       }
     }
   }
@@ -562,6 +562,7 @@ class Parser {
 
   private declaration(variant: string, stmt: Stmt): Stmt {
     const args: (Word | Assign)[] = [];
+    let afterValue = false;
     for (;;) {
       this.skipBlanks();
       const c = this.at();
@@ -570,9 +571,17 @@ class Parser {
       if (this.redirect(stmt)) continue;
       // mvdan/sh takes no more words after a redirection of a declaration.
       if (c === LPAREN || stmt.redirects.length > 0) this.fail('statements must be separated by &, ; or a newline');
-      if (variant !== 'let' && this.atAssignment()) args.push(this.assignment());
-      else if (variant !== 'let' && this.atBadAssignment()) this.fail('invalid variable name');
-      else args.push(this.word());
+      // mvdan/sh wants the word after `a=1` (not after `a` or `a=(1)`) to start unquoted and unexpanded.
+      if (afterValue && (c === DOLLAR || c === DQUOTE || c === SQUOTE || c === BACKQUOTE)) this.fail('invalid variable name');
+      if (variant !== 'let' && this.atAssignment()) {
+        const a = this.assignment();
+        afterValue = a.array === undefined;
+        args.push(a);
+      } else if (variant !== 'let' && this.atBadAssignment()) this.fail('invalid variable name');
+      else {
+        afterValue = false;
+        args.push(this.word());
+      }
     }
     if (variant === 'let' && args.length === 0) this.fail('"let" must be followed by an expression');
     stmt.command = { kind: 'declare', variant, args };
@@ -703,7 +712,8 @@ class Parser {
     for (let j = this.i; ; j++) {
       const c = s.charCodeAt(j);
       if (c === EQ) return j > this.i;
-      if (isDelimiter(c) || c === SQUOTE || c === DQUOTE || c === DOLLAR || c === BACKQUOTE) return false;
+      if (c === BACKSLASH) j++;
+      else if (isDelimiter(c) || c === SQUOTE || c === DQUOTE || c === DOLLAR || c === BACKQUOTE) return false;
     }
   }
 
