@@ -40,6 +40,22 @@ describe('dfc build', function () {
     expect(quiet.stdout).to.match(/^sha256:[0-9a-f]{64}\n$/);
   });
 
+  it('builds without a tag: the image is kept untagged, exported with --output and listed by dfc images', async function () {
+    fs.writeFileSync(path.join(dir, 'ctx', 'Untagged.Dockerfile'), 'FROM busybox:latest\nCOPY note.txt /untagged/\n');
+    const out = path.join(dir, 'out-untagged');
+    const r = await runCli(['build', '--progress', 'quiet', '-f', 'ctx/Untagged.Dockerfile', '--output', `type=local,dest=${out}`, 'ctx'], { cwd: dir, env });
+    expect(r.status, r.stderr).to.equal(0);
+    expect(fs.existsSync(path.join(out, 'untagged', 'note.txt'))).to.equal(true);
+    const id = r.stdout.trim();
+    const images = await runCli(['images'], { cwd: dir, env });
+    expect(images.stdout).to.contain(id.slice(7, 19));
+    const archive = path.join(dir, 'untagged.tar');
+    const saved = await runCli(['build', '--progress', 'quiet', '-f', 'ctx/Untagged.Dockerfile', '--output', `type=oci,dest=${archive}`, 'ctx'], { cwd: dir, env });
+    expect(saved.status, saved.stderr).to.equal(0);
+    expect(saved.stdout.trim()).to.equal(id);
+    expect(fs.statSync(archive).size).to.be.greaterThan(0);
+  });
+
   it('reports Dockerfile errors as file:line:col and exits 1', async function () {
     fs.writeFileSync(path.join(dir, 'ctx', 'Bad.Dockerfile'), 'FROM busybox:latest\nCOPY --form=x a b\n');
     const r = await runCli(['build', '-f', 'ctx/Bad.Dockerfile', 'ctx'], { cwd: dir, env });

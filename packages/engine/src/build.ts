@@ -9,7 +9,7 @@ import path from 'node:path';
 import PQueue from 'p-queue';
 import { parse } from '@dfc/syntax';
 import { parseMountSize, planDockerfile, type BuildPlan, type ContainerConfig, type ImageConfig, type Op, type Vertex } from '@dfc/ir';
-import { imageLayers, putImage, resolveImage, writeLayer, type Digest, type LayerEntry, type Store } from '@dfc/store';
+import { imageLayers, indexImage, putImage, resolveImage, writeLayer, type Digest, type LayerEntry, type Store } from '@dfc/store';
 import { parseGroup, parsePasswd, readFileInRoot, resolveUser, type LayerRef, type RunMount, type RunRequest, type StepRunner } from '@dfc/runner';
 import { planAdd } from './add.js';
 import { BuildCache, keyOf, type KeyParts } from './cache.js';
@@ -463,6 +463,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       layers: final.layers.map((l) => ({ diffId: l.diffId, descriptor: l.descriptor })),
       tags: options.tags ?? [],
     });
+    // An image built without a tag is still in the index (untagged, as docker's <none> images),
+    // so it can be run, exported and listed by its id, and prune does not take it at once.
+    if (!options.tags?.length) await indexImage(store, record.descriptor, []);
     emit({ type: 'image', id: record.id, manifestDigest: record.manifestDigest, tags: options.tags ?? [] });
     return { imageId: record.id, manifestDigest: record.manifestDigest, tags: options.tags ?? [], ran, cached: cachedCount };
   } finally {
