@@ -63,7 +63,10 @@ class HashThread {
   }
 
   detach(id: number): void {
-    if (this.hashes.delete(id) && this.hashes.size === 0) this.worker.unref();
+    if (this.hashes.delete(id) && this.hashes.size === 0) {
+      this.worker.unref();
+      spare.length = 0; // no layer is being hashed: give the buffers back
+    }
   }
 
   post(request: HashRequest): void {
