@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pidAlive } from '@dfc/store';
 
 export type CacheSharing = 'shared' | 'private' | 'locked';
 
@@ -120,17 +121,8 @@ async function tryLock(file: string): Promise<boolean> {
     }
     const pid = Number.parseInt(await fs.readFile(file, 'utf8').catch(() => ''), 10);
     // A lock file without a pid is one being written this instant: busy.
-    if (!Number.isInteger(pid) || pid <= 0 || isAlive(pid)) return false;
+    if (!Number.isInteger(pid) || pid <= 0 || pidAlive(pid)) return false;
     await fs.rm(file, { force: true });
   }
   return false;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -8,6 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
+import { pidAlive } from '@dfc/store';
 
 export interface Downloaded {
   /** The bytes, in a file the caller must not change. */
@@ -130,17 +131,8 @@ async function sweep(dir: string): Promise<void> {
   }
   for (const name of names) {
     const pid = /^\.tmp-(\d+)-/.exec(name)?.[1];
-    const deadTemp = pid !== undefined && !isAlive(Number(pid));
+    const deadTemp = pid !== undefined && !pidAlive(Number(pid));
     const oldBlob = name.startsWith('blob-') && !named.has(name) && Date.now() - (await fs.stat(path.join(dir, name)).then((s) => s.mtimeMs, () => Date.now())) > 86_400_000;
     if (deadTemp || oldBlob) await fs.rm(path.join(dir, name), { force: true, recursive: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { unpackLayer, type LayerEntry, type Store } from '@dfc/store';
+import { pidAlive, unpackLayer, type LayerEntry, type Store } from '@dfc/store';
 import { UnpackedLayers, guardCleanup, mountsBelow, unmount, type LayerRef } from '@dfc/runner';
 import type { SourceTree } from './copy.js';
 
@@ -77,7 +77,7 @@ export async function releaseRootfsUnder(parent: string): Promise<void> {
 export async function removeDeadBuilds(tmp: string): Promise<void> {
   for (const name of await fs.readdir(tmp).catch(() => [] as string[])) {
     const pid = /^build-(\d+)-/.exec(name)?.[1];
-    if (pid === undefined || isAlive(Number(pid))) continue;
+    if (pid === undefined || pidAlive(Number(pid))) continue;
     const dir = path.join(tmp, name);
     try {
       for (const point of (await mountsBelow(dir)).reverse()) await unmount(point);
@@ -85,15 +85,6 @@ export async function removeDeadBuilds(tmp: string): Promise<void> {
     } catch {
       // Still busy or not ours to undo: left for the next build, never removed through a mount.
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { DigestStream, maybeGunzip, unpackLayer, type Descriptor, type Digest, type Store } from '@dfc/store';
+import { DigestStream, maybeGunzip, pidAlive, unpackLayer, type Descriptor, type Digest, type Store } from '@dfc/store';
 import { mountsBelow } from './cleanup.js';
 import { resolveInRoot } from './root-path.js';
 
@@ -245,18 +245,9 @@ export async function removeStaleTemps(dir: string): Promise<void> {
   }
   for (const name of names) {
     const pid = /^\.tmp-(\d+)-/.exec(name)?.[1];
-    if (pid === undefined || isAlive(Number(pid))) continue;
+    if (pid === undefined || pidAlive(Number(pid))) continue;
     // Never through a mount: a stale one is left for the operator rather than emptied.
     if ((await mountsBelow(join(dir, name))).length > 0) continue;
     await rm(join(dir, name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

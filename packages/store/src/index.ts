@@ -8,6 +8,7 @@ export { parseReference, normalizeTag, formatReference, type Reference } from '.
 
 // The store on disk: blobs written atomically, the index under a lock.
 export { Store, defaultStoreRoot, type BlobInfo, type BlobWriter } from './store.js';
+export { pidAlive } from './lock.js';
 
 // Layers: deterministic tars in, safe unpacking out.
 export { cleanLayerPath, compareLayerPaths, type LayerEntry, type FileContent } from './layer-entry.js';
