@@ -89,7 +89,7 @@ function mayMatter(text: string): boolean {
 }
 
 /** The shell text a RUN runs: the shell form, or a heredoc body given to the default shell. */
-function runScriptText(instr: CommandInstruction): string | undefined {
+export function runScriptText(instr: CommandInstruction): string | undefined {
   if (instr.command?.form !== 'shell') return undefined;
   const cmd = instr.command.text.value;
   if (instr.heredocs.length > 0) {

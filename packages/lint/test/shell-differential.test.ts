@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse, type CommandInstruction, type Instruction } from '@dfc/syntax';
+import { parse, type Instruction } from '@dfc/syntax';
+import { runScriptText } from '../src/rule.js';
 import { parseRaw } from '../src/shell.js';
 import { referenceRawScript } from './shell-reference.js';
 
@@ -20,14 +21,6 @@ const buildkitCorpusDir = path.resolve(repoRoot, '..', 'shared', 'corpus', 'buil
  * its UTF-8 read as bytes.)
  */
 const ALLOWED: ReadonlyMap<string, string> = new Map();
-
-/** The text lint hands to parseShell for a RUN (as rule.ts's runScriptText does). */
-function runScriptText(instr: CommandInstruction): string | undefined {
-  if (instr.command?.form !== 'shell') return undefined;
-  const cmd = instr.command.text.value;
-  if (instr.heredocs.length > 0) return /^\s*<<-?\s*["']?\w+["']?\s*$/.test(cmd) ? instr.heredocs[0]!.content : undefined;
-  return cmd;
-}
 
 function runTexts(dockerfile: string, into: Set<string>): void {
   const visit = (instr: Instruction | undefined): void => {

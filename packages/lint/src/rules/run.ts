@@ -1,5 +1,5 @@
 // hadolint's rules about the commands a RUN runs: package managers, downloads, shell habits.
-// They read the commands mvdan-sh parsed (see shell.ts), with known ARG/ENV values substituted.
+// They read the commands lint's shell parser found (see shell.ts), with known ARG/ENV values substituted.
 import type { CommandInstruction, CopyInstruction, Instruction } from '@dfc/syntax';
 import type { StageModel } from '../model.js';
 import type { Rule, RuleContext } from '../rule.js';
