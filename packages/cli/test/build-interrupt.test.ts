@@ -45,8 +45,9 @@ describe('dfc build interrupted (runc)', function () {
     const status = await new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + os.constants.signals[signal] : null))));
     expect(status, stderr).to.equal(130);
     expect(stderr).to.contain('cancelled');
-    const containers = execFileSync('runc', ['list', '-q'], { encoding: 'utf8' });
-    expect(containers.split('\n').filter((l) => l.startsWith('dfc-'))).to.deep.equal([]);
+    // Only this build's containers (their bundles lie in its store): other dfc processes may be running.
+    const containers = JSON.parse(execFileSync('runc', ['list', '--format', 'json'], { encoding: 'utf8' }).trim() || 'null') as { id: string; bundle: string }[] | null;
+    expect((containers ?? []).filter((c) => c.bundle.startsWith(root + path.sep)).map((c) => c.id)).to.deep.equal([]);
     expect(fs.readFileSync('/proc/mounts', 'utf8')).to.not.contain(root);
     const store = await Store.open(root);
     const report = await verifyStore(store);
