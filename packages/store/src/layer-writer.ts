@@ -1,8 +1,7 @@
 // The deterministic layer writer: entries in layer order, normalized headers, and in one pass the
 // diff_id (sha256 of the tar) and the digest of the compressed blob, in constant memory.
-import { once } from 'node:events';
 import { close as closeCb, closeSync, open as openCb, openSync, read as readCb, readSync } from 'node:fs';
-import { Readable, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip, constants as zlibConstants } from 'node:zlib';
 import tar from 'tar-stream';
@@ -64,79 +63,130 @@ function headerOf(entry: LayerEntry, name: string, mtime: Date): TarHeader {
     header.uid = Math.min(uid, MAX_OCTAL_ID);
     header.gid = Math.min(gid, MAX_OCTAL_ID);
   }
+  // Filled in place: one object per entry, as many entries as files.
   switch (entry.kind) {
     case 'dir':
-      return { ...header, name: `${name}/`, type: 'directory', mode: entry.mode ?? 0o755 };
+      header.name = `${name}/`;
+      header.type = 'directory';
+      header.mode = entry.mode ?? 0o755;
+      return header;
     case 'file': {
       const c = entry.content;
-      const size = typeof c === 'string' ? Buffer.byteLength(c) : c instanceof Uint8Array ? c.length : c.size;
-      return { ...header, type: 'file', mode: entry.mode ?? 0o644, size };
+      header.type = 'file';
+      header.mode = entry.mode ?? 0o644;
+      header.size = typeof c === 'string' ? Buffer.byteLength(c) : c instanceof Uint8Array ? c.length : c.size;
+      return header;
     }
     case 'symlink':
-      return { ...header, type: 'symlink', mode: 0o777, linkname: entry.target };
+      header.type = 'symlink';
+      header.mode = 0o777;
+      header.linkname = entry.target;
+      return header;
     case 'hardlink':
-      return { ...header, type: 'link', mode: 0o644, linkname: cleanLayerPath(entry.target) };
+      header.type = 'link';
+      header.mode = 0o644;
+      header.linkname = cleanLayerPath(entry.target);
+      return header;
     case 'char':
     case 'block':
-      return { ...header, type: entry.kind === 'char' ? 'character-device' : 'block-device', mode: entry.mode ?? 0o600, devmajor: entry.major, devminor: entry.minor };
+      header.type = entry.kind === 'char' ? 'character-device' : 'block-device';
+      header.mode = entry.mode ?? 0o600;
+      header.devmajor = entry.major;
+      header.devminor = entry.minor;
+      return header;
     case 'fifo':
-      return { ...header, type: 'fifo', mode: entry.mode ?? 0o644 };
+      header.type = 'fifo';
+      header.mode = entry.mode ?? 0o644;
+      return header;
     case 'whiteout':
     case 'opaque':
-      return { ...header, type: 'file', mode: 0o644, uid: 0, gid: 0 };
+      header.type = 'file';
+      header.mode = 0o644;
+      header.uid = 0;
+      header.gid = 0;
+      return header;
   }
-}
-
-function entryFinished(pack: tar.Pack, header: TarHeader): { sink: Writable; done: Promise<void> } {
-  let sink!: Writable;
-  const done = new Promise<void>((resolve, reject) => {
-    sink = pack.entry(header, (err) => (err ? reject(err) : resolve())) as unknown as Writable;
-  });
-  // A failure reaches the caller through `done` and the throw beside each destroy().
-  sink.on('error', () => undefined);
-  done.catch(() => undefined);
-  return { sink, done };
 }
 
 /** What the layer holds so far: a hard link's header repeats its file's mode and owner, as GNU tar's does. */
 type Written = Map<string, { mode: number; uid: number; gid: number }>;
 
-async function writeEntry(pack: tar.Pack, entry: LayerEntry, name: string, mtime: Date, written: Written): Promise<void> {
+/** Where the packer puts the tar's bytes. */
+interface TarOut {
+  /** Bytes the packer may reuse once the call returns. */
+  copy(bytes: Uint8Array): void;
+  /** A buffer from chunkBuffer(), handed over. */
+  move(chunk: Buffer): void;
+  /** undefined while the consumer has room, else a promise of room. */
+  room(): Promise<void> | undefined;
+}
+
+/** tar-stream's pack stream, whose header encoding (ustar, and PAX when a field does not fit) is the one the layer uses. */
+interface HeaderEncoder {
+  _encode(this: HeaderEncoder, header: TarHeader): void;
+  _encodePax(this: HeaderEncoder, header: TarHeader): void;
+  push(bytes: Buffer): void;
+}
+const tarStreamPack = Object.getPrototypeOf(tar.pack()) as HeaderEncoder;
+
+/**
+ * Encodes entry headers into `out` (with their PAX records, padded) with tar-stream's own
+ * encoder, without its stream per entry: those streams cost more than the rest of packing small files.
+ */
+function headerEncoder(out: TarOut): (header: TarHeader) => void {
+  const encoder: HeaderEncoder = { _encode: tarStreamPack._encode, _encodePax: tarStreamPack._encodePax, push: (bytes) => out.copy(bytes) };
+  return (header) => {
+    // The defaults tar-stream's pack.entry() fills in (the walk gives mode 0 for a chmod 000 file).
+    if (!header.size || header.type === 'symlink') header.size = 0;
+    if (!header.mode) header.mode = header.type === 'directory' ? 0o755 : 0o644;
+    encoder._encode(header);
+  };
+}
+
+const ZEROS = new Uint8Array(1024);
+
+function padTo512(size: number, out: TarOut): void {
+  const tail = size & 511;
+  if (tail !== 0) out.copy(ZEROS.subarray(0, 512 - tail));
+}
+
+/** What packInto keeps across entries. */
+interface PackState {
+  out: TarOut;
+  mtime: Date;
+  written: Written;
+  encodeHeader: (header: TarHeader) => void;
+  /** A SMALL_FILE buffer that small files are read into, one after the other. */
+  scratch: () => Buffer;
+}
+
+/** Packs one entry: synchronously, except a large host file (its promise is returned). */
+function writeEntry(entry: LayerEntry, name: string, state: PackState): Promise<void> | undefined {
+  const { out, mtime, written } = state;
   if (name === '' && entry.kind === 'dir') return; // the root itself is never an entry
   if (name === '') throw new Error(`layer entry "${entry.path}" has an empty path`);
-  if (entry.kind === 'hardlink' && !written.has(cleanLayerPath(entry.target))) {
-    throw new Error(`hard link "${name}" points at "${entry.target}", which is not earlier in the layer`);
-  }
   let header: TarHeader;
   if (entry.kind === 'hardlink') {
-    const target = written.get(cleanLayerPath(entry.target))!;
+    const target = written.get(cleanLayerPath(entry.target));
+    if (target === undefined) throw new Error(`hard link "${name}" points at "${entry.target}", which is not earlier in the layer`);
     header = { ...headerOf({ ...entry, uid: target.uid, gid: target.gid }, name, mtime), mode: target.mode };
   } else {
     header = headerOf(entry, name, mtime);
   }
-  if (entry.kind === 'file') {
-    const c = entry.content;
-    if (typeof c === 'string' || c instanceof Uint8Array) {
-      const { sink, done } = entryFinished(pack, header);
-      sink.end(typeof c === 'string' ? Buffer.from(c) : c);
-      await done;
-    } else {
-      const { sink, done } = entryFinished(pack, header);
-      try {
-        await copyHostFile(c.hostPath, c.size, sink);
-      } catch (err) {
-        sink.destroy(err as Error);
-        throw err;
-      }
-      sink.end();
-      await done;
-    }
-  } else {
-    const { sink, done } = entryFinished(pack, header);
-    sink.end();
-    await done;
-  }
+  state.encodeHeader(header);
   if (entry.kind !== 'whiteout' && entry.kind !== 'opaque') written.set(name, { mode: header.mode ?? 0, uid: header.uid ?? 0, gid: header.gid ?? 0 });
+  if (entry.kind !== 'file') return;
+  const c = entry.content;
+  const size = header.size ?? 0;
+  if (typeof c === 'string' || c instanceof Uint8Array) {
+    out.copy(typeof c === 'string' ? Buffer.from(c) : c);
+  } else if (size <= SMALL_FILE) {
+    out.copy(readSmallFile(c.hostPath, size, state.scratch()));
+  } else {
+    return copyHostFile(c.hostPath, size, out).then(() => padTo512(size, out));
+  }
+  padTo512(size, out);
+  return undefined;
 }
 
 function openForRead(hostPath: string): Promise<number> {
@@ -153,8 +203,8 @@ function readChunk(hostPath: string, fd: number, position: number, want: number)
   );
 }
 
-/** Streams the first `size` bytes of a host file into `sink`, the next chunk read while this one is packed. */
-async function copyHostFile(hostPath: string, size: number, sink: Writable): Promise<void> {
+/** Moves the first `size` bytes of a host file to `out`, the next chunk read while this one is packed. */
+async function copyHostFile(hostPath: string, size: number, out: TarOut): Promise<void> {
   if (size === 0) return;
   const fd = await openForRead(hostPath);
   let next: Promise<Buffer> | undefined;
@@ -168,7 +218,8 @@ async function copyHostFile(hostPath: string, size: number, sink: Writable): Pro
       if (chunk.length === 0) throw new Error(`${hostPath}: file shrank while it was packed (${got} of ${size} bytes)`);
       got += chunk.length;
       if (got < size) next = reading = readChunk(hostPath, fd, got, Math.min(size - got, CHUNK_BYTES));
-      if (!sink.write(chunk)) await once(sink, 'drain');
+      out.move(chunk);
+      await out.room();
     }
   } finally {
     // A read still in flight must finish before its descriptor is closed and reused.
@@ -178,152 +229,160 @@ async function copyHostFile(hostPath: string, size: number, sink: Writable): Pro
 }
 
 const SMALL_FILE = 1 << 20;
-const PREFETCH_BYTES = 8 << 20;
-const PREFETCH_ENTRIES = 256;
-
-interface Pending {
-  entry: LayerEntry;
-  /** The bytes of a small host file, read ahead of the packer. */
-  data?: Promise<Buffer>;
-  bytes: number;
-}
 
 /**
- * Reads a small host file whole, synchronously: from the page cache that takes microseconds,
- * less than the thread-pool round trips of an asynchronous open, read and close.
+ * Reads a small host file whole, synchronously, into `buf` (reused for the next file): from the
+ * page cache that takes microseconds, less than the thread-pool round trips of asynchronous calls.
  */
-function readSmallFile(hostPath: string, size: number): Promise<Buffer> {
+function readSmallFile(hostPath: string, size: number, buf: Buffer): Buffer {
   let fd: number;
   try {
     fd = openSync(hostPath, 'r');
   } catch (err) {
-    return Promise.reject(new Error(`${hostPath}: cannot read: ${(err as Error).message}`));
+    throw new Error(`${hostPath}: cannot read: ${(err as Error).message}`);
   }
   try {
-    const buf = Buffer.allocUnsafe(size);
     for (let got = 0; got < size; ) {
       let n: number;
       try {
         n = readSync(fd, buf, got, size - got, got);
       } catch (err) {
-        return Promise.reject(new Error(`${hostPath}: cannot read: ${(err as Error).message}`));
+        throw new Error(`${hostPath}: cannot read: ${(err as Error).message}`);
       }
-      if (n === 0) return Promise.reject(new Error(`${hostPath}: file shrank while it was packed (${got} of ${size} bytes)`));
+      if (n === 0) throw new Error(`${hostPath}: file shrank while it was packed (${got} of ${size} bytes)`);
       got += n;
     }
-    return Promise.resolve(buf);
+    return buf.subarray(0, size);
   } finally {
     closeSync(fd);
   }
 }
 
-/**
- * Runs the entry source ahead of the packer and reads small files as they come, so the walk's
- * waits (directory listings) overlap with packing. Memory stays bounded by the window.
- */
-async function* readAhead(source: AsyncIterable<LayerEntry> | LayerEntry[]): AsyncGenerator<Pending> {
-  const queue: Pending[] = [];
-  let queuedBytes = 0;
-  let finished = false;
-  let failure: unknown;
-  let wakeConsumer: (() => void) | undefined;
-  let wakeProducer: (() => void) | undefined;
-  let stopped = false;
-  const pump = (async () => {
-    try {
-      for await (const entry of source) {
-        let item: Pending = { entry, bytes: 0 };
-        if (entry.kind === 'file' && typeof entry.content === 'object' && !(entry.content instanceof Uint8Array) && entry.content.size <= SMALL_FILE) {
-          const data = readSmallFile(entry.content.hostPath, entry.content.size);
-          data.catch(() => undefined);
-          item = { ...item, data, bytes: entry.content.size };
-        }
-        queue.push(item);
-        queuedBytes += item.bytes;
-        wakeConsumer?.();
-        while (!stopped && (queue.length >= PREFETCH_ENTRIES || queuedBytes >= PREFETCH_BYTES)) {
-          await new Promise<void>((r) => (wakeProducer = r));
-        }
-        // Leaving the loop returns the source, so its own clean-up runs.
-        if (stopped) break;
-      }
-    } catch (err) {
-      failure = err;
-    } finally {
-      finished = true;
-      wakeConsumer?.();
-    }
-  })();
-  try {
-    for (;;) {
-      while (queue.length === 0 && !finished) await new Promise<void>((r) => (wakeConsumer = r));
-      const head = queue.shift();
-      if (head === undefined) {
-        await pump;
-        if (failure !== undefined) throw failure;
-        return;
-      }
-      queuedBytes -= head.bytes;
-      wakeProducer?.();
-      yield head;
-    }
-  } finally {
-    // The packer stopped early (an error): stop the source too, without waiting on it.
-    stopped = true;
-    wakeProducer?.();
-  }
-}
-
-/** Starts packing: tar-stream's pack stream, fed entry by entry as it is read. */
-function startPack(entries: readonly LayerEntry[] | AsyncIterable<LayerEntry>, options: PackOptions): tar.Pack {
+/** The layer mtime as a Date, checked. */
+function layerMtime(options: PackOptions): Date {
   const seconds = options.mtime ?? defaultLayerMtime();
   // tar-stream writes mtime through a 32-bit integer.
   if (!Number.isInteger(seconds) || seconds < 0 || seconds > 0x7fffffff) throw new Error(`layer mtime ${seconds} (SOURCE_DATE_EPOCH?) must be a whole number of seconds from 1970 to 2038`);
-  const mtime = new Date(seconds * 1000);
-  const pack = tar.pack();
-  const source: AsyncIterable<LayerEntry> | LayerEntry[] = Array.isArray(entries) ? sortLayerEntries(entries) : (entries as AsyncIterable<LayerEntry>);
-  const produce = async (): Promise<void> => {
-    const written: Written = new Map();
-    let previous: string | undefined;
-    for await (const { entry, data } of readAhead(source)) {
-      const name = tarNameOf(entry);
-      if (previous !== undefined && compareLayerPaths(previous, name) >= 0) {
-        throw new Error(`layer entries out of order: "${name}" after "${previous}"`);
-      }
-      previous = name;
-      await writeEntry(pack, data && entry.kind === 'file' ? { ...entry, content: await data } : entry, name, mtime, written);
-    }
-    pack.finalize();
-  };
-  produce().catch((err: Error) => pack.destroy(err));
-  return pack;
+  return new Date(seconds * 1000);
 }
+
+/**
+ * Packs the entries into `out`. Everything but large host files is packed synchronously, an
+ * entry at a time as the source yields it; the only waits are the source's and the consumer's.
+ */
+async function packInto(out: TarOut, entries: readonly LayerEntry[] | AsyncIterable<LayerEntry>, mtime: Date): Promise<void> {
+  const source: AsyncIterable<LayerEntry> | LayerEntry[] = Array.isArray(entries) ? sortLayerEntries(entries) : (entries as AsyncIterable<LayerEntry>);
+  let buffer: Buffer | undefined;
+  const state: PackState = { out, mtime, written: new Map(), encodeHeader: headerEncoder(out), scratch: () => (buffer ??= Buffer.allocUnsafe(SMALL_FILE)) };
+  let previous: string | undefined;
+  for await (const entry of source) {
+    const name = tarNameOf(entry);
+    if (previous !== undefined && compareLayerPaths(previous, name) >= 0) {
+      throw new Error(`layer entries out of order: "${name}" after "${previous}"`);
+    }
+    previous = name;
+    const writing = writeEntry(entry, name, state);
+    if (writing) await writing;
+    const room = out.room();
+    if (room) await room;
+  }
+  out.copy(ZEROS); // end of archive: two zero blocks
+}
+
+/** The tar as a Node stream: small writes joined into 256 KiB chunks, large file chunks passed on. */
+class TarReadable extends Readable implements TarOut {
+  private batch = Buffer.allocUnsafe(TAR_BATCH);
+  private length = 0;
+  private full = false;
+  private wake: ((err?: Error) => void) | undefined;
+  private started = false;
+
+  /** `pack` starts at the first read, as a consumer is there to hear of its failure. */
+  constructor(private readonly pack: (out: TarOut) => Promise<void>) {
+    super({ highWaterMark: 256 << 10 });
+  }
+
+  copy(bytes: Uint8Array): void {
+    for (let off = 0; off < bytes.length; ) {
+      const n = Math.min(bytes.length - off, TAR_BATCH - this.length);
+      this.batch.set(off === 0 && n === bytes.length ? bytes : bytes.subarray(off, off + n), this.length);
+      this.length += n;
+      off += n;
+      if (this.length === TAR_BATCH) this.flush();
+    }
+  }
+
+  move(chunk: Buffer): void {
+    this.flush();
+    if (!this.push(chunk)) this.full = true;
+  }
+
+  room(): Promise<void> | undefined {
+    if (this.destroyed) return Promise.reject(new Error('layer stream destroyed'));
+    if (!this.full) return undefined;
+    return new Promise((resolve, reject) => (this.wake = (err) => (err ? reject(err) : resolve())));
+  }
+
+  override _read(): void {
+    this.full = false;
+    if (!this.started) {
+      this.started = true;
+      this.pack(this).then(
+        () => {
+          this.flush();
+          this.push(null);
+        },
+        (err: Error) => this.destroy(err),
+      );
+    }
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.(err ?? new Error('layer stream destroyed'));
+    cb(err);
+  }
+
+  private flush(): void {
+    if (this.length === 0) return;
+    const chunk = this.batch.subarray(0, this.length);
+    this.batch = Buffer.allocUnsafe(TAR_BATCH);
+    this.length = 0;
+    if (!this.push(chunk)) this.full = true;
+  }
+}
+
+const TAR_BATCH = 256 << 10;
 
 /**
  * The layer tar as a stream. `entries` must already be in layer order when it is an async
  * iterable (a directory walk is); an array is sorted here.
  */
 export function packLayer(entries: readonly LayerEntry[] | AsyncIterable<LayerEntry>, options: PackOptions = {}): Readable {
-  // tar-stream's streams are streamx streams; wrap as a Node stream through async iteration.
-  return Readable.from(startPack(entries, options) as AsyncIterable<Buffer>, { objectMode: false, highWaterMark: 256 << 10 });
+  const mtime = layerMtime(options);
+  return new TarReadable((out) => packInto(out, entries, mtime));
 }
 
 /**
- * Packs the layer and hashes the tar on the worker thread, straight from tar-stream, with no
- * Node stream in between; with `appendFd`, the worker also writes the tar there.
+ * Packs the layer and hashes the tar on the worker thread, with no stream in between; with
+ * `appendFd`, the worker also writes the tar there.
  */
 async function packAndHash(
   entries: readonly LayerEntry[] | AsyncIterable<LayerEntry>,
   options: PackOptions,
   appendFd?: number,
 ): Promise<{ digest: Digest; size: number }> {
-  const pack = startPack(entries, options);
+  const mtime = layerMtime(options);
   const hash = new OffThreadSha256(appendFd);
   try {
-    for await (const chunk of pack as AsyncIterable<Buffer>) await hash.update(chunk);
+    const out: TarOut = { copy: (bytes) => hash.update(bytes), move: (chunk) => hash.update(chunk), room: () => hash.room() };
+    await packInto(out, entries, mtime);
     return await hash.digest();
   } catch (err) {
-    pack.destroy(err as Error);
     await hash.abort();
     throw err;
   }

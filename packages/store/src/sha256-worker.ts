@@ -100,25 +100,40 @@ export class OffThreadSha256 {
     this.thread.post({ op: 'open', id: this.id, fd: appendFd });
   }
 
-  /** Adds `chunk`; resolves when the window has room again. */
-  async update(chunk: Uint8Array): Promise<void> {
+  /**
+   * Adds `chunk` without waiting: memory from chunkBuffer() moves to the worker, anything else is
+   * copied (the caller may reuse it at once). Call room() between entries to keep the window.
+   */
+  update(chunk: Uint8Array): void {
     if (this.failure) throw this.failure;
     if (movable.has(chunk.buffer as ArrayBuffer)) {
       this.endBatch();
-      await this.add(chunk);
+      this.add(chunk);
       return;
     }
     for (let off = 0; off < chunk.length; ) {
       this.batch ??= chunkBuffer();
       const n = Math.min(chunk.length - off, CHUNK_BYTES - this.batchLength);
-      this.batch.set(chunk.subarray(off, off + n), this.batchLength);
+      this.batch.set(off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n), this.batchLength);
       this.batchLength += n;
       off += n;
       if (this.batchLength === CHUNK_BYTES) {
         this.endBatch();
-        await this.add(undefined);
+        this.add(undefined);
       }
     }
+  }
+
+  /** undefined while the window has room, else a promise of room (at most one message over it). */
+  room(): Promise<void> | undefined {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.inFlight < WINDOW) return undefined;
+    return this.waitForRoom();
+  }
+
+  private async waitForRoom(): Promise<void> {
+    while (this.inFlight >= WINDOW && !this.failure) await new Promise<void>((resolve) => (this.wake = resolve));
+    if (this.failure) throw this.failure;
   }
 
   /** The digest and byte count of everything added (and written); frees the hash. */
@@ -175,16 +190,13 @@ export class OffThreadSha256 {
     wake?.();
   }
 
-  /** Queues `chunk` (if any) for the next message; sends it when full, waiting for room in the window. */
-  private async add(chunk: Uint8Array | undefined): Promise<void> {
+  /** Queues `chunk` (if any) for the next message; sends the message when full. */
+  private add(chunk: Uint8Array | undefined): void {
     if (chunk) {
       this.message.push(chunk);
       this.messageBytes += chunk.length;
     }
-    if (this.messageBytes < MESSAGE_BYTES) return;
-    this.post();
-    while (this.inFlight >= WINDOW && !this.failure) await new Promise<void>((resolve) => (this.wake = resolve));
-    if (this.failure) throw this.failure;
+    if (this.messageBytes >= MESSAGE_BYTES) this.post();
   }
 
   private post(): void {
