@@ -22,6 +22,8 @@ export interface ContextEntry {
   target?: string;
   /** `sha256:…` of a file's bytes. */
   digest?: string;
+  /** `dev:ino` of a file with several names (hard links), the same for each name. */
+  inode?: string;
 }
 
 export interface BuildContext {
@@ -59,6 +61,8 @@ interface Folder {
   sizes: number[];
   /** A file's digest, a link's target. */
   values: (string | undefined)[];
+  /** `dev:ino` by index, for files with several names (hard links) only. */
+  links?: Map<number, string>;
 }
 
 /** The context's entries by path, read from the folders as they are asked for. */
@@ -111,7 +115,7 @@ export class ContextEntries {
       const name = folder.names[i]!;
       const tree = folder.kinds[i] === 'dir' ? ` ${trees.get(dir === '' ? name : `${dir}/${name}`)}` : '';
       // NUL cannot occur in a name, a digest or a link target: the text reads one way only.
-      text += `${name}\0${summaryOf(folder.kinds[i]!, folder.modes[i]!, folder.values[i])}${tree}\0`;
+      text += `${name}\0${summaryOf(folder.kinds[i]!, folder.modes[i]!, folder.values[i], folder.links?.has(i) === true)}${tree}\0`;
     }
     return text;
   }
@@ -195,6 +199,7 @@ export async function readBuildContext(root: string, options: ReadContextOptions
           const slot = statCache.visit(relPath, stat);
           const known = statCache.known(slot);
           const i = keep(name, 'file', stat, known);
+          if (stat.nlink > 1) (folder.links ??= new Map()).set(i, `${stat.dev}:${stat.ino}`);
           if (known !== undefined) cached++;
           else {
             toHash.push({ folder, i, abs, slot, rel: relPath });
@@ -243,13 +248,18 @@ export async function readBuildContext(root: string, options: ReadContextOptions
   return { root, entries, children, trees, ignore, hashed, cached };
 }
 
-/** What a cache key says of one context entry: a file's digest and mode, a link's target, a folder's mode. */
+/**
+ * What a cache key says of one context entry: a file's digest and mode (and whether it has other
+ * names: COPY keeps hard links, so making or breaking one changes the layer), a link's target, a
+ * folder's mode.
+ */
 export function entrySummary(e: ContextEntry): string {
-  return summaryOf(e.kind, e.mode, e.kind === 'file' ? e.digest : e.target);
+  return summaryOf(e.kind, e.mode, e.kind === 'file' ? e.digest : e.target, e.inode !== undefined);
 }
 
-function summaryOf(kind: ContextEntry['kind'], mode: number, value: string | undefined): string {
-  return kind === 'file' ? `${value} ${mode.toString(8)}` : kind === 'symlink' ? `-> ${value}` : `dir ${mode.toString(8)}`;
+function summaryOf(kind: ContextEntry['kind'], mode: number, value: string | undefined, linked: boolean): string {
+  if (kind === 'file') return linked ? `${value} ${mode.toString(8)} linked` : `${value} ${mode.toString(8)}`;
+  return kind === 'symlink' ? `-> ${value}` : `dir ${mode.toString(8)}`;
 }
 
 function entryAt(folder: Folder, i: number, relPath: string): ContextEntry {
@@ -260,6 +270,8 @@ function entryAt(folder: Folder, i: number, relPath: string): ContextEntry {
     if (kind === 'file') entry.digest = value;
     else if (kind === 'symlink') entry.target = value;
   }
+  const inode = folder.links?.get(i);
+  if (inode !== undefined) entry.inode = inode;
   return entry;
 }
 

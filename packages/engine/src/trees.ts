@@ -14,6 +14,7 @@ export function contextTree(ctx: BuildContext): SourceTree {
       const entry: TreeEntry = { kind: e.kind, mode: e.mode, size: e.size };
       if (e.digest) entry.digest = e.digest;
       if (e.target !== undefined) entry.target = e.target;
+      if (e.inode !== undefined) entry.inode = e.inode;
       return entry;
     },
     list: (rel) => ctx.children.get(rel) ?? [],

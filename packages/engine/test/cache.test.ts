@@ -112,6 +112,17 @@ describe('build cache', function () {
     expect(Object.values(added.misses)[0]).to.equal('file changed: b.cfg (new)');
   });
 
+  it('misses when two files with the same bytes become one file with two names (COPY keeps hard links)', async function () {
+    fs.writeFileSync(path.join(context, 'c.cfg'), 'b');
+    expect((await run()).ran).to.deep.equal(['echo last']);
+    fs.rmSync(path.join(context, 'c.cfg'));
+    fs.linkSync(path.join(context, 'b.cfg'), path.join(context, 'c.cfg'));
+    const linked = await run();
+    expect(linked.ran).to.deep.equal(['echo last']);
+    expect(Object.values(linked.misses)[0]).to.equal('files changed: b.cfg, c.cfg');
+    expect((await run()).ran).to.deep.equal([]);
+  });
+
   it('misses only from the first step that reads a changed build arg', async function () {
     const r = await run({ buildArgs: { FLAVOR: 'spicy' } });
     expect(r.ran).to.deep.equal(['echo built', 'echo flavor $FLAVOR', 'echo last']);
