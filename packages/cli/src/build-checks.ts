@@ -2,13 +2,14 @@
 // the build, and `# check=error=true` stops the build before it starts. Only BuildKit's rules run
 // (not hadolint's), with the Dockerfile's own `# check=` and ignore comments; no .hadolint.yaml.
 //
-// The findings are a pure function of the Dockerfile, the linter and the platforms of the store's
-// images, so they are kept under .dfc/cache/checks with a digest of those: a rebuild of an
-// unchanged file reads one small file instead of loading the linter.
+// The findings are a pure function of the Dockerfile, the linter and the platforms of the base
+// images it names, so they are kept under .dfc/cache/checks with a digest of the first two and the
+// platforms seen: a rebuild of an unchanged file reads one small file instead of loading the linter.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ImageLookup } from '@dfc/lint';
 import type { Store } from '@dfc/store';
 
 export interface CheckFinding {
@@ -19,31 +20,50 @@ export interface CheckFinding {
   error: boolean;
 }
 
-const FORMAT = 1;
+const FORMAT = 2;
+
+/** What a record keeps: the findings, and the platform each base image had when they were made. */
+interface CheckRecord {
+  key: string;
+  /** Each reference InvalidBaseImagePlatform asked about, with the platform the store had (or null). */
+  images: [string, string | null][];
+  findings: CheckFinding[];
+}
 
 export async function buildChecks(store: Store, text: string): Promise<CheckFinding[]> {
   const lintEntry = fileURLToPath(import.meta.resolve('@dfc/lint'));
-  const [index, linter] = await Promise.all([readFile(store.indexPath).catch(() => Buffer.alloc(0)), stat(lintEntry).catch(() => undefined)]);
+  const linter = await stat(lintEntry).catch(() => undefined);
   const key = createHash('sha256')
     .update(JSON.stringify([FORMAT, linter?.mtimeMs ?? 0, linter?.size ?? 0]))
     .update('\0')
-    .update(index)
-    .update('\0')
     .update(text)
     .digest('hex');
-  // One record per Dockerfile text, replaced when the linter or the store's images change.
+  // One record per Dockerfile text, replaced when the linter or a base image's platform changes.
   const file = path.join(store.recordsDir, 'cache', 'checks', `${createHash('sha256').update(text).digest('hex')}.json`);
+  const { storeImageLookup } = await import('./image-platforms.js');
+  let images: Awaited<ReturnType<typeof storeImageLookup>> | null = null;
+  const lookup = async () => (images ??= await storeImageLookup(store.root, {}));
   try {
-    const record = JSON.parse(await readFile(file, 'utf8')) as { key?: string; findings?: CheckFinding[] };
-    if (record.key === key && Array.isArray(record.findings)) return record.findings;
+    const record = JSON.parse(await readFile(file, 'utf8')) as Partial<CheckRecord>;
+    if (record.key === key && Array.isArray(record.findings) && Array.isArray(record.images)) {
+      const now = record.images.length > 0 ? await lookup() : undefined;
+      if (record.images.every(([ref, seen]) => platformText(now?.(ref)) === seen)) return record.findings;
+    }
   } catch {
     // Not checked before (or unreadable): check now.
   }
-  const findings = await runChecks(store, text);
+  const asked = new Map<string, string | null>();
+  const current = await lookup();
+  const findings = await runChecks(text, current && ((ref) => {
+    const platform = current(ref);
+    asked.set(ref, platformText(platform));
+    return platform;
+  }));
   try {
     await mkdir(path.dirname(file), { recursive: true });
     const temp = `${file}.tmp-${process.pid}`;
-    await writeFile(temp, JSON.stringify({ key, findings }));
+    const record: CheckRecord = { key, images: [...asked], findings };
+    await writeFile(temp, JSON.stringify(record));
     await rename(temp, file);
   } catch {
     // A record that cannot be written only costs the next build the check again.
@@ -51,11 +71,13 @@ export async function buildChecks(store: Store, text: string): Promise<CheckFind
   return findings;
 }
 
-async function runChecks(store: Store, text: string): Promise<CheckFinding[]> {
+function platformText(p: { os: string; architecture: string; variant?: string } | undefined): string | null {
+  return p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : null;
+}
+
+async function runChecks(text: string, images: ImageLookup | undefined): Promise<CheckFinding[]> {
   const { RULES, lintText } = await import('@dfc/lint');
-  const { storeImageLookup } = await import('./image-platforms.js');
   const buildkit = new Set(RULES.filter((r) => r.source === 'buildkit').map((r) => r.id));
-  const images = await storeImageLookup(store.root, {});
   const { diagnostics } = lintText(text, { ir: false, images, config: { severities: Object.fromEntries(RULES.filter((r) => !buildkit.has(r.id)).map((r) => [r.id, 'off' as const])) } });
   return diagnostics
     .filter((d) => buildkit.has(d.code))

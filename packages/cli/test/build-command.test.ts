@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeBusyboxImage, Store } from '@dfc/store';
+import { makeBusyboxImage, putImage, Store, writeLayer } from '@dfc/store';
 import { runCli } from './run-cli.js';
 
 describe('dfc build', function () {
@@ -94,6 +94,24 @@ describe('dfc build', function () {
     expect(strict.status).to.equal(1);
     expect(strict.stderr).to.contain('error: ctx/Strict.Dockerfile: lint violation found for rules: JSONArgsRecommended (# check=error=true)');
     expect(strict.stderr).to.not.contain('RUN false');
+  });
+
+  it('checks again when a base image changes platform (the kept findings remember the platforms they saw)', async function () {
+    // plat:1 has no history (it is optional in an image config): the build still works, as BuildKit's.
+    fs.writeFileSync(path.join(dir, 'ctx', 'Plat.Dockerfile'), 'FROM plat:1\nLABEL x=1\n');
+    const tag = async (architecture: string) => {
+      const store = await Store.open(path.join(dir, 'store'));
+      const layer = await writeLayer(store, [{ kind: 'file', path: 'etc/os-release', content: 'ID=plat\n' }], { mtime: 0 });
+      await putImage(store, { config: { os: 'linux', architecture }, layers: [layer], tags: ['plat:1'] });
+      await store.close();
+    };
+    await tag('amd64');
+    const amd = await runCli(['build', '--progress', 'plain', '-f', 'ctx/Plat.Dockerfile', 'ctx'], { cwd: dir, env });
+    expect(amd.status, amd.stderr).to.equal(0);
+    expect(amd.stderr).to.not.contain('InvalidBaseImagePlatform');
+    await tag('arm64');
+    const arm = await runCli(['build', '--progress', 'plain', '-f', 'ctx/Plat.Dockerfile', 'ctx'], { cwd: dir, env });
+    expect(arm.stderr).to.contain(' - InvalidBaseImagePlatform: Base image plat:1 was pulled with platform "linux/arm64", expected "linux/amd64" for current build (ctx/Plat.Dockerfile:1)');
   });
 
   it('exits 2 on usage errors', async function () {

@@ -569,9 +569,10 @@ function baseOf(vertex: Vertex, bases: Map<string, ResolvedBase>): ResolvedBase 
 
 function fromStep(vertex: Vertex, key: string, base: ResolvedBase | undefined, deps: StepResult[]): StepResult {
   if (base) {
-    const history = ((base.config as { history?: HistoryItem[] }).history ?? []).slice();
+    const layers = imageLayers(base);
+    const history = baseHistory((base.config as { history?: HistoryItem[] }).history ?? [], layers.length);
     const config = (vertex.config ?? (base.config as unknown as ImageConfig)) as ImageConfig;
-    return { key, layers: imageLayers(base), config, history };
+    return { key, layers, config, history };
   }
   const op = vertex.op;
   if (op.kind === 'from' && op.base.kind === 'stage') {
@@ -579,6 +580,22 @@ function fromStep(vertex: Vertex, key: string, base: ResolvedBase | undefined, d
     return { key: stage.key, layers: stage.layers, config: vertex.config ?? stage.config, history: stage.history };
   }
   return { key, layers: [], config: vertex.config ?? ({ architecture: 'amd64', os: 'linux', config: {} } as ImageConfig), history: [] };
+}
+
+/**
+ * A base image's history with one entry per layer, as BuildKit makes it: history is optional in
+ * an image config, so an image without it (or with too few entries) gets empty entries for its
+ * bottom layers, and entries beyond its layers count as empty.
+ */
+function baseHistory(history: HistoryItem[], layers: number): HistoryItem[] {
+  const out = history.slice();
+  let made = out.filter((h) => !h.empty_layer).length;
+  for (let i = 0; i < out.length && made > layers; i++) {
+    if (out[i]!.empty_layer) continue;
+    out[i] = { ...out[i], empty_layer: true };
+    made--;
+  }
+  return [...Array.from({ length: layers - made }, (): HistoryItem => ({})), ...out];
 }
 
 function withHistory(history: HistoryItem[], vertex: Vertex, empty: boolean): HistoryItem[] {
