@@ -1,7 +1,7 @@
 // @dfc/syntax: Dockerfile text → AST with exact source ranges, plus diagnostics. No I/O.
 //
 //   tokens.ts        the Chevrotain lexer (modes, context-sensitive tokens)
-//   parser.ts        the grammar (Chevrotain CstParser, rules only)
+//   parser.ts        the grammar (a Chevrotain parser, rules only) and the token-type check that spares it on valid files
 //   build.ts         CST → AST: logical lines, per-instruction argument shapes, ranges
 //   validate.ts      what BuildKit's instruction layer rejects, as diagnostics
 //   directives.ts    `# syntax=`, `# escape=`, `# check=`
