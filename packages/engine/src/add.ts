@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { unpackLayer } from '@dfc/store';
 import {
   copyMatch, copyTree, EntryList, resolveDestination, resolveSources, type CopyInput, type CopyRequest, type CopyResult,
@@ -100,28 +100,34 @@ export async function archiveFormat(file: string): Promise<ArchiveFormat | undef
   }
 }
 
+/**
+ * Runs a host tool from Debian (bzip2, xz-utils; never anything from the image) over `input`:
+ * its output, and its end (an error message, or undefined when it succeeded).
+ */
+export function decompress(format: 'bzip2' | 'xz', input: Readable): { output: Readable; done: Promise<string | undefined> } {
+  const name = format === 'bzip2' ? 'bzip2' : 'xz';
+  const hint = `install it with: apt-get install -y ${format === 'xz' ? 'xz-utils' : 'bzip2'}`;
+  const child = spawn(name, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin.on('error', () => undefined);
+  input.pipe(child.stdin);
+  // Read from the start: when a child exits, Node resumes (and so drops) the output of a pipe
+  // nobody listens to yet, and a small archive's tool can exit before its reader listens.
+  const output = child.stdout.pipe(new PassThrough({ highWaterMark: 1 << 20 }));
+  const done = new Promise<string | undefined>((resolve) => {
+    child.on('error', (e) => resolve(`${name}: ${e.message} (${hint})`));
+    child.on('close', (code) => resolve(code === 0 ? undefined : `${name} -d failed: ${stderr.trim() || `exit ${code}`}`));
+  });
+  return { output, done };
+}
+
 async function extractInto(
   req: AddRequest, file: string, format: ArchiveFormat, destAbs: string, out: EntryList, inputs: CopyInput[], scratch: string,
 ): Promise<string | undefined> {
   // The archive's owners go into the layer: only root can keep them while extracting.
   if (process.getuid?.() !== 0) return new NotRootError('extracting an archive').message;
-  let input: Readable = createReadStream(file);
-  let tool: Promise<string | undefined> = Promise.resolve(undefined);
-  if (format === 'bzip2' || format === 'xz') {
-    // Host tools from Debian (bzip2, xz-utils), never anything from the image.
-    const name = format === 'bzip2' ? 'bzip2' : 'xz';
-    const hint = `install it with: apt-get install -y ${format === 'xz' ? 'xz-utils' : 'bzip2'}`;
-    const child = spawn(name, ['-dc'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdin.on('error', () => undefined);
-    input.pipe(child.stdin);
-    input = child.stdout;
-    tool = new Promise((resolve) => {
-      child.on('error', (e) => resolve(`${name}: ${e.message} (${hint})`));
-      child.on('close', (code) => resolve(code === 0 ? undefined : `${name} -d failed: ${stderr.trim() || `exit ${code}`}`));
-    });
-  }
+  const { output: input, done: tool } = format === 'bzip2' || format === 'xz' ? decompress(format, createReadStream(file)) : { output: createReadStream(file), done: Promise.resolve(undefined) };
   try {
     await unpackLayer(input, scratch, { chown: true });
   } catch (err) {
