@@ -33,27 +33,23 @@ interface CheckRecord {
 export async function buildChecks(store: Store, text: string): Promise<CheckFinding[]> {
   const lintEntry = fileURLToPath(import.meta.resolve('@dfc/lint'));
   const linter = await stat(lintEntry).catch(() => undefined);
-  const key = createHash('sha256')
-    .update(JSON.stringify([FORMAT, linter?.mtimeMs ?? 0, linter?.size ?? 0]))
-    .update('\0')
-    .update(text)
-    .digest('hex');
-  // One record per Dockerfile text, replaced when the linter or a base image's platform changes.
+  // One record per Dockerfile text (its file name), replaced when the linter (the key) or a base
+  // image's platform changes.
+  const key = JSON.stringify([FORMAT, linter?.mtimeMs ?? 0, linter?.size ?? 0]);
   const file = path.join(store.recordsDir, 'cache', 'checks', `${createHash('sha256').update(text).digest('hex')}.json`);
   const { storeImageLookup } = await import('./image-platforms.js');
-  let images: Awaited<ReturnType<typeof storeImageLookup>> | null = null;
-  const lookup = async () => (images ??= await storeImageLookup(store.root, {}));
   try {
     const record = JSON.parse(await readFile(file, 'utf8')) as Partial<CheckRecord>;
     if (record.key === key && Array.isArray(record.findings) && Array.isArray(record.images)) {
-      const now = record.images.length > 0 ? await lookup() : undefined;
+      // Only the images the last check asked about are read again.
+      const now = record.images.length > 0 ? await storeImageLookup(store.root, {}, record.images.map(([ref]) => ref)) : undefined;
       if (record.images.every(([ref, seen]) => platformText(now?.(ref)) === seen)) return record.findings;
     }
   } catch {
     // Not checked before (or unreadable): check now.
   }
   const asked = new Map<string, string | null>();
-  const current = await lookup();
+  const current = await storeImageLookup(store.root, {});
   const findings = await runChecks(text, current && ((ref) => {
     const platform = current(ref);
     asked.set(ref, platformText(platform));

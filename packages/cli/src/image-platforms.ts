@@ -8,8 +8,11 @@ import type { ImageLookup } from '@dfc/lint';
 
 type Platform = { os: string; architecture: string; variant?: string };
 
-/** The lookup over the store at `root` (else the default store); undefined when there is no store. */
-export async function storeImageLookup(root: string | undefined, env: NodeJS.ProcessEnv): Promise<ImageLookup | undefined> {
+/**
+ * The lookup over the store at `root` (else the default store); undefined when there is no store.
+ * With `only`, just those references are read (a check that knows what it will ask).
+ */
+export async function storeImageLookup(root: string | undefined, env: NodeJS.ProcessEnv, only?: Iterable<string>): Promise<ImageLookup | undefined> {
   const { REF_NAME, Store, defaultStoreRoot, resolveImage } = await import('@dfc/store');
   root ??= defaultStoreRoot(env);
   try {
@@ -22,15 +25,17 @@ export async function storeImageLookup(root: string | undefined, env: NodeJS.Pro
   try {
     const store = await Store.open(root);
     const index = await store.readIndex();
+    const wanted = only && new Set([...only].map(keyOf));
     for (const m of index.manifests) {
       const ref = m.annotations?.[REF_NAME];
       if (ref === undefined) continue;
+      const name = keyOf(ref);
+      if (wanted && !wanted.has(name) && !wanted.has(m.digest)) continue;
       const image = await resolveImage(store, ref).catch(() => undefined);
       if (!image) continue;
       const platform: Platform = { os: image.config.os, architecture: image.config.architecture };
       if (image.config.variant) platform.variant = image.config.variant;
-      const parsed = parseImageReference(ref);
-      byName.set(parsed.ok ? parsed.value.normalized : ref, platform);
+      byName.set(name, platform);
       byDigest.set(image.manifestDigest, platform);
     }
   } catch {
@@ -42,4 +47,11 @@ export async function storeImageLookup(root: string | undefined, env: NodeJS.Pro
     if (parsed.value.digest !== undefined) return byDigest.get(parsed.value.digest);
     return byName.get(parsed.value.normalized);
   };
+}
+
+/** A reference as the maps hold it: the digest of a `name@digest`, else the normalized name. */
+function keyOf(reference: string): string {
+  const parsed = parseImageReference(reference);
+  if (!parsed.ok) return reference;
+  return parsed.value.digest ?? parsed.value.normalized;
 }
