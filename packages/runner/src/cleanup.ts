@@ -22,18 +22,37 @@ function quiet(file: string, args: string[]): Promise<number> {
   });
 }
 
-/** Mount points below (or at) `dir`, from /proc/self/mountinfo. */
-export async function mountsBelow(dir: string): Promise<string[]> {
+export interface MountEntry {
+  point: string;
+  fsType: string;
+  /** The file system's own options, e.g. an overlay's `lowerdir=…` (octal escapes undone). */
+  superOptions: string;
+}
+
+/** This process's mounts, from /proc/self/mountinfo. */
+export async function mountTable(): Promise<MountEntry[]> {
   const text = await readFile('/proc/self/mountinfo', 'utf8');
-  const found: string[] = [];
+  const out: MountEntry[] = [];
   for (const line of text.split('\n')) {
-    const field = line.split(' ')[4];
-    if (field === undefined) continue;
-    // mountinfo escapes space, tab, newline and backslash as octal.
-    const point = field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (point === dir || point.startsWith(dir.endsWith('/') ? dir : `${dir}/`)) found.push(point);
+    const fields = line.split(' ');
+    const point = fields[4];
+    if (point === undefined) continue;
+    // After the optional fields and a lone `-`: the type, the source and the super options.
+    const rest = fields.slice(fields.indexOf('-', 6) + 1);
+    out.push({ point: unescapeOctal(point), fsType: rest[0] ?? '', superOptions: unescapeOctal(rest[2] ?? '') });
   }
-  return found;
+  return out;
+}
+
+/** mountinfo escapes space, tab, newline and backslash as octal. */
+function unescapeOctal(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** Mount points below (or at) `dir`, from `table` (else /proc/self/mountinfo now). */
+export async function mountsBelow(dir: string, table?: MountEntry[]): Promise<string[]> {
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  return (table ?? (await mountTable())).map((m) => m.point).filter((point) => point === dir || point.startsWith(prefix));
 }
 
 export async function isMounted(dir: string): Promise<boolean> {

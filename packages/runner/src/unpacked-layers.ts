@@ -3,13 +3,13 @@
 // under the store's records (`.dfc/unpacked/<diff_id hex>`), never inside blobs/.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { DigestStream, maybeGunzip, pidAlive, unpackLayer, type Descriptor, type Digest, type Store } from '@dfc/store';
-import { mountsBelow } from './cleanup.js';
+import { mountTable, mountsBelow, type MountEntry } from './cleanup.js';
 import { resolveInRoot } from './root-path.js';
 
 /** A layer of an image as the store describes it: bottom to top in an image. */
@@ -170,7 +170,8 @@ export async function pruneUnpacked(store: Store): Promise<UnpackedPruneResult> 
   await removeStaleTemps(layers.dir);
   const wanted = await diffIdsInStore(store);
   const oldestWriter = await store.oldestOtherSession();
-  const mounted = await overlayLowerDirs();
+  const table = await mountTable().catch((): MountEntry[] => []);
+  const mounted = overlayLowerDirs(table);
   for (const name of names) {
     if (name.startsWith('.') || wanted.has(`sha256:${name}`)) continue;
     const dir = join(layers.dir, name);
@@ -178,7 +179,7 @@ export async function pruneUnpacked(store: Store): Promise<UnpackedPruneResult> 
     if (!st?.isDirectory()) continue;
     if (oldestWriter !== undefined && st.mtimeMs >= oldestWriter - 2000) continue;
     if ([...mounted].some((lower) => lower === dir || lower.startsWith(dir + '/'))) continue;
-    if ((await mountsBelow(dir)).length > 0) continue;
+    if ((await mountsBelow(dir, table)).length > 0) continue;
     result.bytesFreed += await treeSize(dir);
     await rm(dir, { recursive: true, force: true });
     result.removed.push(`sha256:${name}` as Digest);
@@ -206,20 +207,13 @@ async function diffIdsInStore(store: Store): Promise<Set<string>> {
   return out;
 }
 
-/** The lower directories of the overlay mounts this machine has now. */
-async function overlayLowerDirs(): Promise<Set<string>> {
+/** The lower directories of the overlay mounts in `table`. */
+function overlayLowerDirs(table: MountEntry[]): Set<string> {
   const out = new Set<string>();
-  let text: string;
-  try {
-    text = await readFile('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return out;
-  }
-  for (const line of text.split('\n')) {
-    const [, after] = line.split(' - ');
-    if (!after?.startsWith('overlay ')) continue;
-    const lower = /(?:^|,)lowerdir=([^,]*)/.exec(after.split(' ')[2] ?? '')?.[1];
-    for (const dir of lower?.split(':') ?? []) if (dir) out.add(dir.replace(/\\040/g, ' '));
+  for (const m of table) {
+    if (m.fsType !== 'overlay') continue;
+    const lower = /(?:^|,)lowerdir=([^,]*)/.exec(m.superOptions)?.[1];
+    for (const dir of lower?.split(':') ?? []) if (dir) out.add(dir);
   }
   return out;
 }
