@@ -3,12 +3,14 @@
 // (not hadolint's), with the Dockerfile's own `# check=` and ignore comments; no .hadolint.yaml.
 //
 // The findings are a pure function of the Dockerfile, the linter and the platforms of the base
-// images it names, so they are kept under .dfc/cache/checks with a digest of the first two and the
-// platforms seen: a rebuild of an unchanged file reads one small file instead of loading the linter.
+// images it names, so they are kept under .dfc/cache/checks, one record per Dockerfile text with
+// the linter's identity and the platforms seen: a rebuild of an unchanged file reads one small
+// file instead of loading the linter.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatPlatform, type Platform } from '@dfc/ir';
 import type { ImageLookup } from '@dfc/lint';
 import type { Store } from '@dfc/store';
 
@@ -67,8 +69,8 @@ export async function buildChecks(store: Store, text: string): Promise<CheckFind
   return findings;
 }
 
-function platformText(p: { os: string; architecture: string; variant?: string } | undefined): string | null {
-  return p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : null;
+function platformText(p: Platform | undefined): string | null {
+  return p ? formatPlatform(p) : null;
 }
 
 async function runChecks(text: string, images: ImageLookup | undefined): Promise<CheckFinding[]> {
