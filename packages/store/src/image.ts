@@ -97,6 +97,8 @@ export async function indexImage(store: Store, descriptor: Descriptor, tags: str
 export async function setTags(store: Store, descriptor: Descriptor, tags: string[]): Promise<void> {
   const names = tags.map(normalizeTag);
   await store.updateIndex((index) => {
+    const tagged = (name: string) => index.manifests.some((m) => m.digest === descriptor.digest && m.annotations?.[REF_NAME] === name);
+    if (names.every(tagged)) return;
     const kept = index.manifests.filter((m) => {
       const name = m.annotations?.[REF_NAME];
       return name === undefined ? m.digest !== descriptor.digest : !names.includes(name);

@@ -307,11 +307,15 @@ export class Store {
   async updateIndex(change: (index: Index) => Index | void | Promise<Index | void>): Promise<Index> {
     return withLock(this.lockPath, async () => {
       const current = await this.readIndex();
+      const before = serializeIndex(current);
       const next = (await change(current)) ?? current;
+      const after = serializeIndex(next);
+      // Tagging an image with the tags it has (a no-op rebuild) writes nothing, and syncs nothing.
+      if (after === before) return next;
       for (const m of next.manifests) {
         if (!(await this.hasBlob(m.digest))) throw new Error(`${this.blobPath(m.digest)}: blob ${m.digest} is missing; not adding it to the index`);
       }
-      await writeFileAtomic(this.indexPath, serializeIndex(next));
+      await writeFileAtomic(this.indexPath, after);
       return next;
     });
   }

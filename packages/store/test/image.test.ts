@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { writeFileSync, rmSync } from 'node:fs';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import {
   Store, listImages, putImage, pruneStore, removeImage, resolveImage, setRoots, tagImage, verifyStore, writeLayer,
   type ImageConfig, type LayerInfo,
@@ -90,6 +90,22 @@ describe('images: write, tag, resolve', () => {
     expect(message).to.contain('several tags');
     expect(await removeImage(store, b.id, { force: true })).to.have.members(['a:latest', 'b:latest']);
     expect(await listImages(store)).to.deep.equal([]);
+  });
+
+  it('leaves the index file alone when an image gets the tags it has (a no-op rebuild)', async () => {
+    const store = await Store.open(tempDir());
+    const layers = [await oneLayer(store, 'a')];
+    await putImage(store, { config: config(), layers, tags: ['a', 'x:1'] });
+    await putImage(store, { config: config({ created: '2021-01-01T00:00:00Z' }), layers, tags: ['b'] });
+    const before = statSync(store.indexPath);
+    await putImage(store, { config: config(), layers, tags: ['x:1', 'a'] });
+    await tagImage(store, 'b', 'b');
+    const after = statSync(store.indexPath);
+    expect([after.ino, after.mtimeMs]).to.deep.equal([before.ino, before.mtimeMs]);
+    expect((await listImages(store)).map((r) => r.reference)).to.deep.equal(['a:latest', 'b:latest', 'x:1']);
+    // A tag that moves is written.
+    await tagImage(store, 'b', 'x:1');
+    expect(statSync(store.indexPath).ino).to.not.equal(before.ino);
   });
 });
 
