@@ -27,7 +27,7 @@ export function contextFiles(ctx: BuildContext, paths: string[], exclude: string
       if (m.entry.kind !== 'dir') add(m.at);
       else if (excluded.length === 0) {
         const e = ctx.entries.get(m.at);
-        out[m.at] = `${e ? entrySummary(e) : 'dir'} tree ${ctx.trees.get(m.at)}`;
+        out[m.at] = `${e ? entrySummary(e) : 'dir'} tree ${ctx.entries.tree(m.at)}`;
       } else {
         add(m.at);
         for (const rel of Object.keys(treeListing(ctx, m.at))) add(m.at === '' ? rel : `${m.at}/${rel}`);
@@ -41,7 +41,7 @@ export function contextFiles(ctx: BuildContext, paths: string[], exclude: string
 export function treeListing(ctx: BuildContext, dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const visit = (rel: string, shown: string): void => {
-    for (const name of ctx.children.get(rel) ?? []) {
+    for (const name of ctx.entries.list(rel)) {
       const full = rel === '' ? name : `${rel}/${name}`;
       const relative = shown === '' ? name : `${shown}/${name}`;
       const e = ctx.entries.get(full)!;

@@ -1,13 +1,16 @@
 // The build context: the files a build may COPY or ADD, after .dockerignore, each hashed by
-// content, and each folder by a tree digest over what it holds. Read once per build; a stat
-// cache (path, mode, size, mtime, ctime, inode) means a file whose stat did not change since
-// the last build is not read again, and a folder under which nothing changed keeps its digest.
+// content, and each folder by a tree digest over what it holds. Read once per build from a
+// listing of the context (listing.ts); the stat cache holds the last build's listing and what
+// it learned, so a record unchanged since is not read again, a folder under which nothing
+// changed keeps its digest, and a listing unchanged as a whole is the last build's context.
+// Entries are read from the listing as they are asked for: a no-op build of 100,000 files
+// makes no object per file.
 import { createHash } from 'node:crypto';
-import fsSync, { createReadStream, type Stats } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { createDockerignore, type Dockerignore } from './dockerignore.js';
-import { StatCache } from './stat-cache.js';
+import { indexListing, listContext, readRecord, recordName, recordPath } from './listing.js';
+import { ENTRY, EXCLUDED, HOLDS, PRUNED, RACY, StatCache, type ContextRecords } from './stat-cache.js';
 
 export interface ContextEntry {
   /** Relative to the context root, `/`-separated. */
@@ -28,12 +31,8 @@ export interface ContextEntry {
 
 export interface BuildContext {
   root: string;
-  /** Every entry that .dockerignore keeps, by path (and the folders holding re-included files). */
+  /** Every entry that .dockerignore keeps (and the folders holding re-included files), with each folder's names and tree digest. */
   entries: ContextEntries;
-  /** The names of each folder's entries, sorted (`` is the root); a folder with none is absent. */
-  children: Map<string, string[]>;
-  /** Each folder's tree digest (`` is the root): a Merkle digest over what is below it. */
-  trees: Map<string, string>;
   ignore: Dockerignore;
   /** Files read and hashed in this pass, and files whose digest came from the stat cache. */
   hashed: number;
@@ -48,54 +47,66 @@ export interface ReadContextOptions {
   concurrency?: number;
 }
 
-/**
- * One folder's entries, sorted by name, as parallel arrays: a context of 100,000 files would
- * otherwise make 100,000 objects and a 100,000-key map on every build, used or not.
- */
-interface Folder {
-  names: string[];
-  kinds: ContextEntry['kind'][];
-  modes: number[];
-  uids: number[];
-  gids: number[];
-  sizes: number[];
-  /** A file's digest, a link's target. */
-  values: (string | undefined)[];
-  /** `dev:ino` by index, for files with several names (hard links) only. */
-  links?: Map<number, string>;
-}
+/** Longer than a kernel clock tick (1/HZ: 1 to 10 ms), which file times are taken from. */
+const RACY_MS = 20;
+const FILE = 0x66; // f
+const DIR = 0x64; // d
+const LINK = 0x6c; // l
 
-/** The context's entries by path, read from the folders as they are asked for. */
+/** The context's entries by path, read from the listing as they are asked for. */
 export class ContextEntries {
-  constructor(
-    private readonly folders: Map<string, Folder>,
-    readonly size: number,
-  ) {}
+  /** Each folder's entries by name (sorted), by record. */
+  private readonly folders = new Map<number, { names: string[]; records: number[] }>();
+  /** Folders' records by path. */
+  private readonly dirs = new Map<string, number>([['', 0]]);
+  /** Entry records grouped by folder: those of folder f are childList[childStart[f]..childStart[f + 1]]. */
+  private childStart: Int32Array | undefined;
+  private childList: Int32Array | undefined;
+
+  constructor(private readonly r: ContextRecords) {}
+
+  /** How many entries (the root not counted). */
+  get size(): number {
+    return this.r.entries;
+  }
 
   get(relPath: string): ContextEntry | undefined {
-    const slash = relPath.lastIndexOf('/');
-    const dir = slash < 0 ? '' : relPath.slice(0, slash);
-    const folder = this.folders.get(dir);
-    const i = folder ? indexOfName(folder.names, slash < 0 ? relPath : relPath.slice(slash + 1)) : -1;
-    return i < 0 ? undefined : entryAt(folder!, i, relPath);
+    const i = this.recordOf(relPath);
+    return i < 0 ? undefined : this.entryAt(i, relPath);
   }
 
   has(relPath: string): boolean {
-    return this.get(relPath) !== undefined;
+    return this.recordOf(relPath) >= 0;
   }
 
-  /** Each entry, a folder before what it holds. */
+  /** The names of a folder's entries, sorted (`` is the root); none for a path that is no folder. */
+  list(dir: string): string[] {
+    const f = this.dirOf(dir);
+    return f < 0 ? [] : this.folder(f).names;
+  }
+
+  /** A folder's tree digest (`` is the root): a Merkle digest over what is below it. */
+  tree(dir: string): string | undefined {
+    const f = this.dirOf(dir);
+    return f < 0 ? undefined : this.r.value(f);
+  }
+
+  /** Each entry, a folder before what it holds, names in order. */
   *[Symbol.iterator](): IterableIterator<[string, ContextEntry]> {
-    const visit = function* (folders: Map<string, Folder>, dir: string): Generator<[string, ContextEntry]> {
-      const folder = folders.get(dir);
-      if (!folder) return;
-      for (let i = 0; i < folder.names.length; i++) {
-        const rel = dir === '' ? folder.names[i]! : `${dir}/${folder.names[i]}`;
-        yield [rel, entryAt(folder, i, rel)];
-        if (folder.kinds[i] === 'dir') yield* visit(folders, rel);
+    const self = this;
+    const visit = function* (f: number, dir: string): Generator<[string, ContextEntry]> {
+      const { names, records } = self.folder(f);
+      for (let n = 0; n < names.length; n++) {
+        const rel = dir === '' ? names[n]! : `${dir}/${names[n]}`;
+        const i = records[n]!;
+        yield [rel, self.entryAt(i, rel)];
+        if (self.r.listing[self.r.starts[i]!] === DIR) {
+          self.dirs.set(rel, i);
+          yield* visit(i, rel);
+        }
       }
     };
-    yield* visit(this.folders, '');
+    yield* visit(0, '');
   }
 
   *keys(): IterableIterator<string> {
@@ -106,19 +117,63 @@ export class ContextEntries {
     for (const [, entry] of this) yield entry;
   }
 
-  /** A folder's tree-digest text: each entry's name and key line (summaryAt), NUL-separated. */
-  treeText(dir: string, trees: Map<string, string>): string {
-    const folder = this.folders.get(dir);
-    if (!folder) return '';
-    let text = '';
-    for (let i = 0; i < folder.names.length; i++) {
-      const name = folder.names[i]!;
-      const tree = folder.kinds[i] === 'dir' ? ` ${trees.get(dir === '' ? name : `${dir}/${name}`)}` : '';
-      // NUL cannot occur in a name, a digest or a link target: the text reads one way only.
-      text += `${name}\0${summaryOf(folder.kinds[i]!, folder.modes[i]!, folder.values[i], folder.links?.has(i) === true)}${tree}\0`;
-    }
-    return text;
+  private recordOf(relPath: string): number {
+    if (relPath === '') return -1;
+    const slash = relPath.lastIndexOf('/');
+    const f = this.dirOf(slash < 0 ? '' : relPath.slice(0, slash));
+    if (f < 0) return -1;
+    const { names, records } = this.folder(f);
+    const n = indexOfName(names, slash < 0 ? relPath : relPath.slice(slash + 1));
+    return n < 0 ? -1 : records[n]!;
   }
+
+  /** A folder's record, or -1. */
+  private dirOf(dir: string): number {
+    let f = this.dirs.get(dir);
+    if (f === undefined) {
+      f = this.recordOf(dir);
+      if (f >= 0 && this.r.listing[this.r.starts[f]!] !== DIR) f = -1;
+      this.dirs.set(dir, f);
+    }
+    return f;
+  }
+
+  private folder(f: number): { names: string[]; records: number[] } {
+    let folder = this.folders.get(f);
+    if (folder) return folder;
+    if (!this.childStart) [this.childStart, this.childList] = groupByParent(this.r);
+    const { listing, starts } = this.r;
+    const records = Array.from(this.childList!.subarray(this.childStart[f]!, this.childStart[f + 1]!));
+    const names = records.map((i) => recordName(listing, starts[i]!));
+    const order = names.map((_, n) => n).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
+    folder = { names: order.map((n) => names[n]!), records: order.map((n) => records[n]!) };
+    this.folders.set(f, folder);
+    return folder;
+  }
+
+  private entryAt(i: number, relPath: string): ContextEntry {
+    const rec = readRecord(this.r.listing, this.r.starts[i]!);
+    const kind = rec.type === 'f' ? 'file' : rec.type === 'l' ? 'symlink' : 'dir';
+    const entry: ContextEntry = { path: relPath, kind, mode: rec.mode, uid: rec.uid, gid: rec.gid, size: kind === 'file' ? rec.size : 0 };
+    if (kind === 'file') {
+      const digest = this.r.value(i);
+      if (digest !== undefined) entry.digest = digest;
+      if (rec.nlink > 1) entry.inode = rec.inode;
+    } else if (kind === 'symlink') entry.target = rec.target;
+    return entry;
+  }
+}
+
+/** The entry records of each folder, as one list grouped by folder (a counting sort by parent). */
+function groupByParent(r: ContextRecords): [Int32Array, Int32Array] {
+  const count = r.parents.length;
+  const childStart = new Int32Array(count + 1);
+  for (let i = 1; i < count; i++) if (r.flags[i]! & ENTRY) childStart[r.parents[i]! + 1]++;
+  for (let i = 0; i < count; i++) childStart[i + 1] += childStart[i]!;
+  const fill = childStart.slice(0, count);
+  const childList = new Int32Array(childStart[count]!);
+  for (let i = 1; i < count; i++) if (r.flags[i]! & ENTRY) childList[fill[r.parents[i]!]++] = i;
+  return [childStart, childList];
 }
 
 /** Reads and hashes the build context at `root`. Errors name the path that failed. */
@@ -126,126 +181,181 @@ export async function readBuildContext(root: string, options: ReadContextOptions
   const rootStat = await fs.stat(root).catch(() => undefined);
   if (!rootStat?.isDirectory()) throw new Error(`build context ${root}: not a directory`);
   const ignore = await createDockerignore(root, options.dockerfile);
-  const ignoring = ignore.patterns.length > 0;
   const statCache = options.statCache ?? StatCache.memory();
-  statCache.setScope(ignore.patterns.join('\n'));
-  statCache.startWalk();
-  const folders = new Map<string, Folder>();
-  const children = new Map<string, string[]>();
-  const trees = new Map<string, string>();
-  let size = 0;
-  let cached = 0;
-  const toHash: { folder: Folder; i: number; abs: string; slot: number; rel: string }[] = [];
-  // Folders whose tree digest is to be computed once their files are hashed, children first.
-  const stale: { rel: string; slot: number; isEntry: boolean }[] = [];
+  const scope = ignore.patterns.join('\n');
+  const walkStart = Date.now();
+  const listing = listContext(root, ignore.prunable);
+  const last = statCache.last;
+  if (last && last.complete && last.scope === scope && last.listing.equals(listing)) {
+    return { root, entries: new ContextEntries(last), ignore, hashed: 0, cached: last.files };
+  }
+  const { records, hashed, cached } = await refresh(root, listing, last, scope, ignore, walkStart, options.concurrency ?? 8);
+  statCache.keep(records);
+  return { root, entries: new ContextEntries(records), ignore, hashed, cached };
+}
 
-  // A re-included pattern (`!dir/keep`) can reach under an excluded folder, so folders are only
-  // skipped whole when nothing could re-include below them.
-  // Synchronous calls: the walk is a long run of tiny stats with nothing else to do meanwhile,
-  // and each awaited promise costs more than the stat itself (100,000 files: seconds against 0.3 s).
-  // Returns whether nothing below `dir` changed since the stat cache's walk: then every folder
-  // below keeps its recorded tree digest. A folder's own stat changes when an entry is added,
-  // removed or renamed in it; a file's when it is written or chmod-ed.
-  const walk = (dir: string, rel: string): boolean => {
-    let names: string[];
-    try {
-      names = fsSync.readdirSync(dir || '/');
-    } catch (err) {
-      throw new Error(`build context: cannot read ${dir || '/'}: ${(err as Error).message}`);
-    }
-    names.sort();
-    const folder: Folder = { names: [], kinds: [], modes: [], uids: [], gids: [], sizes: [], values: [] };
-    const keep = (name: string, kind: ContextEntry['kind'], stat: Stats, value: string | undefined): number => {
-      folder.names.push(name);
-      folder.kinds.push(kind);
-      folder.modes.push(stat.mode & 0o7777);
-      folder.uids.push(stat.uid);
-      folder.gids.push(stat.gid);
-      folder.sizes.push(kind === 'file' ? stat.size : 0);
-      return folder.values.push(value) - 1;
-    };
-    let unchanged = true;
-    for (const name of names) {
-      const relPath = rel ? `${rel}/${name}` : name;
-      const abs = `${dir}/${name}`;
-      const stat = fsSync.lstatSync(abs);
-      const excluded = ignoring && ignore.ignores(relPath);
-      if (stat.isDirectory()) {
-        if (excluded && !ignore.mayReinclude(relPath)) continue;
-        const slot = statCache.visit(relPath, stat);
-        const known = statCache.known(slot);
-        const below = walk(abs, relPath);
-        // An excluded folder still holds what `!pattern` re-included: it is part of the context.
-        const isEntry = !excluded || folders.has(relPath);
-        if (isEntry) keep(name, 'dir', stat, undefined);
-        if (known !== undefined && below && (isEntry ? known.startsWith('sha256:') : known === '-')) {
-          if (isEntry) trees.set(relPath, known);
-        } else {
-          unchanged = false;
-          stale.push({ rel: relPath, slot, isEntry });
-        }
-      } else if (!excluded) {
-        if (stat.isSymbolicLink()) {
-          const slot = statCache.visit(relPath, stat);
-          let target = statCache.known(slot);
-          if (target === undefined) {
-            target = fsSync.readlinkSync(abs);
-            statCache.record(slot, target);
-            unchanged = false;
-          }
-          keep(name, 'symlink', stat, target);
-        } else if (stat.isFile()) {
-          // A file the stat cache knows needs no read: only the others go to the hashing queue.
-          const slot = statCache.visit(relPath, stat);
-          const known = statCache.known(slot);
-          const i = keep(name, 'file', stat, known);
-          if (stat.nlink > 1) (folder.links ??= new Map()).set(i, `${stat.dev}:${stat.ino}`);
-          if (known !== undefined) cached++;
-          else {
-            toHash.push({ folder, i, abs, slot, rel: relPath });
-            unchanged = false;
-          }
-        }
-        // Sockets, fifos and devices in a context are not copied (as BuildKit skips them).
+/**
+ * What a listing holds, learned again: each record equal to one of the last listing's keeps its
+ * value; the other files are hashed, and the folders above a change get new tree digests.
+ */
+async function refresh(
+  root: string,
+  listing: Buffer,
+  last: ContextRecords | undefined,
+  scope: string,
+  ignore: Dockerignore,
+  walkStart: number,
+  concurrency: number,
+): Promise<{ records: ContextRecords; hashed: number; cached: number }> {
+  const { starts, parents } = indexListing(listing);
+  const count = parents.length;
+  const sameScope = last?.scope === scope;
+
+  // Each record's equal in the last listing, if any: the next one in order, else by path.
+  const matched = new Int32Array(count).fill(-1);
+  if (last) {
+    let byPath: Map<string, number> | undefined;
+    let cursor = 0;
+    const same = (j: number, i: number): boolean =>
+      last.starts[j + 1]! - last.starts[j]! === starts[i + 1]! - starts[i]! && listing.compare(last.listing, last.starts[j], last.starts[j + 1], starts[i], starts[i + 1]) === 0;
+    for (let i = 0; i < count; i++) {
+      let j = cursor < last.parents.length && same(cursor, i) ? cursor : -1;
+      if (j < 0) {
+        byPath ??= pathIndex(last);
+        const k = byPath.get(recordPath(listing, starts[i]!));
+        if (k !== undefined && same(k, i)) j = k;
+      }
+      if (j >= 0) {
+        matched[i] = j;
+        cursor = j + 1;
       }
     }
-    if (folder.names.length > 0) {
-      folders.set(rel, folder);
-      children.set(rel, folder.names);
-      size += folder.names.length;
-    }
-    return unchanged;
-  };
-  const rootSlot = statCache.visit('', rootStat);
-  const rootKnown = statCache.known(rootSlot);
-  // Paths are joined as `${dir}/${name}` (no path.join per entry): the root without its trailing slash.
-  if (walk(path.resolve(root).replace(/\/+$/, ''), '') && rootKnown?.startsWith('sha256:')) trees.set('', rootKnown);
-  else stale.push({ rel: '', slot: rootSlot, isEntry: true });
+  }
 
-  let hashed = 0;
+  // What .dockerignore leaves out. A re-included pattern (`!dir/keep`) can reach under an
+  // excluded folder, so a folder is only left out whole when nothing could re-include below it.
+  const flags = new Uint8Array(count);
+  if (ignore.patterns.length > 0) {
+    for (let i = 1; i < count; i++) {
+      const j = matched[i]!;
+      if (flags[parents[i]!]! & PRUNED) flags[i] = EXCLUDED | PRUNED;
+      else if (sameScope && j >= 0) flags[i] = last!.flags[j]! & (EXCLUDED | PRUNED);
+      else {
+        const rel = recordPath(listing, starts[i]!);
+        if (ignore.ignores(rel)) flags[i] = listing[starts[i]!] === DIR && !ignore.mayReinclude(rel) ? EXCLUDED | PRUNED : EXCLUDED;
+      }
+    }
+  }
+
+  // Children before their folder (walk order reversed): which records are entries, which files
+  // keep their digest, and which folders keep their tree digest (nothing below them changed).
+  const values: (string | undefined)[] = new Array(count);
+  const stale = new Uint8Array(count);
+  const toHash: number[] = [];
+  let entries = 0;
+  let files = 0;
+  let cached = 0;
+  for (let i = count - 1; i >= 0; i--) {
+    const p = parents[i]!;
+    const j = matched[i]!;
+    const type = listing[starts[i]!];
+    // Sockets, fifos and devices in a context are not copied (as BuildKit skips them).
+    if (flags[i]! & HOLDS || (!(flags[i]! & EXCLUDED) && (type === FILE || type === DIR || type === LINK))) {
+      flags[i] |= ENTRY;
+      if (p >= 0) {
+        flags[p] |= HOLDS;
+        entries++;
+      }
+    }
+    let changed = j < 0;
+    if (flags[i]! & ENTRY) {
+      if (type === FILE) {
+        files++;
+        const known = j >= 0 ? valueKept(last!, j) : undefined;
+        if (known !== undefined) {
+          values[i] = known;
+          cached++;
+        } else {
+          toHash.push(i);
+          changed = true;
+        }
+      } else if (type === DIR) {
+        const known = j >= 0 && sameScope && !stale[i] ? valueKept(last!, j) : undefined;
+        if (known !== undefined) values[i] = known;
+        else {
+          stale[i] = 1;
+          changed = true;
+        }
+      }
+    }
+    if (changed && p >= 0) stale[p] = 1;
+  }
+  // Only an excluded folder holding an entry keeps HOLDS: it says why the folder is an entry.
+  for (let i = 0; i < count; i++) if (!(flags[i]! & EXCLUDED)) flags[i] &= ~HOLDS;
+
+  const racy = (i: number, mtimeMs: number, ctimeMs: number): void => {
+    const changed = Math.max(mtimeMs, ctimeMs);
+    // Whole-second times come from a file system that keeps no finer ones. A value read within
+    // a clock tick of a change is used but not kept: a second change in the same tick would
+    // leave the record as it was (racily clean, as git calls it).
+    if (walkStart - changed < (changed % 1000 === 0 ? 1000 : RACY_MS)) flags[i] |= RACY;
+  };
+
   let next = 0;
   const worker = async (): Promise<void> => {
-    for (let job = toHash[next++]; job; job = toHash[next++]) {
-      const digest = await hashFile(job.abs, job.folder.sizes[job.i]);
-      job.folder.values[job.i] = digest;
-      statCache.record(job.slot, digest);
-      hashed++;
+    for (let n = next++; n < toHash.length; n = next++) {
+      const i = toHash[n]!;
+      const rec = readRecord(listing, starts[i]!);
+      values[i] = await hashFile(`${root}/${rec.path}`, rec.size);
+      racy(i, rec.mtimeMs, rec.ctimeMs);
     }
   };
-  await Promise.all(Array.from({ length: options.concurrency ?? 8 }, worker));
+  await Promise.all(Array.from({ length: concurrency }, worker));
 
-  const entries = new ContextEntries(folders, size);
   // A folder's content as one digest (a Merkle tree) over each entry's name and key line, a
   // subfolder's with its own tree digest: equal digests mean the same files, modes and links.
-  // Children come before their folder in `stale`, so a folder's subfolders have their digests.
-  for (const { rel, slot, isEntry } of stale) {
-    if (isEntry) {
-      const digest = `sha256:${createHash('sha256').update(entries.treeText(rel, trees)).digest('hex')}`;
-      trees.set(rel, digest);
-      statCache.record(slot, digest);
-    } else statCache.record(slot, '-');
+  // Later records first: a folder's subfolders have their digests before it.
+  const kids = new Map<number, number[]>();
+  for (let i = 1; i < count; i++) {
+    if (flags[i]! & ENTRY && stale[parents[i]!]) {
+      const list = kids.get(parents[i]!);
+      if (list) list.push(i);
+      else kids.set(parents[i]!, [i]);
+    }
   }
-  return { root, entries, children, trees, ignore, hashed, cached };
+  for (let f = count - 1; f >= 0; f--) {
+    if (!stale[f] || !(flags[f]! & ENTRY)) continue;
+    const named = (kids.get(f) ?? []).map((i) => ({ name: recordName(listing, starts[i]!), i }));
+    named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    let text = '';
+    for (const { name, i } of named) {
+      const rec = readRecord(listing, starts[i]!);
+      const kind = rec.type === 'f' ? 'file' : rec.type === 'l' ? 'symlink' : 'dir';
+      const value = kind === 'symlink' ? rec.target : values[i];
+      // NUL cannot occur in a name, a digest or a link target: the text reads one way only.
+      text += `${name}\0${summaryOf(kind, rec.mode, value, kind === 'file' && rec.nlink > 1)}${kind === 'dir' ? ` ${values[i]}` : ''}\0`;
+    }
+    values[f] = `sha256:${createHash('sha256').update(text).digest('hex')}`;
+    const rec = readRecord(listing, starts[f]!);
+    racy(f, rec.mtimeMs, rec.ctimeMs);
+  }
+
+  let complete = true;
+  for (let i = 0; i < count; i++) if (flags[i]! & RACY) complete = false;
+  const records: ContextRecords = { scope, listing, starts, parents, flags, value: (i) => values[i], entries, files, complete };
+  return { records, hashed: toHash.length, cached };
+}
+
+/** A record's value if it may be used again (one read racily is used by its own build only). */
+function valueKept(r: ContextRecords, i: number): string | undefined {
+  return r.flags[i]! & RACY ? undefined : r.value(i);
+}
+
+/** The last listing's records by path. */
+function pathIndex(r: ContextRecords): Map<string, number> {
+  const byPath = new Map<string, number>();
+  for (let i = 0; i < r.parents.length; i++) byPath.set(recordPath(r.listing, r.starts[i]!), i);
+  return byPath;
 }
 
 /**
@@ -260,19 +370,6 @@ export function entrySummary(e: ContextEntry): string {
 function summaryOf(kind: ContextEntry['kind'], mode: number, value: string | undefined, linked: boolean): string {
   if (kind === 'file') return linked ? `${value} ${mode.toString(8)} linked` : `${value} ${mode.toString(8)}`;
   return kind === 'symlink' ? `-> ${value}` : `dir ${mode.toString(8)}`;
-}
-
-function entryAt(folder: Folder, i: number, relPath: string): ContextEntry {
-  const kind = folder.kinds[i]!;
-  const entry: ContextEntry = { path: relPath, kind, mode: folder.modes[i]!, uid: folder.uids[i]!, gid: folder.gids[i]!, size: folder.sizes[i]! };
-  const value = folder.values[i];
-  if (value !== undefined) {
-    if (kind === 'file') entry.digest = value;
-    else if (kind === 'symlink') entry.target = value;
-  }
-  const inode = folder.links?.get(i);
-  if (inode !== undefined) entry.inode = inode;
-  return entry;
 }
 
 /** Where `name` is in a sorted list of names (the order of Array.prototype.sort), or -1. */

@@ -14,6 +14,11 @@ export interface Dockerignore {
   ignores(relPath: string): boolean;
   /** Whether some `!pattern` could re-include a path below this excluded folder. */
   mayReinclude(relDir: string): boolean;
+  /**
+   * Paths excluded with all they hold, for the walk to skip: the patterns that name one path
+   * (no wildcards), when none re-includes (`.git`, `node_modules`).
+   */
+  prunable: string[];
 }
 
 export async function createDockerignore(root: string, dockerfile?: string): Promise<Dockerignore> {
@@ -39,12 +44,20 @@ export function dockerignoreFromText(text: string, file: string | undefined): Do
   // A CommonJS module: its default export arrives as the namespace's `default`.
   const matcher = dockerignore.default().add(patterns);
   const reincludes = patterns.filter((p) => p.startsWith('!')).map((p) => segments(p.slice(1)));
+  const prunable =
+    reincludes.length > 0
+      ? []
+      : patterns.flatMap((p) => {
+          const parts = segments(p);
+          return parts.length > 0 && parts.every((s) => s !== '..' && /^[A-Za-z0-9._@+-]+$/.test(s)) ? [parts.join('/')] : [];
+        });
   return {
     file,
     patterns,
     // No patterns (the usual case): no need to ask the matcher about every file of the context.
     ignores: patterns.length === 0 ? () => false : (relPath) => matcher.ignores(relPath),
     mayReinclude: (relDir) => reincludes.some((pattern) => couldMatchBelow(pattern, segments(relDir))),
+    prunable,
   };
 }
 

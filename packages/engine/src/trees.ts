@@ -17,7 +17,7 @@ export function contextTree(ctx: BuildContext): SourceTree {
       if (e.inode !== undefined) entry.inode = e.inode;
       return entry;
     },
-    list: (rel) => ctx.children.get(rel) ?? [],
+    list: (rel) => ctx.entries.list(rel),
     content: (rel, entry) => ({ hostPath: path.join(ctx.root, rel), size: entry.size }),
   };
 }

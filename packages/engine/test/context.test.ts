@@ -3,7 +3,17 @@ import { expect } from 'chai';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readBuildContext, StatCache } from '../src/index.js';
+import { dockerignoreFromText, readBuildContext, StatCache } from '../src/index.js';
+import { listContext, walkContext } from '../src/listing.js';
+
+type Context = Awaited<ReturnType<typeof readBuildContext>>;
+
+/** Every folder's tree digest (`` is the root). */
+function treesOf(ctx: Context): Map<string, string | undefined> {
+  const trees = new Map([['', ctx.entries.tree('')]]);
+  for (const [rel, e] of ctx.entries) if (e.kind === 'dir') trees.set(rel, ctx.entries.tree(rel));
+  return trees;
+}
 
 function makeTree(files: Record<string, string>): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dfc-context-'));
@@ -86,6 +96,61 @@ describe('build context', function () {
     expect(third.entries.get('b.txt')!.digest).to.not.equal(first.entries.get('b.txt')!.digest);
   });
 
+  it('re-hashes a file edited to the same size and given back its mtime (its ctime or inode changed)', async function () {
+    const root = tree({ 'a.txt': 'one', 'b.txt': 'two' });
+    const cacheFile = path.join(root, '..', `${path.basename(root)}.statcache`);
+    roots.push(cacheFile);
+    const read = async (): Promise<Context> => {
+      const cache = await StatCache.load(cacheFile);
+      const ctx = await readBuildContext(root, { statCache: cache });
+      await cache.save();
+      return ctx;
+    };
+    await new Promise((r) => setTimeout(r, 30));
+    const first = await read();
+    const a = path.join(root, 'a.txt');
+    const b = path.join(root, 'b.txt');
+    const [aStat, bStat] = [fs.statSync(a), fs.statSync(b)];
+    // In place: same inode, size and mtime; only the ctime moves.
+    fs.writeFileSync(a, 'ONE');
+    fs.utimesSync(a, aStat.atime, aStat.mtime);
+    // Replaced by a rename: another inode, same size and mtime.
+    fs.writeFileSync(`${b}.new`, 'TWO');
+    fs.utimesSync(`${b}.new`, bStat.atime, bStat.mtime);
+    fs.renameSync(`${b}.new`, b);
+    await new Promise((r) => setTimeout(r, 30));
+    const second = await read();
+    expect(second.hashed).to.equal(2);
+    expect(second.entries.get('a.txt')!.digest).to.not.equal(first.entries.get('a.txt')!.digest);
+    expect(second.entries.get('b.txt')!.digest).to.not.equal(first.entries.get('b.txt')!.digest);
+    expect(second.entries.tree('')).to.not.equal(first.entries.tree(''));
+    const third = await read();
+    expect([third.hashed, third.cached]).to.deep.equal([0, 2]);
+  });
+
+  it('lists the same records with find as with the walk in Node, and leaves out pruned folders', function () {
+    const root = tree({ 'a.txt': 'a', 'sub/b.txt': 'bb', 'sub/deep/c.txt': 'ccc', 'skip/x.txt': 'x', 'name with spaces\nand a newline': 'n' });
+    fs.symlinkSync('../a.txt', path.join(root, 'sub', 'link'));
+    fs.linkSync(path.join(root, 'a.txt'), path.join(root, 'sub', 'hard.txt'));
+    fs.chmodSync(path.join(root, 'sub', 'b.txt'), 0o4755);
+    const records = (listing: Buffer): string[] => {
+      const out: string[] = [];
+      const parts = listing.toString().split('\0');
+      for (let i = 0; i + 1 < parts.length; i += 2) out.push(`${parts[i]}\0${parts[i + 1]}`);
+      return out.sort();
+    };
+    const found = records(listContext(root, ['skip']));
+    expect(found).to.deep.equal(records(walkContext(root, new Set(['skip']))));
+    expect(found.map((r) => r.split(' ').slice(10).join(' ')).sort()).to.deep.equal(
+      ['\0', 'a.txt\0', 'name with spaces\nand a newline\0', 'sub\0', 'sub/b.txt\0', 'sub/deep\0', 'sub/deep/c.txt\0', 'sub/hard.txt\0', 'sub/link\0../a.txt'].sort(),
+    );
+  });
+
+  it('skips in the walk only what .dockerignore excludes whole, by name', function () {
+    expect(dockerignoreFromText('.git\n/node_modules/\nbuild/out\n*.log\ndocs/**/*.md\n', undefined).prunable).to.deep.equal(['.git', 'node_modules', 'build/out']);
+    expect(dockerignoreFromText('node_modules\n!node_modules/keep\n', undefined).prunable).to.deep.equal([]);
+  });
+
   it('keeps every folder tree digest from the stat cache equal to one read afresh, through changes deep in a 1000-file folder', async function () {
     const files: Record<string, string> = { 'other/x.txt': 'x' };
     for (let p = 0; p < 20; p++) for (let f = 0; f < 50; f++) files[`lib/pkg-${p}/f-${f}.js`] = `module.exports = ${p * 50 + f};\n`;
@@ -93,7 +158,7 @@ describe('build context', function () {
     fs.symlinkSync('f-0.js', path.join(root, 'lib', 'pkg-3', 'link.js'));
     const cacheFile = path.join(root, '..', `${path.basename(root)}.statcache.json`);
     roots.push(cacheFile);
-    const cachedRead = async (): Promise<Awaited<ReturnType<typeof readBuildContext>>> => {
+    const cachedRead = async (): Promise<Context> => {
       const cache = await StatCache.load(cacheFile);
       const ctx = await readBuildContext(root, { statCache: cache });
       await cache.save();
@@ -108,7 +173,7 @@ describe('build context', function () {
     await settle();
     const again = await cachedRead();
     expect([again.hashed, again.cached]).to.deep.equal([0, 1001]);
-    expect(again.trees).to.deep.equal(last.trees);
+    expect(treesOf(again)).to.deep.equal(treesOf(last));
     last = again;
 
     const p = (rel: string): string => path.join(root, rel);
@@ -132,8 +197,9 @@ describe('build context', function () {
       await settle();
       const now = await cachedRead();
       const fresh = await readBuildContext(root);
-      expect(now.trees, what).to.deep.equal(fresh.trees);
-      const differ = [...new Set([...now.trees.keys(), ...last.trees.keys()])].filter((d) => now.trees.get(d) !== last.trees.get(d)).sort();
+      const [nowTrees, lastTrees] = [treesOf(now), treesOf(last)];
+      expect(nowTrees, what).to.deep.equal(treesOf(fresh));
+      const differ = [...new Set([...nowTrees.keys(), ...lastTrees.keys()])].filter((d) => nowTrees.get(d) !== lastTrees.get(d)).sort();
       expect(differ, what).to.deep.equal(changed);
       last = now;
     }
@@ -143,12 +209,12 @@ describe('build context', function () {
     const root = tree({ '.dockerignore': 'build\n!build/keep.txt\n', 'build/keep.txt': 'k', 'build/drop.txt': 'd', 'a.txt': 'a' });
     const cacheFile = path.join(root, '..', `${path.basename(root)}.statcache.json`);
     roots.push(cacheFile);
-    const check = async (): Promise<Awaited<ReturnType<typeof readBuildContext>>> => {
+    const check = async (): Promise<Context> => {
       await new Promise((r) => setTimeout(r, 30));
       const cache = await StatCache.load(cacheFile);
       const ctx = await readBuildContext(root, { statCache: cache });
       await cache.save();
-      expect(ctx.trees).to.deep.equal((await readBuildContext(root)).trees);
+      expect(treesOf(ctx)).to.deep.equal(treesOf(await readBuildContext(root)));
       return ctx;
     };
     expect([...(await check()).entries.keys()].sort()).to.deep.equal(['.dockerignore', 'a.txt', 'build', 'build/keep.txt']);
