@@ -1,6 +1,6 @@
 // @dfc/syntax: Dockerfile text → AST with exact source ranges, plus diagnostics. No I/O.
 //
-//   tokens.ts        the Chevrotain lexer (modes, context-sensitive tokens)
+//   tokens.ts        the Chevrotain lexer (modes, context-sensitive tokens) and a faster scanner making the same tokens
 //   parser.ts        the grammar (a Chevrotain parser, rules only) and the token-type check that spares it on valid files
 //   build.ts         CST → AST: logical lines, per-instruction argument shapes, ranges
 //   validate.ts      what BuildKit's instruction layer rejects, as diagnostics

@@ -6,6 +6,9 @@
 // matchers: the escape character (set by a directive) decides what a continuation is, a
 // continuation's escape must not be escaped itself, a continuation skips comment and empty
 // lines, and heredoc bodies follow the line that opened them.
+//
+// The Chevrotain lexer is the definition; tokenize() runs a scanner written from it (the same
+// patterns, tried in the same order), and test/lexer checks that the two make the same tokens.
 import type { CustomPatternMatcherReturn, IToken, TokenType } from 'chevrotain';
 import { createToken, Lexer } from './chevrotain.js';
 import type { HeredocMarker } from './heredoc.js';
@@ -258,14 +261,224 @@ const lexer = new Lexer(
   { positionTracking: 'onlyOffset', ensureOptimizations: false, skipValidations: true },
 );
 
-/** Tokenizes `text` with the given escape character. Never throws; unknown characters can't occur. */
+/**
+ * Tokenizes `text` with the given escape character. Never throws; unknown characters can't occur.
+ * The scanner below makes the tokens; the Chevrotain lexer above (the definition the grammar and
+ * its docs are written against) takes over for a text the scanner cannot read to the end.
+ */
 export function tokenize(text: string, escape: EscapeChar): { tokens: IToken[]; errors: { offset: number; length: number; message: string }[] } {
   escapeInUse = escape;
   heredocCache = undefined;
   try {
-    const result = lexer.tokenize(text);
-    return { tokens: result.tokens, errors: result.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })) };
+    const tokens = scanTokens(text, escape === '\\' ? BACKSLASH : BACKTICK);
+    if (tokens) return { tokens, errors: [] };
+    return lexWithChevrotain(text);
   } finally {
     heredocCache = undefined;
   }
+}
+
+/** The Chevrotain lexer alone (what tokenize must agree with; the tests compare the two). */
+export function tokenizeWithChevrotain(text: string, escape: EscapeChar): { tokens: IToken[]; errors: { offset: number; length: number; message: string }[] } {
+  escapeInUse = escape;
+  heredocCache = undefined;
+  try {
+    return lexWithChevrotain(text);
+  } finally {
+    heredocCache = undefined;
+  }
+}
+
+function lexWithChevrotain(text: string): { tokens: IToken[]; errors: { offset: number; length: number; message: string }[] } {
+  const result = lexer.tokenize(text);
+  return { tokens: result.tokens, errors: result.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })) };
+}
+
+// --- the scanner -------------------------------------------------------------------------
+//
+// The token definitions above, tried in the same order per mode, with each pattern written out
+// over character codes: Chevrotain's loop over custom matchers, with a regex and a match array
+// per try, cost a third of a parse. A pattern whose first character cannot match is not tried.
+
+const NL = 10;
+const CR = 13;
+const TAB = 9;
+const SPACE = 32;
+const HASH = 35;
+const BACKSLASH = 92;
+const BACKTICK = 96;
+
+/** SPACE_CHARS as a test on one character code. */
+function isSpaceChar(c: number): boolean {
+  if (c < 128) return c === SPACE || (c >= TAB && c <= CR && c !== NL);
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
+}
+
+/** `[ \t]*(?:\r*\n|\r*$)` at `i`: where it ends, or -1. */
+function blanksToLineEnd(text: string, i: number): number {
+  let c = text.charCodeAt(i);
+  while (c === SPACE || c === TAB) c = text.charCodeAt(++i);
+  while (c === CR) c = text.charCodeAt(++i);
+  if (c === NL) return i + 1;
+  return i >= text.length ? i : -1;
+}
+
+/**
+ * The TEXT_* pattern at `offset`: where the run of text ends (offset when there is none). Text
+ * runs to the line end, except for a run of CRs before it and an escape followed only by blanks
+ * and CRs: only the end of a line can stop it, so it is read backwards from there.
+ */
+function textEnd(text: string, offset: number, esc: number): number {
+  const nl = text.indexOf('\n', offset);
+  let end = nl < 0 ? text.length : nl;
+  while (end > offset && text.charCodeAt(end - 1) === CR) end--;
+  let b = end;
+  while (b > offset && (text.charCodeAt(b - 1) === SPACE || text.charCodeAt(b - 1) === TAB)) b--;
+  return b > offset && text.charCodeAt(b - 1) === esc ? b - 1 : end;
+}
+
+/** The commentLine pattern at `offset`: its end, or -1. */
+function commentLineEnd(text: string, offset: number): number {
+  let i = offset;
+  while (isSpaceChar(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) !== HASH) return -1;
+  const nl = text.indexOf('\n', i);
+  return nl < 0 ? text.length : nl + 1;
+}
+
+/** The emptyLine pattern at `offset`: its end, or -1. */
+function emptyLineEnd(text: string, offset: number): number {
+  let i = offset;
+  while (isSpaceChar(text.charCodeAt(i))) i++;
+  if (text.charCodeAt(i) === NL) return i + 1;
+  return i >= text.length && i > offset ? i : -1;
+}
+
+/** matchContinuation: an escape, not itself escaped, with only blanks after it on its line. */
+function continuationEnd(text: string, offset: number, esc: number): number {
+  if (text.charCodeAt(offset) !== esc || text.charCodeAt(offset - 1) === esc) return -1;
+  return blanksToLineEnd(text, offset + 1);
+}
+
+function isContinuationType(t: TokenType | undefined): boolean {
+  return t === Continuation || t === LineContinuation || t === ContinuationComment || t === EmptyContinuationLine;
+}
+
+/** The tokens of `text`, as the lexer makes them; undefined where no token matches (the lexer reports it). */
+function scanTokens(text: string, esc: number): IToken[] | undefined {
+  const tokens: IToken[] = [];
+  const n = text.length;
+  let offset = 0;
+  let instruction = false;
+  let last: TokenType | undefined;
+  // Whether a token of the current instruction holds `<<`: without one it has no heredoc bodies.
+  let markers = false;
+  while (offset < n) {
+    const c = text.charCodeAt(offset);
+    let type: TokenType | undefined;
+    let end = -1;
+    let payload: unknown;
+    if (!instruction) {
+      // line: Bom, HeredocBody, FirstLine, Newline, Whitespace, Comment, LineContinuation
+      if (offset === 0 && c === 0xfeff) {
+        type = Bom;
+        end = 1;
+      }
+      if (type === undefined && markers && (last === InstructionEnd || last === HeredocBody)) {
+        const m = matchHeredocBody(text, offset, tokens);
+        if (m) {
+          type = HeredocBody;
+          end = offset + m[0].length;
+          payload = m.payload;
+        }
+      }
+      if (type === undefined && c !== NL && c !== HASH && !isSpaceChar(c)) {
+        const e = textEnd(text, offset, esc);
+        if (e > offset) {
+          type = FirstLine;
+          end = e;
+          instruction = true;
+        }
+      }
+      if (type === undefined && (c === CR || c === NL)) {
+        let i = offset;
+        while (text.charCodeAt(i) === CR) i++;
+        if (text.charCodeAt(i) === NL) {
+          end = i + 1;
+          for (;;) {
+            let j = end;
+            let b = text.charCodeAt(j);
+            while (b === SPACE || b === TAB || b === 11 || b === 12 || b === CR) b = text.charCodeAt(++j);
+            if (b !== NL) break;
+            end = j + 1;
+          }
+          type = Newline;
+        }
+      }
+      if (type === undefined && isSpaceChar(c)) {
+        end = offset + 1;
+        while (isSpaceChar(text.charCodeAt(end))) end++;
+        type = Whitespace;
+      }
+      if (type === undefined && c === HASH) {
+        const nl = text.indexOf('\n', offset);
+        end = nl < 0 ? n : nl + 1;
+        type = Comment;
+      }
+      if (type === undefined && c === esc) {
+        end = continuationEnd(text, offset, esc);
+        if (end >= 0) {
+          type = LineContinuation;
+          instruction = true;
+        }
+      }
+    } else {
+      // instruction: Text, ContinuationComment, EmptyContinuationLine, InstructionEnd, Continuation, Escape
+      const afterContinuation = isContinuationType(last);
+      const comment = afterContinuation ? commentLineEnd(text, offset) : -1;
+      const empty = afterContinuation && comment < 0 ? emptyLineEnd(text, offset) : -1;
+      if (comment < 0 && empty < 0) {
+        const e = textEnd(text, offset, esc);
+        if (e > offset) {
+          type = Text;
+          end = e;
+        }
+      }
+      if (type === undefined && comment >= 0) {
+        type = ContinuationComment;
+        end = comment;
+      } else if (type === undefined && empty >= 0) {
+        type = EmptyContinuationLine;
+        end = empty;
+      }
+      if (type === undefined && (c === CR || c === NL)) {
+        let i = offset;
+        while (text.charCodeAt(i) === CR) i++;
+        if (text.charCodeAt(i) === NL) end = i + 1;
+        else if (i >= n && i > offset) end = i;
+        if (end >= 0) {
+          type = InstructionEnd;
+          instruction = false;
+        }
+      }
+      if (type === undefined && c === esc) {
+        end = continuationEnd(text, offset, esc);
+        if (end >= 0) type = Continuation;
+        else {
+          type = Escape;
+          end = offset + 1;
+        }
+      }
+    }
+    if (type === undefined) return undefined;
+    const image = text.slice(offset, end);
+    if (type === FirstLine || type === LineContinuation) markers = image.includes('<<');
+    else if (instruction || type === InstructionEnd) markers ||= image.includes('<<');
+    const token = { image, startOffset: offset, tokenTypeIdx: type.tokenTypeIdx!, tokenType: type } as IToken;
+    if (payload !== undefined) token.payload = payload;
+    tokens.push(token);
+    last = type;
+    offset = end;
+  }
+  return tokens;
 }
