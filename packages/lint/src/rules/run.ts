@@ -47,6 +47,8 @@ const VALUE_OPTIONS: Record<string, Set<string>> = {
   go: new Set(['-o', '-p', '-mod', '-modfile', '-tags', '-ldflags', '-gcflags', '-asmflags', '-buildmode', '-compiler', '-pkgdir', '-toolexec', '-overlay', '-pgo']),
 };
 
+const NO_OPTIONS: ReadonlySet<string> = new Set();
+
 interface Invocation {
   /** The subcommand (`install`), '' when none. */
   sub: string;
@@ -60,7 +62,7 @@ interface Invocation {
 
 /** Splits a command's words into its subcommand, options and operands. */
 function invocation(cmd: ShellCommand, tool: string, skipFirstOperands = 0): Invocation {
-  const valueOptions = VALUE_OPTIONS[tool] ?? new Set<string>();
+  const valueOptions = VALUE_OPTIONS[tool] ?? NO_OPTIONS;
   const inv: Invocation = { sub: '', options: [], operands: [], args: cmd.args };
   let skip = skipFirstOperands;
   for (let k = 0; k < cmd.args.length; k++) {
@@ -84,16 +86,24 @@ function invocation(cmd: ShellCommand, tool: string, skipFirstOperands = 0): Inv
 }
 
 /** Every `tool SUB …` in the stage's RUNs whose sub-command is one of `subs`, with its step. */
-function* invocations(ctx: RuleContext, tool: string, subs: readonly string[]): Generator<{ step: RunStep; inv: Invocation }> {
-  for (const step of runSteps(ctx)) {
-    for (const c of step.commands) {
-      if (!is(c, tool)) continue;
-      const inv = invocation(c, tool);
-      if (subs.includes(inv.sub)) yield { step, inv };
-    }
-  }
+function invocations(ctx: RuleContext, tool: string, subs: readonly string[]): { step: RunStep; inv: Invocation }[] {
+  return toolCalls(ctx, tool).filter((call) => subs.includes(call.inv.sub));
 }
 
+/** Every command named `tool` in the file's RUNs, split into its words; rules share the list. */
+function toolCalls(ctx: RuleContext, tool: string): { step: RunStep; inv: Invocation }[] {
+  let byTool = callsCache.get(ctx);
+  if (!byTool) callsCache.set(ctx, (byTool = new Map()));
+  let calls = byTool.get(tool);
+  if (calls) return calls;
+  calls = [];
+  for (const step of runSteps(ctx)) for (const c of step.commands) if (c.name === tool) calls.push({ step, inv: invocation(c, tool) });
+  byTool.set(tool, calls);
+  return calls;
+}
+const callsCache = new WeakMap<RuleContext, Map<string, { step: RunStep; inv: Invocation }[]>>();
+
+/** The command is one of `names`. */
 function is(cmd: ShellCommand, ...names: string[]): boolean {
   return names.includes(cmd.name);
 }
@@ -138,6 +148,9 @@ function removes(commands: ShellCommand[], path: string): boolean {
   return commands.some((c) => c.name === 'rm' && c.args.some((a) => a.text === path || a.text.startsWith(path + '/') || a.text === path + '*'));
 }
 
+/** DL3001's commands. */
+const POINTLESS = new Set(['ssh', 'vim', 'shutdown', 'service', 'ps', 'free', 'top', 'kill', 'mount', 'ifconfig', 'nano']);
+
 const pkgRule = (spec: Parameters<typeof hadolintRule>[0]) => hadolintRule(spec);
 
 export const RUN_RULES: Rule[] = [
@@ -149,8 +162,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN service nginx start\n',
     good: 'FROM debian:12\nCMD ["nginx", "-g", "daemon off;"]\n',
     check(ctx) {
-      const pointless = new Set(['ssh', 'vim', 'shutdown', 'service', 'ps', 'free', 'top', 'kill', 'mount', 'ifconfig', 'nano']);
-      for (const step of runSteps(ctx)) for (const c of step.commands) if (pointless.has(c.name)) report(ctx, 'DL3001', step, c.name, `For some bash commands it makes no sense running them in a Docker container (${c.name})`);
+      for (const step of runSteps(ctx)) for (const c of step.commands) if (POINTLESS.has(c.name)) report(ctx, 'DL3001', step, c.name, `For some bash commands it makes no sense running them in a Docker container (${c.name})`);
     },
   }),
   pkgRule({
