@@ -23,6 +23,9 @@ export interface DispatchOptions {
   buildArgs: ReadonlyMap<string, string>;
 }
 
+/** The build args a step read, in a diagnostics-only plan (which has no cache keys to put them in). */
+const NO_ARGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
 
 class StageDispatch {
@@ -165,7 +168,7 @@ class StageDispatch {
       this.report('IR002', result.error.message, wordRange(word, result.error));
       return undefined;
     }
-    return { value: result.value, args: this.argsRead(result.read) };
+    return { value: result.value, args: this.graph.diagnosticsOnly ? NO_ARGS : this.argsRead(result.read) };
   }
 
   private expandText(text: string, range: Range, what: string): { value: string; args: Record<string, string> } | undefined {
@@ -175,7 +178,7 @@ class StageDispatch {
       this.report('IR002', `${what}: ${result.error.message}`, range);
       return undefined;
     }
-    return { value: result.value, args: this.argsRead(result.read) };
+    return { value: result.value, args: this.graph.diagnosticsOnly ? NO_ARGS : this.argsRead(result.read) };
   }
 
   private argsRead(names: readonly string[]): Record<string, string> {
@@ -230,6 +233,7 @@ class StageDispatch {
   }
 
   private keyValues(node: KeyValueInstruction, onbuild: boolean): void {
+    const plan = !this.graph.diagnosticsOnly;
     // Every pair expands against the variables from before this instruction.
     const pairs: [string, string][] = [];
     let args: Record<string, string> = {};
@@ -239,18 +243,19 @@ class StageDispatch {
       if (key === undefined || value === undefined) return;
       if (key.value === '') return this.report('IR014', `${node.name} names can not be blank (${pair.key.value} expands to nothing)`, pair.key.range);
       pairs.push([key.value, value.value]);
-      args = { ...args, ...key.args, ...value.args };
+      if (plan) args = { ...args, ...key.args, ...value.args };
     }
     const c = this.state.config.config;
     for (const [key, value] of pairs) {
       if (node.name === 'ENV') {
-        c.Env = setEnv(c.Env ?? [], key, value);
+        // Words expand against state.env; the config's Env and Labels only go into a full plan.
+        if (plan) c.Env = setEnv(c.Env ?? [], key, value);
         this.state.env.set(key, value);
-      } else {
+      } else if (plan) {
         c.Labels = sortedRecord({ ...(c.Labels ?? {}), [key]: value });
       }
     }
-    this.meta(node, node.name, onbuild, `${node.name} ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`, args);
+    this.meta(node, node.name, onbuild, plan ? `${node.name} ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}` : null, args);
   }
 
   private workdir(node: SingleValueInstruction, onbuild: boolean): void {
@@ -274,7 +279,7 @@ class StageDispatch {
       const result = expandWords(item.value, this.state.env, { escapeChar: this.escapeChar });
       this.stepUnset.push(...result.unset);
       if (!result.ok) return this.report('IR002', result.error.message, wordRange(item, result.error));
-      args = { ...args, ...this.argsRead(result.read) };
+      if (!this.graph.diagnosticsOnly) args = { ...args, ...this.argsRead(result.read) };
       for (const spec of result.value) {
         const parsed = parsePortSpec(spec);
         if (!parsed.ok) return this.report('IR011', parsed.message, item.range);
@@ -285,9 +290,11 @@ class StageDispatch {
       }
     }
     const c = this.state.config.config;
-    const all = { ...(c.ExposedPorts ?? {}) };
-    for (const p of ports) all[p] = {};
-    c.ExposedPorts = sortedRecord(all);
+    if (!this.graph.diagnosticsOnly) {
+      const all = { ...(c.ExposedPorts ?? {}) };
+      for (const p of ports) all[p] = {};
+      c.ExposedPorts = sortedRecord(all);
+    }
     this.meta(node, 'EXPOSE', onbuild, `EXPOSE ${ports.join(' ')}`, args);
   }
 
@@ -299,12 +306,14 @@ class StageDispatch {
       if (v === undefined) return;
       if (v.value === '') return this.report('IR014', 'VOLUME specified can not be an empty string', item.range);
       paths.push(v.value);
-      args = { ...args, ...v.args };
+      if (!this.graph.diagnosticsOnly) args = { ...args, ...v.args };
     }
     const c = this.state.config.config;
-    const all = { ...(c.Volumes ?? {}) };
-    for (const p of paths) all[p] = {};
-    c.Volumes = sortedRecord(all);
+    if (!this.graph.diagnosticsOnly) {
+      const all = { ...(c.Volumes ?? {}) };
+      for (const p of paths) all[p] = {};
+      c.Volumes = sortedRecord(all);
+    }
     this.meta(node, 'VOLUME', onbuild, `VOLUME ${goList(paths)}`, args);
   }
 
@@ -476,7 +485,7 @@ class StageDispatch {
       if (flag?.value === undefined) return null;
       const e = this.expandText(flag.value, flag.valueRange ?? flag.range, `--${name}`);
       if (e === undefined) return undefined;
-      args = { ...args, ...e.args };
+      if (e.args !== NO_ARGS) args = { ...args, ...e.args };
       return e.value;
     };
     const boolFlag = (name: string): boolean | null => {
@@ -498,7 +507,7 @@ class StageDispatch {
       if (flag.name !== 'exclude' || flag.value === undefined) continue;
       const e = this.expandText(flag.value, flag.valueRange ?? flag.range, '--exclude');
       if (e === undefined) return;
-      args = { ...args, ...e.args };
+      if (e.args !== NO_ARGS) args = { ...args, ...e.args };
       exclude.push(e.value);
     }
 
@@ -530,13 +539,13 @@ class StageDispatch {
       }
       const e = this.expand(word);
       if (e === undefined) return;
-      args = { ...args, ...e.args };
+      if (e.args !== NO_ARGS) args = { ...args, ...e.args };
       if (e.value === '') return this.report('IR014', `source ${word.value} expands to nothing`, word.range);
       sources.push({ path: e.value, kind: node.name === 'ADD' ? addSourceKind(e.value) : 'path' });
     }
     const dest = this.expand(node.destination);
     if (dest === undefined) return;
-    args = { ...args, ...dest.args };
+    if (dest.args !== NO_ARGS) args = { ...args, ...dest.args };
     const c = this.state.config.config;
     const destination = resolveDestination(c.WorkingDir, dest.value);
 

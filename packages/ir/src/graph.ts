@@ -79,7 +79,8 @@ export class GraphBuilder {
     args: Record<string, string>; context: CacheKeyInputs['context'];
   }): number {
     const id = this.vertices.length;
-    const deps = [...(v.parent !== null ? [v.parent] : []), ...v.inputs.map((i) => i.id)];
+    // Most steps have their parent and no other input.
+    const deps = v.inputs.length === 0 ? (v.parent !== null ? [v.parent] : []) : [...new Set([...(v.parent !== null ? [v.parent] : []), ...v.inputs.map((i) => i.id)])];
 
     this.vertices.push({
       id,
@@ -87,17 +88,19 @@ export class GraphBuilder {
       op: v.op,
       range: v.range && !this.diagnosticsOnly ? plainRange(v.range) : v.range,
       onbuild: v.onbuild,
-      deps: [...new Set(deps)],
+      deps,
       config: v.config && !this.diagnosticsOnly ? cloneConfig(v.config) : null,
       history: v.history,
       cacheKey: this.diagnosticsOnly ? NO_CACHE_KEY : { parent: v.parent, op: opDigest(v.op), args: sortedRecord(v.args), inputs: [...new Set(v.inputs.map((i) => i.id))], context: v.context },
     });
     if (v.parent !== null) this.edges.push({ from: v.parent, to: id, kind: v.parentKind ?? 'parent' });
-    const seen = new Set<number>();
-    for (const input of v.inputs) {
-      if (seen.has(input.id)) continue;
-      seen.add(input.id);
-      this.edges.push({ from: input.id, to: id, kind: input.kind });
+    if (v.inputs.length > 0) {
+      const seen = new Set<number>();
+      for (const input of v.inputs) {
+        if (seen.has(input.id)) continue;
+        seen.add(input.id);
+        this.edges.push({ from: input.id, to: id, kind: input.kind });
+      }
     }
     if (v.stage !== null) {
       const list = this.stageVertices.get(v.stage) ?? [];
