@@ -103,11 +103,6 @@ function toolCalls(ctx: RuleContext, tool: string): { step: RunStep; inv: Invoca
 }
 const callsCache = new WeakMap<RuleContext, Map<string, { step: RunStep; inv: Invocation }[]>>();
 
-/** The command is one of `names`. */
-function is(cmd: ShellCommand, ...names: string[]): boolean {
-  return names.includes(cmd.name);
-}
-
 /** pip, pip3, python -m pip, python3.12 -m pip… → the pip words. */
 function pipCommand(cmd: ShellCommand): ShellCommand | undefined {
   if (/^pip(\d+(\.\d+)?)?$/.test(cmd.name)) return cmd;
@@ -212,9 +207,9 @@ export const RUN_RULES: Rule[] = [
       const last = ctx.model.stages[ctx.model.stages.length - 1];
       for (const step of runSteps(ctx)) {
         if (step.stage !== last) continue; // only what ends up in the image matters
-        const installs = step.commands.some((c) => is(c, 'apt-get', 'apt') && invocation(c, c.name).sub === 'install');
+        const installs = step.commands.some((c) => (c.name === 'apt-get' || c.name === 'apt') && invocation(c, c.name).sub === 'install');
         // `apt-get dist-clean` (apt 2.7+) removes the lists too.
-        const distClean = step.commands.some((c) => is(c, 'apt-get', 'apt') && invocation(c, c.name).sub === 'dist-clean');
+        const distClean = step.commands.some((c) => (c.name === 'apt-get' || c.name === 'apt') && invocation(c, c.name).sub === 'dist-clean');
         if (!installs || distClean || removes(step.commands, '/var/lib/apt/lists') || cacheMounted(step.run, '/var/lib/apt/lists', '/var/lib/apt')) continue;
         report(ctx, 'DL3009', step, 'apt-get', 'Delete the apt-get lists after installing something (rm -rf /var/lib/apt/lists/*)');
       }
@@ -384,7 +379,7 @@ export const RUN_RULES: Rule[] = [
     good: 'FROM opensuse/leap:15.6\nRUN zypper -n install curl=8.0.1\n',
     check(ctx) {
       for (const step of runSteps(ctx))
-        for (const c of step.commands) if (is(c, 'zypper') && ['dist-upgrade', 'dup'].includes(invocation(c, 'zypper').sub)) report(ctx, 'DL3035', step, 'zypper', 'Do not use `zypper dist-upgrade`');
+        for (const c of step.commands) if (c.name === 'zypper' && ['dist-upgrade', 'dup'].includes(invocation(c, 'zypper').sub)) report(ctx, 'DL3035', step, 'zypper', 'Do not use `zypper dist-upgrade`');
     },
   }),
   pkgRule({
@@ -396,8 +391,8 @@ export const RUN_RULES: Rule[] = [
     good: 'FROM opensuse/leap:15.6\nRUN zypper -n install curl=8.0.1 && zypper clean\n',
     check(ctx) {
       for (const step of runSteps(ctx)) {
-        const installs = step.commands.some((c) => is(c, 'zypper') && ['install', 'in'].includes(invocation(c, 'zypper').sub));
-        const cleans = step.commands.some((c) => is(c, 'zypper') && ['clean', 'cc'].includes(invocation(c, 'zypper').sub));
+        const installs = step.commands.some((c) => c.name === 'zypper' && ['install', 'in'].includes(invocation(c, 'zypper').sub));
+        const cleans = step.commands.some((c) => c.name === 'zypper' && ['clean', 'cc'].includes(invocation(c, 'zypper').sub));
         if (installs && !cleans && !cacheMounted(step.run, '/var/cache/zypp')) report(ctx, 'DL3036', step, 'zypper', '`zypper clean` missing after zypper use');
       }
     },
@@ -449,7 +444,7 @@ export const RUN_RULES: Rule[] = [
     check(ctx) {
       for (const step of runSteps(ctx))
         for (const c of step.commands) {
-          if (!is(c, 'useradd')) continue;
+          if (c.name !== 'useradd') continue;
           const idx = c.args.findIndex((a) => a.text === '-u' || a.text === '--uid');
           const uid = idx >= 0 ? c.args[idx + 1]?.text : c.args.find((a) => a.text.startsWith('--uid='))?.text.slice(6);
           if (!uid || !/^\d+$/.test(uid) || Number(uid) <= 65535) continue;
@@ -468,7 +463,7 @@ export const RUN_RULES: Rule[] = [
     check(ctx) {
       for (const step of runSteps(ctx))
         for (const c of step.commands) {
-          if (!is(c, 'wget')) continue;
+          if (c.name !== 'wget') continue;
           if (c.args.some((a) => /^--progress(=|$)|^--quiet$|^--no-verbose$|^-[a-zA-Z]*[qo]|^-nv$|^--output-file(=|$)|^-a$|^--append-output(=|$)/.test(a.text))) continue;
           report(ctx, 'DL3047', step, 'wget', 'Avoid use of wget without progress bar. Use `wget --progress=dot:giga <url>` or `wget -q <url>`');
         }
@@ -483,8 +478,8 @@ export const RUN_RULES: Rule[] = [
     good: 'FROM node:20\nRUN yarn install --frozen-lockfile && yarn cache clean\n',
     check(ctx) {
       for (const step of runSteps(ctx)) {
-        const installs = step.commands.some((c) => is(c, 'yarn') && ['install', 'add', ''].includes(invocation(c, 'yarn').sub));
-        const cleans = step.commands.some((c) => is(c, 'yarn') && invocation(c, 'yarn').sub === 'cache' && c.args.some((a) => a.text === 'clean'));
+        const installs = step.commands.some((c) => c.name === 'yarn' && ['install', 'add', ''].includes(invocation(c, 'yarn').sub));
+        const cleans = step.commands.some((c) => c.name === 'yarn' && invocation(c, 'yarn').sub === 'cache' && c.args.some((a) => a.text === 'clean'));
         if (installs && !cleans && !cacheMounted(step.run, '/usr/local/share/.cache/yarn', '/root/.cache/yarn', '/root/.yarn')) report(ctx, 'DL3060', step, 'yarn', '`yarn cache clean` missing after `yarn install` was run.');
       }
     },
@@ -563,7 +558,7 @@ function rpmRules(tool: 'yum' | 'dnf', yesId: string, cleanId: string, pinId: st
   const names = tool === 'dnf' ? ['dnf', 'microdnf'] : ['yum'];
   const bad = tool === 'dnf' ? 'FROM fedora:40\nRUN dnf install httpd-2.4.62 && dnf clean all\n' : 'FROM centos:7\nRUN yum install httpd-2.4.6 && yum clean all\n';
   const good = tool === 'dnf' ? 'FROM fedora:40\nRUN dnf install -y httpd-2.4.62 && dnf clean all\n' : 'FROM centos:7\nRUN yum install -y httpd-2.4.6 && yum clean all\n';
-  const installs = (c: ShellCommand) => is(c, ...names) && ['install', 'groupinstall', 'localinstall', 'reinstall'].includes(invocation(c, tool).sub);
+  const installs = (c: ShellCommand) => names.includes(c.name) && ['install', 'groupinstall', 'localinstall', 'reinstall'].includes(invocation(c, tool).sub);
   return [
     hadolintRule({
       id: yesId,
@@ -575,7 +570,7 @@ function rpmRules(tool: 'yum' | 'dnf', yesId: string, cleanId: string, pinId: st
       check(ctx) {
         for (const step of runSteps(ctx))
           for (const c of step.commands) {
-            if (!is(c, ...names)) continue;
+            if (!names.includes(c.name)) continue;
             const inv = invocation(c, tool);
             if (!['install', 'groupinstall', 'localinstall', 'reinstall', 'update', 'upgrade', 'remove', 'erase', 'module'].includes(inv.sub)) continue;
             if (hasOption(inv, '-y', '--assumeyes') || hasShortFlag(inv, 'y')) continue;
@@ -593,7 +588,7 @@ function rpmRules(tool: 'yum' | 'dnf', yesId: string, cleanId: string, pinId: st
       check(ctx) {
         for (const step of runSteps(ctx)) {
           if (!step.commands.some(installs)) continue;
-          const cleans = step.commands.some((c) => is(c, ...names) && invocation(c, tool).sub === 'clean') || removes(step.commands, cacheDir);
+          const cleans = step.commands.some((c) => names.includes(c.name) && invocation(c, tool).sub === 'clean') || removes(step.commands, cacheDir);
           if (!cleans && !cacheMounted(step.run, cacheDir)) report(ctx, cleanId, step, tool, `\`${tool} clean all\` missing after ${tool} command.`);
         }
       },
