@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createDockerignore, type Dockerignore } from './dockerignore.js';
 import { indexListing, listContext, readRecord, recordName, recordPath } from './listing.js';
-import { ENTRY, EXCLUDED, HOLDS, PRUNED, RACY, StatCache, type ContextRecords } from './stat-cache.js';
+import { DIGEST, digestOf, ENTRY, EXCLUDED, HOLDS, KNOWN, PRUNED, RACY, StatCache, type ContextRecords } from './stat-cache.js';
 
 export interface ContextEntry {
   /** Relative to the context root, `/`-separated. */
@@ -88,7 +88,7 @@ export class ContextEntries {
   /** A folder's tree digest (`` is the root): a Merkle digest over what is below it. */
   tree(dir: string): string | undefined {
     const f = this.dirOf(dir);
-    return f < 0 ? undefined : this.r.value(f);
+    return f < 0 ? undefined : digestOf(this.r, f);
   }
 
   /** Each entry, a folder before what it holds, names in order. */
@@ -156,7 +156,7 @@ export class ContextEntries {
     const kind = rec.type === 'f' ? 'file' : rec.type === 'l' ? 'symlink' : 'dir';
     const entry: ContextEntry = { path: relPath, kind, mode: rec.mode, uid: rec.uid, gid: rec.gid, size: kind === 'file' ? rec.size : 0 };
     if (kind === 'file') {
-      const digest = this.r.value(i);
+      const digest = digestOf(this.r, i);
       if (digest !== undefined) entry.digest = digest;
       if (rec.nlink > 1) entry.inode = rec.inode;
     } else if (kind === 'symlink') entry.target = rec.target;
@@ -211,22 +211,64 @@ async function refresh(
   const count = parents.length;
   const sameScope = last?.scope === scope;
 
-  // Each record's equal in the last listing, if any: the next one in order, else by path.
+  // Each record's equal in the last listing, if any. Both are in walk order, so it is mostly the
+  // next one; a changed record has the same path, a few removed ones are skipped; past many
+  // misses (a folder listed in another order), by path.
   const matched = new Int32Array(count).fill(-1);
+  // The matched records' digests, copied in runs; used where the flags say they may be.
+  const digests = Buffer.alloc(count * DIGEST);
   if (last) {
+    const lastCount = last.parents.length;
     let byPath: Map<string, number> | undefined;
+    let misses = 0;
     let cursor = 0;
-    const same = (j: number, i: number): boolean =>
-      last.starts[j + 1]! - last.starts[j]! === starts[i + 1]! - starts[i]! && listing.compare(last.listing, last.starts[j], last.starts[j + 1], starts[i], starts[i + 1]) === 0;
+    // Whether records i.. and j.. are equal, n of them: equal bytes from a record's start are
+    // equal records (each ends in its second NUL).
+    const sameRun = (j: number, i: number, n: number): boolean =>
+      last.starts[j + n]! - last.starts[j]! === starts[i + n]! - starts[i]! && listing.compare(last.listing, last.starts[j], last.starts[j + n], starts[i], starts[i + n]) === 0;
+    const same = (j: number, i: number): boolean => sameRun(j, i, 1);
+    // Runs of equal records are compared whole, longer while they last.
+    let run = 64;
     for (let i = 0; i < count; i++) {
-      let j = cursor < last.parents.length && same(cursor, i) ? cursor : -1;
-      if (j < 0) {
+      const n = Math.min(run, count - i, lastCount - cursor);
+      if (n > 1 && sameRun(cursor, i, n)) {
+        for (let k = 0; k < n; k++) matched[i + k] = cursor + k;
+        last.digests.copy(digests, i * DIGEST, cursor * DIGEST, (cursor + n) * DIGEST);
+        cursor += n;
+        i += n - 1;
+        run *= 2;
+        continue;
+      }
+      // Near a change: shorter runs until past it.
+      run = 8;
+      if (cursor < lastCount && same(cursor, i)) {
+        matched[i] = cursor;
+        last.digests.copy(digests, i * DIGEST, cursor * DIGEST, (cursor + 1) * DIGEST);
+        cursor++;
+        continue;
+      }
+      const path = recordPath(listing, starts[i]!);
+      if (cursor < lastCount && recordPath(last.listing, last.starts[cursor]!) === path) {
+        cursor++;
+        continue;
+      }
+      // Removed: a few records, or folders with all they held, are skipped.
+      let j = -1;
+      for (let k = cursor, n = 0; k < lastCount && n < 8; n++) {
+        if (same(k, i)) {
+          j = k;
+          break;
+        }
+        k = last.listing[last.starts[k]!] === DIR ? subtreeEnd(last, k) : k + 1;
+      }
+      if (j < 0 && ++misses > Math.max(64, count / 100)) {
         byPath ??= pathIndex(last);
-        const k = byPath.get(recordPath(listing, starts[i]!));
+        const k = byPath.get(path);
         if (k !== undefined && same(k, i)) j = k;
       }
       if (j >= 0) {
         matched[i] = j;
+        last.digests.copy(digests, i * DIGEST, j * DIGEST, (j + 1) * DIGEST);
         cursor = j + 1;
       }
     }
@@ -249,7 +291,6 @@ async function refresh(
 
   // Children before their folder (walk order reversed): which records are entries, which files
   // keep their digest, and which folders keep their tree digest (nothing below them changed).
-  const values: (string | undefined)[] = new Array(count);
   const stale = new Uint8Array(count);
   const toHash: number[] = [];
   let entries = 0;
@@ -271,17 +312,15 @@ async function refresh(
     if (flags[i]! & ENTRY) {
       if (type === FILE) {
         files++;
-        const known = j >= 0 ? valueKept(last!, j) : undefined;
-        if (known !== undefined) {
-          values[i] = known;
+        if (j >= 0 && reusable(last!, j)) {
+          flags[i] |= KNOWN;
           cached++;
         } else {
           toHash.push(i);
           changed = true;
         }
       } else if (type === DIR) {
-        const known = j >= 0 && sameScope && !stale[i] ? valueKept(last!, j) : undefined;
-        if (known !== undefined) values[i] = known;
+        if (j >= 0 && sameScope && !stale[i] && reusable(last!, j)) flags[i] |= KNOWN;
         else {
           stale[i] = 1;
           changed = true;
@@ -306,7 +345,8 @@ async function refresh(
     for (let n = next++; n < toHash.length; n = next++) {
       const i = toHash[n]!;
       const rec = readRecord(listing, starts[i]!);
-      values[i] = await hashFile(`${root}/${rec.path}`, rec.size);
+      digests.write((await hashFile(`${root}/${rec.path}`, rec.size)).slice('sha256:'.length), i * DIGEST, 'hex');
+      flags[i] |= KNOWN;
       racy(i, rec.mtimeMs, rec.ctimeMs);
     }
   };
@@ -315,6 +355,7 @@ async function refresh(
   // A folder's content as one digest (a Merkle tree) over each entry's name and key line, a
   // subfolder's with its own tree digest: equal digests mean the same files, modes and links.
   // Later records first: a folder's subfolders have their digests before it.
+  const hex = (i: number): string => `sha256:${digests.toString('hex', i * DIGEST, (i + 1) * DIGEST)}`;
   const kids = new Map<number, number[]>();
   for (let i = 1; i < count; i++) {
     if (flags[i]! & ENTRY && stale[parents[i]!]) {
@@ -331,24 +372,32 @@ async function refresh(
     for (const { name, i } of named) {
       const rec = readRecord(listing, starts[i]!);
       const kind = rec.type === 'f' ? 'file' : rec.type === 'l' ? 'symlink' : 'dir';
-      const value = kind === 'symlink' ? rec.target : values[i];
+      const value = kind === 'symlink' ? rec.target : hex(i);
       // NUL cannot occur in a name, a digest or a link target: the text reads one way only.
-      text += `${name}\0${summaryOf(kind, rec.mode, value, kind === 'file' && rec.nlink > 1)}${kind === 'dir' ? ` ${values[i]}` : ''}\0`;
+      text += `${name}\0${summaryOf(kind, rec.mode, value, kind === 'file' && rec.nlink > 1)}${kind === 'dir' ? ` ${hex(i)}` : ''}\0`;
     }
-    values[f] = `sha256:${createHash('sha256').update(text).digest('hex')}`;
+    createHash('sha256').update(text).digest().copy(digests, f * DIGEST);
+    flags[f] |= KNOWN;
     const rec = readRecord(listing, starts[f]!);
     racy(f, rec.mtimeMs, rec.ctimeMs);
   }
 
   let complete = true;
   for (let i = 0; i < count; i++) if (flags[i]! & RACY) complete = false;
-  const records: ContextRecords = { scope, listing, starts, parents, flags, value: (i) => values[i], entries, files, complete };
+  const records: ContextRecords = { scope, listing, starts, parents, flags, digests, entries, files, complete };
   return { records, hashed: toHash.length, cached };
 }
 
-/** A record's value if it may be used again (one read racily is used by its own build only). */
-function valueKept(r: ContextRecords, i: number): string | undefined {
-  return r.flags[i]! & RACY ? undefined : r.value(i);
+/** Whether the last walk's record j has a digest that may be used again (one read racily is used by its own build only). */
+function reusable(last: ContextRecords, j: number): boolean {
+  return (last.flags[j]! & (KNOWN | RACY)) === KNOWN;
+}
+
+/** The record after folder f and all it holds: the first later one whose folder comes before f. */
+function subtreeEnd(r: ContextRecords, f: number): number {
+  let k = f + 1;
+  while (k < r.parents.length && r.parents[k]! >= f) k++;
+  return k;
 }
 
 /** The last listing's records by path. */

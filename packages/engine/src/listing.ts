@@ -70,30 +70,40 @@ export interface ListingIndex {
   parents: Int32Array;
 }
 
-/** Indexes a listing: a pass over its bytes, no strings made. */
+/** Indexes a listing: one pass over its bytes in JavaScript (a native call per record costs more), no strings made. */
 export function indexListing(bytes: Buffer): ListingIndex {
-  let count = 0;
-  for (let at = bytes.indexOf(0); at >= 0; at = bytes.indexOf(0, at + 1)) count++;
-  count >>= 1;
-  const starts = new Int32Array(count + 1);
-  const parents = new Int32Array(count);
+  let starts = new Int32Array(Math.max(16, bytes.length >> 5));
+  let parents = new Int32Array(starts.length);
   // The last folder seen at each depth: in walk order, a record's parent is the one a level up.
   const folderAt: number[] = [];
+  const length = bytes.length;
+  let count = 0;
   let at = 0;
-  for (let i = 0; i < count; i++) {
-    starts[i] = at;
-    const type = bytes[at]!;
+  while (at < length) {
+    if (count + 1 >= starts.length) {
+      const grown = new Int32Array(starts.length * 2);
+      grown.set(starts);
+      starts = grown;
+      const grownParents = new Int32Array(starts.length);
+      grownParents.set(parents);
+      parents = grownParents;
+    }
+    starts[count] = at;
+    const type = bytes[at];
     let spaces = 0;
-    while (spaces < 10) if (bytes[at++] === SPACE) spaces++;
-    const end = bytes.indexOf(0, at);
-    let depth = at === end ? 0 : 1;
-    for (let c = bytes.indexOf(SLASH, at); c >= 0 && c < end; c = bytes.indexOf(SLASH, c + 1)) depth++;
-    parents[i] = depth === 0 ? -1 : folderAt[depth - 1]!;
-    if (type === 0x64 /* d */) folderAt[depth] = i;
-    at = bytes.indexOf(0, end + 1) + 1;
+    while (spaces < 10 && at < length) if (bytes[at++] === SPACE) spaces++;
+    let depth = bytes[at] === 0 ? 0 : 1;
+    for (let c = bytes[at]; c !== 0 && at < length; c = bytes[++at]) if (c === SLASH) depth++;
+    // The target, up to the record's second NUL.
+    at++;
+    while (at < length && bytes[at] !== 0) at++;
+    at++;
+    parents[count] = depth === 0 ? -1 : folderAt[depth - 1] ?? -1;
+    if (type === 0x64 /* d */) folderAt[depth] = count;
+    count++;
   }
-  starts[count] = at;
-  return { starts, parents };
+  starts[count] = Math.min(at, length);
+  return { starts: starts.slice(0, count + 1), parents: parents.slice(0, count) };
 }
 
 /** What a record says, its numbers parsed. */
@@ -142,7 +152,7 @@ export function readRecord(bytes: Buffer, start: number): ListingRecord {
 export function recordPath(bytes: Buffer, start: number): string {
   let at = start;
   let spaces = 0;
-  while (spaces < 10) if (bytes[at++] === SPACE) spaces++;
+  while (spaces < 10 && at < bytes.length) if (bytes[at++] === SPACE) spaces++;
   return bytes.toString('utf8', at, bytes.indexOf(0, at));
 }
 
@@ -150,7 +160,7 @@ export function recordPath(bytes: Buffer, start: number): string {
 export function recordName(bytes: Buffer, start: number): string {
   let at = start;
   let spaces = 0;
-  while (spaces < 10) if (bytes[at++] === SPACE) spaces++;
+  while (spaces < 10 && at < bytes.length) if (bytes[at++] === SPACE) spaces++;
   const end = bytes.indexOf(0, at);
   const slash = bytes.lastIndexOf(SLASH, end - 1);
   return bytes.toString('utf8', slash >= at ? slash + 1 : at, end);

@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-const MAGIC = 'dfc-statcache 4\n';
+const MAGIC = 'dfc-statcache 5\n';
 
 /** A record's flags: what .dockerignore said of it, and what the context made of it. */
 export const EXCLUDED = 1;
@@ -17,8 +17,12 @@ export const PRUNED = 2;
 export const ENTRY = 4;
 /** An excluded folder holding an entry. */
 export const HOLDS = 8;
-/** Its value was computed within a clock tick of its last change: used once, never saved. */
+/** Its digest was computed within a clock tick of its last change: used once, never saved. */
 export const RACY = 16;
+/** It has a digest (a file's, or a folder's tree digest). */
+export const KNOWN = 32;
+/** Bytes of a digest (sha256) in `digests`. */
+export const DIGEST = 32;
 
 /** One walk of a context: its listing, indexed, and what was learned of each record. */
 export interface ContextRecords {
@@ -30,12 +34,12 @@ export interface ContextRecords {
   /** Each record's folder (-1 for the root). */
   parents: Int32Array;
   flags: Uint8Array;
-  /** A file's digest, a folder's tree digest (entries only). */
-  value(i: number): string | undefined;
+  /** Record i's digest (a file's, a folder's tree digest) at i * DIGEST, if it is KNOWN. */
+  digests: Buffer;
   /** Entries (not counting the root) and, of them, files. */
   entries: number;
   files: number;
-  /** Whether every entry file and folder has a value. */
+  /** Whether every entry file and folder has a digest that may be used again (none RACY). */
   complete: boolean;
 }
 
@@ -62,7 +66,7 @@ export class StatCache {
     return cache;
   }
 
-  /** What a walk made, to be saved (its RACY values left out). */
+  /** What a walk made, to be saved (its RACY digests left out). */
   keep(records: ContextRecords): void {
     this.last = records;
     this.dirty = true;
@@ -79,66 +83,40 @@ export class StatCache {
   }
 }
 
-/**
- * MAGIC, a JSON header line, then the record starts, parents, value starts (int32s), the flags,
- * the listing and the values, one after another.
- */
+/** Record i's digest, `sha256:…`, if it has one. */
+export function digestOf(r: ContextRecords, i: number): string | undefined {
+  return r.flags[i]! & KNOWN ? `sha256:${r.digests.toString('hex', i * DIGEST, (i + 1) * DIGEST)}` : undefined;
+}
+
+/** MAGIC, a JSON header line, then the record starts and parents (int32s), the flags, the listing and the digests. */
 function encode(r: ContextRecords): Buffer {
   const count = r.parents.length;
-  const parts: string[] = [];
-  const valueStarts = new Int32Array(count + 1);
-  let length = 0;
+  // A RACY digest is not saved: the next build computes it again.
+  const flags = r.flags.map((f) => (f & RACY ? f & ~(RACY | KNOWN) : f));
   let complete = true;
-  for (let i = 0; i < count; i++) {
-    valueStarts[i] = length;
-    const value = r.flags[i]! & RACY ? undefined : r.value(i);
-    if (value !== undefined) {
-      parts.push(value);
-      length += Buffer.byteLength(value);
-    } else if (r.flags[i]! & ENTRY && r.listing[r.starts[i]!] !== 0x6c /* l: its target is in the listing */) complete = false;
-  }
-  valueStarts[count] = length;
-  const header = `${MAGIC}${JSON.stringify({ scope: r.scope, count, listing: r.listing.length, values: length, entries: r.entries, files: r.files, complete })}\n`;
+  for (let i = 0; i < count; i++) if (flags[i]! & ENTRY && !(flags[i]! & KNOWN) && r.listing[r.starts[i]!] !== 0x6c /* l: its target is in the listing */) complete = false;
+  const header = `${MAGIC}${JSON.stringify({ scope: r.scope, count, listing: r.listing.length, entries: r.entries, files: r.files, complete })}\n`;
   const bytes = (a: Int32Array | Uint8Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  return Buffer.concat([Buffer.from(header), bytes(r.starts), bytes(r.parents), bytes(valueStarts), bytes(r.flags), r.listing, Buffer.from(parts.join(''))]);
+  return Buffer.concat([Buffer.from(header), bytes(r.starts), bytes(r.parents), bytes(flags), r.listing, r.digests.subarray(0, count * DIGEST)]);
 }
 
 function decode(data: Buffer): ContextRecords | undefined {
   if (data.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
   const eol = data.indexOf(10, MAGIC.length);
-  const header = JSON.parse(data.toString('utf8', MAGIC.length, eol)) as {
-    scope: string;
-    count: number;
-    listing: number;
-    values: number;
-    entries: number;
-    files: number;
-    complete: boolean;
-  };
+  const header = JSON.parse(data.toString('utf8', MAGIC.length, eol)) as { scope: string; count: number; listing: number; entries: number; files: number; complete: boolean };
   let at = eol + 1;
   // Copied out: an Int32Array needs an offset the read buffer may not have.
-  const int32s = (n: number): Int32Array => {
-    const out = new Int32Array(new Uint8Array(data.subarray(at, (at += n * 4))).buffer);
-    if (out.length !== n) throw new Error('damaged stat cache');
-    return out;
-  };
+  const int32s = (n: number): Int32Array => new Int32Array(new Uint8Array(data.subarray(at, (at += n * 4))).buffer);
   const count = header.count;
   const starts = int32s(count + 1);
   const parents = int32s(count);
-  const valueStarts = int32s(count + 1);
   const flags = new Uint8Array(data.subarray(at, (at += count)));
   const listing = data.subarray(at, (at += header.listing));
-  const values = data.subarray(at, (at += header.values));
-  if (values.length !== header.values || starts[count] !== listing.length) throw new Error('damaged stat cache');
-  return {
-    scope: header.scope,
-    listing,
-    starts,
-    parents,
-    flags,
-    value: (i) => (valueStarts[i] === valueStarts[i + 1] ? undefined : values.toString('latin1', valueStarts[i], valueStarts[i + 1])),
-    entries: header.entries,
-    files: header.files,
-    complete: header.complete,
-  };
+  const digests = data.subarray(at, (at += count * DIGEST));
+  if (digests.length !== count * DIGEST || parents.length !== count || starts[0] !== 0 || starts[count] !== listing.length) throw new Error('damaged stat cache');
+  // Records end in NUL, each after its folder: a damaged file is not walked past its end.
+  for (let i = 0; i < count; i++) {
+    if (starts[i + 1]! <= starts[i]! || listing[starts[i + 1]! - 1] !== 0 || parents[i]! >= i) throw new Error('damaged stat cache');
+  }
+  return { scope: header.scope, listing, starts, parents, flags, digests, entries: header.entries, files: header.files, complete: header.complete };
 }

@@ -128,6 +128,34 @@ describe('build context', function () {
     expect([third.hashed, third.cached]).to.deep.equal([0, 2]);
   });
 
+  it('re-hashes only what was added after a folder was removed or added, and survives a damaged stat cache', async function () {
+    const files: Record<string, string> = {};
+    for (let p = 0; p < 10; p++) for (let f = 0; f < 20; f++) files[`lib/pkg-${p}/f-${f}.js`] = `${p}.${f}`;
+    const root = tree(files);
+    const cacheFile = path.join(root, '..', `${path.basename(root)}.statcache`);
+    roots.push(cacheFile);
+    const read = async (): Promise<Context> => {
+      await new Promise((r) => setTimeout(r, 30));
+      const cache = await StatCache.load(cacheFile);
+      const ctx = await readBuildContext(root, { statCache: cache });
+      await cache.save();
+      expect(treesOf(ctx)).to.deep.equal(treesOf(await readBuildContext(root)));
+      return ctx;
+    };
+    expect((await read()).hashed).to.equal(200);
+    fs.rmSync(path.join(root, 'lib', 'pkg-3'), { recursive: true });
+    expect((await read()).hashed).to.equal(0);
+    fs.mkdirSync(path.join(root, 'lib', 'pkg-new'));
+    for (let f = 0; f < 70; f++) fs.writeFileSync(path.join(root, 'lib', 'pkg-new', `g-${f}.js`), `${f}`);
+    fs.rmSync(path.join(root, 'lib', 'pkg-5'), { recursive: true });
+    expect((await read()).hashed).to.equal(70);
+    const saved = fs.readFileSync(cacheFile);
+    // Damaged past its header: the records are not trusted, and everything is read again.
+    fs.writeFileSync(cacheFile, Buffer.concat([saved.subarray(0, saved.indexOf(10, 20) + 1), Buffer.alloc(saved.length, 0x20)]));
+    expect((await read()).hashed).to.equal(230);
+    expect((await read()).hashed).to.equal(0);
+  });
+
   it('lists the same records with find as with the walk in Node, and leaves out pruned folders', function () {
     const root = tree({ 'a.txt': 'a', 'sub/b.txt': 'bb', 'sub/deep/c.txt': 'ccc', 'skip/x.txt': 'x', 'name with spaces\nand a newline': 'n' });
     fs.symlinkSync('../a.txt', path.join(root, 'sub', 'link'));
