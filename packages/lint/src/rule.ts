@@ -16,6 +16,8 @@ export interface Finding {
 export class RuleContext {
   readonly findings: Finding[] = [];
   private shells = new Map<Instruction, ShellScript | undefined>();
+  /** What shared() made, by the function that made it. */
+  private derived = new Map<(ctx: RuleContext) => unknown, unknown>();
   /** Base images' platforms, when the caller can see them. */
   images: ImageLookup | undefined;
 
@@ -36,6 +38,18 @@ export class RuleContext {
 
   range(start: number, end: number): Range {
     return this.lines.range(start, end);
+  }
+
+  /**
+   * Data several rules derive from the file, made once per file by `make` and kept with the
+   * context (not in a module-level WeakMap: a young generation GC keeps an ephemeron's value
+   * alive, so every file's tree would outlive its lint).
+   */
+  shared<T>(make: (ctx: RuleContext) => T): T {
+    if (this.derived.has(make)) return this.derived.get(make) as T;
+    const value = make(this);
+    this.derived.set(make, value);
+    return value;
   }
 
   scope(instr: Instruction): Scope {

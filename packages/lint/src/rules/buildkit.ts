@@ -416,17 +416,17 @@ const IGNORED_VARS = new Set(['BUILDKIT_SBOM_SCAN_CONTEXT', 'BUILDKIT_SBOM_SCAN_
 
 /** Every instruction, ONBUILD triggers included (listed once per file: most rules ask). */
 export function allInstructions(ctx: RuleContext): readonly Instruction[] {
-  const cached = allCache.get(ctx);
-  if (cached) return cached;
+  return ctx.shared(listInstructions);
+}
+
+function listInstructions(ctx: RuleContext): readonly Instruction[] {
   const out: Instruction[] = [];
   for (const i of ctx.ast.instructions) {
     out.push(i);
     if (i.name === 'ONBUILD' && i.trigger) out.push(i.trigger);
   }
-  allCache.set(ctx, out);
   return out;
 }
-const allCache = new WeakMap<RuleContext, readonly Instruction[]>();
 
 export function flag(instr: Instruction, name: string): Flag | undefined {
   return instr.flags.find((f) => f.name === name);

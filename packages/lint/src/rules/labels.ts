@@ -8,8 +8,6 @@ import { hadolintRule } from './define.js';
 import { allInstructions } from './buildkit.js';
 import { known } from './instructions.js';
 
-const labelCache = new WeakMap<RuleContext, Map<boolean, readonly LabelUse[]>>();
-
 interface LabelUse {
   instr: KeyValueInstruction;
   key: Word;
@@ -21,8 +19,7 @@ interface LabelUse {
 
 /** The LABEL pairs of the file (or of the final image's stages), read once per file for all label rules. */
 function labels(ctx: RuleContext, finalOnly = false): readonly LabelUse[] {
-  const cache = labelCache.get(ctx) ?? new Map<boolean, readonly LabelUse[]>();
-  labelCache.set(ctx, cache);
+  const cache = ctx.shared(labelLists);
   const cached = cache.get(finalOnly);
   if (cached) return cached;
   const out: LabelUse[] = [];
@@ -36,6 +33,11 @@ function labels(ctx: RuleContext, finalOnly = false): readonly LabelUse[] {
   }
   cache.set(finalOnly, out);
   return out;
+}
+
+/** labels() of a file, for all the file's LABEL pairs and for those of the final image. */
+function labelLists(): Map<boolean, readonly LabelUse[]> {
+  return new Map();
 }
 
 const VALID_KEY = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;

@@ -17,8 +17,10 @@ interface RunStep {
 
 /** Every shell-form RUN with its parsed commands, stage by stage. */
 function runSteps(ctx: RuleContext): RunStep[] {
-  const cached = stepsCache.get(ctx);
-  if (cached) return cached;
+  return ctx.shared(listRunSteps);
+}
+
+function listRunSteps(ctx: RuleContext): RunStep[] {
   const out: RunStep[] = [];
   for (const stage of ctx.model.stages)
     for (const instr of stage.body) {
@@ -28,10 +30,8 @@ function runSteps(ctx: RuleContext): RunStep[] {
       const script = ctx.shell(i as CommandInstruction);
       if (script) out.push({ stage, run: i as CommandInstruction, commands: script.commands, hasPipe: script.hasPipe });
     }
-  stepsCache.set(ctx, out);
   return out;
 }
-const stepsCache = new WeakMap<RuleContext, RunStep[]>();
 
 /** Options whose next word is their value, per tool (so the value is not taken for a package). */
 const VALUE_OPTIONS: Record<string, Set<string>> = {
@@ -92,8 +92,7 @@ function invocations(ctx: RuleContext, tool: string, subs: readonly string[]): {
 
 /** Every command named `tool` in the file's RUNs, split into its words; rules share the list. */
 function toolCalls(ctx: RuleContext, tool: string): { step: RunStep; inv: Invocation }[] {
-  let byTool = callsCache.get(ctx);
-  if (!byTool) callsCache.set(ctx, (byTool = new Map()));
+  const byTool = ctx.shared(toolCallLists);
   let calls = byTool.get(tool);
   if (calls) return calls;
   calls = [];
@@ -101,7 +100,11 @@ function toolCalls(ctx: RuleContext, tool: string): { step: RunStep; inv: Invoca
   byTool.set(tool, calls);
   return calls;
 }
-const callsCache = new WeakMap<RuleContext, Map<string, { step: RunStep; inv: Invocation }[]>>();
+
+/** toolCalls() of a file, by tool. */
+function toolCallLists(): Map<string, { step: RunStep; inv: Invocation }[]> {
+  return new Map();
+}
 
 /** pip, pip3, python -m pip, python3.12 -m pip… → the pip words. */
 function pipCommand(cmd: ShellCommand): ShellCommand | undefined {
