@@ -61,9 +61,6 @@ export class ContextEntries {
   private readonly folders = new Map<number, { names: string[]; records: number[] }>();
   /** Folders' records by path. */
   private readonly dirs = new Map<string, number>([['', 0]]);
-  /** Entry records grouped by folder: those of folder f are childList[childStart[f]..childStart[f + 1]]. */
-  private childStart: Int32Array | undefined;
-  private childList: Int32Array | undefined;
 
   constructor(private readonly r: ContextRecords) {}
 
@@ -143,9 +140,10 @@ export class ContextEntries {
   private folder(f: number): { names: string[]; records: number[] } {
     let folder = this.folders.get(f);
     if (folder) return folder;
-    if (!this.childStart) [this.childStart, this.childList] = groupByParent(this.r);
-    const { listing, starts } = this.r;
-    const records = Array.from(this.childList!.subarray(this.childStart[f]!, this.childStart[f + 1]!));
+    const { listing, starts, ends, flags } = this.r;
+    const records: number[] = [];
+    // The children of f, each after all the one before it held.
+    for (let i = f + 1; i < ends[f]!; i = ends[i]!) if (flags[i]! & ENTRY) records.push(i);
     const names = records.map((i) => recordName(listing, starts[i]!));
     const order = names.map((_, n) => n).sort((a, b) => (names[a]! < names[b]! ? -1 : names[a]! > names[b]! ? 1 : 0));
     folder = { names: order.map((n) => names[n]!), records: order.map((n) => records[n]!) };
@@ -164,18 +162,6 @@ export class ContextEntries {
     } else if (kind === 'symlink') entry.target = rec.target;
     return entry;
   }
-}
-
-/** The entry records of each folder, as one list grouped by folder (a counting sort by parent). */
-function groupByParent(r: ContextRecords): [Int32Array, Int32Array] {
-  const count = r.parents.length;
-  const childStart = new Int32Array(count + 1);
-  for (let i = 1; i < count; i++) if (r.flags[i]! & ENTRY) childStart[r.parents[i]! + 1]++;
-  for (let i = 0; i < count; i++) childStart[i + 1] += childStart[i]!;
-  const fill = childStart.slice(0, count);
-  const childList = new Int32Array(childStart[count]!);
-  for (let i = 1; i < count; i++) if (r.flags[i]! & ENTRY) childList[fill[r.parents[i]!]++] = i;
-  return [childStart, childList];
 }
 
 /** Reads and hashes the build context at `root`. Errors name the path that failed. */
@@ -209,7 +195,7 @@ async function refresh(
   walkStart: number,
   concurrency: number,
 ): Promise<{ records: ContextRecords; hashed: number; cached: number }> {
-  const { starts, parents } = indexListing(listing);
+  const { starts, parents, ends } = indexListing(listing);
   const count = parents.length;
   const sameScope = last?.scope === scope;
 
@@ -261,7 +247,7 @@ async function refresh(
           j = k;
           break;
         }
-        k = last.listing[last.starts[k]!] === DIR ? subtreeEnd(last, k) : k + 1;
+        k = last.ends[k]!;
       }
       if (j < 0 && ++misses > Math.max(64, count / 100)) {
         byPath ??= pathIndex(last);
@@ -407,20 +393,13 @@ async function refresh(
 
   let complete = true;
   for (let i = 0; i < count; i++) if (flags[i]! & RACY) complete = false;
-  const records: ContextRecords = { scope, listing, starts, parents, flags, digests, entries, files, complete };
+  const records: ContextRecords = { scope, listing, starts, parents, ends, flags, digests, entries, files, complete };
   return { records, hashed: toHash.length, cached };
 }
 
 /** Whether the last walk's record j has a digest that may be used again (one read racily is used by its own build only). */
 function reusable(last: ContextRecords, j: number): boolean {
   return (last.flags[j]! & (KNOWN | RACY)) === KNOWN;
-}
-
-/** The record after folder f and all it holds: the first later one whose folder comes before f. */
-function subtreeEnd(r: ContextRecords, f: number): number {
-  let k = f + 1;
-  while (k < r.parents.length && r.parents[k]! >= f) k++;
-  return k;
 }
 
 /** The last listing's records by path. */

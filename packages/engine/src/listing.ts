@@ -64,16 +64,19 @@ function seconds(ns: bigint): string {
   return `${ns / 1_000_000_000n}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}0`;
 }
 
-/** Where each record starts (and, last, where the listing ends) and each record's parent (-1 for the root). */
+/** Where each record starts (and, last, where the listing ends), each record's parent (-1 for the root), and the record after all it holds. */
 export interface ListingIndex {
   starts: Int32Array;
   parents: Int32Array;
+  /** A folder's children are i + 1, then ends[i + 1] while below ends[i]. */
+  ends: Int32Array;
 }
 
 /** Indexes a listing: one pass over its bytes in JavaScript (a native call per record costs more), no strings made. */
 export function indexListing(bytes: Buffer): ListingIndex {
   let starts = new Int32Array(Math.max(16, bytes.length >> 5));
   let parents = new Int32Array(starts.length);
+  let ends = new Int32Array(starts.length);
   // The last folder seen at each depth: in walk order, a record's parent is the one a level up.
   const folderAt: number[] = [];
   const length = bytes.length;
@@ -87,6 +90,9 @@ export function indexListing(bytes: Buffer): ListingIndex {
       const grownParents = new Int32Array(starts.length);
       grownParents.set(parents);
       parents = grownParents;
+      const grownEnds = new Int32Array(starts.length);
+      grownEnds.set(ends);
+      ends = grownEnds;
     }
     starts[count] = at;
     const type = bytes[at];
@@ -99,11 +105,15 @@ export function indexListing(bytes: Buffer): ListingIndex {
     while (at < length && bytes[at] !== 0) at++;
     at++;
     parents[count] = depth === 0 ? -1 : folderAt[depth - 1] ?? -1;
-    if (type === 0x64 /* d */) folderAt[depth] = count;
+    // The folders open at this depth or deeper end here.
+    while (folderAt.length > depth) ends[folderAt.pop()!] = count;
+    ends[count] = count + 1;
+    if (type === 0x64 /* d */) folderAt.push(count);
     count++;
   }
+  while (folderAt.length > 0) ends[folderAt.pop()!] = count;
   starts[count] = Math.min(at, length);
-  return { starts: starts.slice(0, count + 1), parents: parents.slice(0, count) };
+  return { starts: starts.slice(0, count + 1), parents: parents.slice(0, count), ends: ends.slice(0, count) };
 }
 
 /** What a record says, its numbers parsed. */

@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-const MAGIC = 'dfc-statcache 5\n';
+const MAGIC = 'dfc-statcache 6\n';
 
 /** A record's flags: what .dockerignore said of it, and what the context made of it. */
 export const EXCLUDED = 1;
@@ -33,6 +33,8 @@ export interface ContextRecords {
   starts: Int32Array;
   /** Each record's folder (-1 for the root). */
   parents: Int32Array;
+  /** The record after each one and all it holds. */
+  ends: Int32Array;
   flags: Uint8Array;
   /** Record i's digest (a file's, a folder's tree digest) at i * DIGEST, if it is KNOWN. */
   digests: Buffer;
@@ -88,7 +90,7 @@ export function digestOf(r: ContextRecords, i: number): string | undefined {
   return r.flags[i]! & KNOWN ? `sha256:${r.digests.toString('hex', i * DIGEST, (i + 1) * DIGEST)}` : undefined;
 }
 
-/** MAGIC, a JSON header line, then the record starts and parents (int32s), the flags, the listing and the digests. */
+/** MAGIC, a JSON header line, then the record starts, parents and ends (int32s), the flags, the listing and the digests. */
 function encode(r: ContextRecords): Buffer {
   const count = r.parents.length;
   // A RACY digest is not saved: the next build computes it again.
@@ -97,7 +99,7 @@ function encode(r: ContextRecords): Buffer {
   for (let i = 0; i < count; i++) if (flags[i]! & ENTRY && !(flags[i]! & KNOWN) && r.listing[r.starts[i]!] !== 0x6c /* l: its target is in the listing */) complete = false;
   const header = `${MAGIC}${JSON.stringify({ scope: r.scope, count, listing: r.listing.length, entries: r.entries, files: r.files, complete })}\n`;
   const bytes = (a: Int32Array | Uint8Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  return Buffer.concat([Buffer.from(header), bytes(r.starts), bytes(r.parents), bytes(flags), r.listing, r.digests.subarray(0, count * DIGEST)]);
+  return Buffer.concat([Buffer.from(header), bytes(r.starts), bytes(r.parents), bytes(r.ends), bytes(flags), r.listing, r.digests.subarray(0, count * DIGEST)]);
 }
 
 function decode(data: Buffer): ContextRecords | undefined {
@@ -110,13 +112,14 @@ function decode(data: Buffer): ContextRecords | undefined {
   const count = header.count;
   const starts = int32s(count + 1);
   const parents = int32s(count);
+  const ends = int32s(count);
   const flags = new Uint8Array(data.subarray(at, (at += count)));
   const listing = data.subarray(at, (at += header.listing));
   const digests = data.subarray(at, (at += count * DIGEST));
-  if (digests.length !== count * DIGEST || parents.length !== count || starts[0] !== 0 || starts[count] !== listing.length) throw new Error('damaged stat cache');
-  // Records end in NUL, each after its folder: a damaged file is not walked past its end.
+  if (digests.length !== count * DIGEST || ends.length !== count || starts[0] !== 0 || starts[count] !== listing.length) throw new Error('damaged stat cache');
+  // Records end in NUL, each after its folder, each folder's end after it: a damaged file is not walked past its end.
   for (let i = 0; i < count; i++) {
-    if (starts[i + 1]! <= starts[i]! || listing[starts[i + 1]! - 1] !== 0 || parents[i]! >= i) throw new Error('damaged stat cache');
+    if (starts[i + 1]! <= starts[i]! || listing[starts[i + 1]! - 1] !== 0 || parents[i]! >= i || ends[i]! <= i || ends[i]! > count) throw new Error('damaged stat cache');
   }
-  return { scope: header.scope, listing, starts, parents, flags, digests, entries: header.entries, files: header.files, complete: header.complete };
+  return { scope: header.scope, listing, starts, parents, ends, flags, digests, entries: header.entries, files: header.files, complete: header.complete };
 }
