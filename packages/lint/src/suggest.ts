@@ -3,9 +3,10 @@
 export function closest(name: string, candidates: readonly string[], maxDistance = 2): string | undefined {
   let best: string | undefined;
   let bestDistance = Math.min(maxDistance, Math.max(1, Math.floor(name.length / 3))) + 1;
+  const lower = name.toLowerCase();
   for (const c of candidates) {
     if (c === name || Math.abs(c.length - name.length) >= bestDistance) continue;
-    const d = distance(name.toLowerCase(), c.toLowerCase());
+    const d = distance(lower, c.toLowerCase());
     if (d < bestDistance) {
       best = c;
       bestDistance = d;
@@ -14,16 +15,21 @@ export function closest(name: string, candidates: readonly string[], maxDistance
   return best;
 }
 
-/** Edit distance where swapping two neighbours counts as one edit (PAHT → PATH). */
+/** Edit distance where swapping two neighbours counts as one edit (PAHT → PATH); three rows of the table at a time. */
 function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  let before = new Array<number>(b.length + 1).fill(0);
+  let prev = new Array<number>(b.length + 1);
+  let row = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {
+    row[0] = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
+      let v = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, before[j - 2]! + 1);
+      row[j] = v;
     }
+    [before, prev, row] = [prev, row, before];
   }
-  return d[a.length]![b.length]!;
+  return prev[b.length]!;
 }

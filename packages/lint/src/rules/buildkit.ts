@@ -5,8 +5,16 @@ import { firstLine, type Rule, type RuleContext } from '../rule.js';
 import { closest } from '../suggest.js';
 import { buildkitRule } from './define.js';
 
-const isUpper = (s: string) => s === s.toUpperCase();
-const isLower = (s: string) => s === s.toLowerCase();
+const LOWER_ASCII = /[a-z]/;
+const UPPER_ASCII = /[A-Z]/;
+const isUpper = (s: string) => (isAscii(s) ? !LOWER_ASCII.test(s) : s === s.toUpperCase());
+const isLower = (s: string) => (isAscii(s) ? !UPPER_ASCII.test(s) : s === s.toLowerCase());
+
+/** Keywords are ASCII but for typos: their case is then read without changing it. */
+function isAscii(s: string): boolean {
+  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) > 127) return false;
+  return true;
+}
 
 export const BUILDKIT_RULES: Rule[] = [
   buildkitRule({
@@ -83,8 +91,8 @@ export const BUILDKIT_RULES: Rule[] = [
       }
       const wantLower = lower > upper;
       for (const i of all) {
+        if (wantLower ? isLower(i.keyword) : isUpper(i.keyword)) continue;
         const want = wantLower ? i.keyword.toLowerCase() : i.keyword.toUpperCase();
-        if (i.keyword === want) continue;
         ctx.report('ConsistentInstructionCasing', i.keywordRange, `Command '${i.keyword}' should match the case of the command majority (${wantLower ? 'lowercase' : 'uppercase'})`, {
           title: `Write '${want}'`,
           edits: [{ range: i.keywordRange, newText: want }],
@@ -442,13 +450,23 @@ function isAbsolute(path: string): boolean {
 }
 
 /** The words of an instruction that a build expands (RUN, CMD, ENTRYPOINT and the shell form are the shell's business). */
+/** The words of an instruction a build expands, those with a `$` (no other word reads a variable). */
 function expandedWords(i: Instruction): Word[] {
   switch (i.name) {
     case 'ENV':
-    case 'LABEL':
-      return (i as KeyValueInstruction).pairs.flatMap((p) => [p.key, p.value]);
-    case 'ARG':
-      return (i as ArgInstruction).declarations.flatMap((d) => (d.value ? [d.value] : []));
+    case 'LABEL': {
+      const out: Word[] = [];
+      for (const p of (i as KeyValueInstruction).pairs) {
+        if (p.key.value.includes('$')) out.push(p.key);
+        if (p.value.value.includes('$')) out.push(p.value);
+      }
+      return out;
+    }
+    case 'ARG': {
+      const out: Word[] = [];
+      for (const d of (i as ArgInstruction).declarations) if (d.value?.value.includes('$')) out.push(d.value);
+      return out;
+    }
     case 'ADD':
     case 'COPY':
     case 'EXPOSE':
