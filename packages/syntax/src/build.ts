@@ -84,7 +84,7 @@ export function buildDockerfile(text: string): { ast: Dockerfile; diagnostics: D
         children.push(node);
       } else {
         const node = commentNode(ctx, token.startOffset, token.image);
-        const name = looksLikeDirective(token.image.replace(/\r*\n?$/, ''));
+        const name = looksLikeDirective(withoutLineEnd(token.image));
         if (name) {
           ctx.diagnostics.push(
             diagnostic('DF013', `parser directive "${name}" is ignored here: directives must come first in the file, before any comment, blank line or instruction`, node.range),
@@ -152,6 +152,14 @@ function commentNode(ctx: BuildContext, start: number, image: string): Comment {
     text: image,
     value: image.slice(hash + 1, end).trim(),
   };
+}
+
+/** A comment token's text without its newline and the CRs before it. */
+function withoutLineEnd(image: string): string {
+  let end = image.length;
+  if (image.charCodeAt(end - 1) === 10) end--;
+  while (end > 0 && image.charCodeAt(end - 1) === 13) end--;
+  return end === image.length ? image : image.slice(0, end);
 }
 
 function checkLineLengths(ctx: BuildContext): void {

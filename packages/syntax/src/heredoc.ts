@@ -51,7 +51,7 @@ function unquoteWord(text: string): { value: string; quoted: boolean; error?: st
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
-    if (/\s/.test(c)) {
+    if (isWhiteSpace(c)) {
       if (text.slice(i).trim() === '') break;
       return undefined;
     }
@@ -72,6 +72,13 @@ function unquoteWord(text: string): { value: string; quoted: boolean; error?: st
     i++;
   }
   return { value, quoted };
+}
+
+/** `/\s/.test(c)` for one character, without the regex for ASCII. */
+function isWhiteSpace(c: string): boolean {
+  const code = c.charCodeAt(0);
+  if (code < 128) return code === 32 || (code >= 9 && code <= 13);
+  return /\s/.test(c);
 }
 
 function findClosingQuote(text: string, from: number, quote: string): number {
