@@ -24,7 +24,7 @@ export function readSuppressions(ast: Dockerfile, model: FileModel, usePragmas: 
   const sup: Suppressions = { global: new Set(), ranges: [], check: parseCheck(ast.directives.find((d) => d.name === 'check')?.value ?? '') };
   if (usePragmas) {
     for (const node of ast.children) {
-      if (node.kind !== 'comment') continue;
+      if (node.kind !== 'comment' || !isPragma(node.value)) continue;
       const g = /^(?:hadolint|dfc)\s+global\s+ignore\s*=\s*(.*)$/.exec(node.value);
       if (g) for (const id of ruleList(g[1]!)) sup.global.add(id);
     }
@@ -33,7 +33,7 @@ export function readSuppressions(ast: Dockerfile, model: FileModel, usePragmas: 
     const rules = new Set<string>();
     let all = false;
     for (const c of comments) {
-      if (usePragmas) {
+      if (usePragmas && isPragma(c.value)) {
         const m = /^(?:hadolint|dfc)\s+ignore\s*=\s*(.*)$/.exec(c.value);
         if (m) for (const id of ruleList(m[1]!)) rules.add(id);
       }
@@ -56,7 +56,13 @@ function ruleList(text: string): string[] {
   return (hash >= 0 ? text.slice(0, hash) : text).split(/[\s,]+/).filter(Boolean);
 }
 
+/** Whether a comment may be a `hadolint …` or `dfc …` pragma (most comments are not; the regexes say which). */
+function isPragma(value: string): boolean {
+  return value.startsWith('hadolint') || value.startsWith('dfc');
+}
+
 function checkComment(c: Comment): CheckDirective | undefined {
+  if (!c.value.startsWith('check')) return undefined;
   const m = /^check\s*=\s*(\S*)/.exec(c.value);
   return m ? parseCheck(m[1]!) : undefined;
 }

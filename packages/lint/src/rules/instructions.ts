@@ -476,6 +476,7 @@ function hasWorkdir(stage: StageModel | undefined): boolean {
 }
 
 function sameFlags(a: Instruction, b: Instruction): boolean {
+  if (a.flags.length === 0 && b.flags.length === 0) return true;
   return a.flags.map((f) => f.text).join(' ') === b.flags.map((f) => f.text).join(' ');
 }
 
