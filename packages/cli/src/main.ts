@@ -1,6 +1,7 @@
 // The dfc command line: dispatches to one module per subcommand.
 import type { Command, CommandIO } from './command.js';
 import { UsageError } from './command.js';
+import { VERSION } from './version.js';
 
 // Each command's module is loaded only when it runs: `dfc build` never loads the linter or the
 // language server, and start-up pays only for what the command needs.
@@ -25,7 +26,7 @@ function helpText(): string {
   const names = Object.keys(commands).sort();
   const width = Math.max(0, ...names.map((n) => n.length));
   const lines = names.map((n) => `  ${n.padEnd(width)}  ${commands[n]!.summary}`);
-  return `usage: dfc COMMAND [ARGS…]\n\nCommands:\n${lines.join('\n')}\n`;
+  return `usage: dfc COMMAND [ARGS…]   (dfc --version, dfc COMMAND --help)\n\nCommands:\n${lines.join('\n')}\n`;
 }
 
 export async function main(argv: string[], io: CommandIO = processIO()): Promise<number> {
@@ -33,6 +34,10 @@ export async function main(argv: string[], io: CommandIO = processIO()): Promise
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     (name === undefined ? io.stderr : io.stdout).write(helpText());
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === 'version') {
+    io.stdout.write(`dfc ${VERSION}\n`);
+    return 0;
   }
   const entry = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!entry) {

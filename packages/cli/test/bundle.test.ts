@@ -42,7 +42,7 @@ describe('the bundled CLI', function () {
   it('parses, plans and lints as the separate modules do, and keeps a code cache per command', function () {
     fs.rmSync(path.join(bundleDir, 'main.plan.v8cache'), { force: true });
     const dockerfile = path.join('fixtures', 'build', 'files', 'Dockerfile');
-    for (const args of [['parse', '--json', dockerfile], ['plan', dockerfile], ['lint', '--format', 'json', dockerfile], ['lint', 'no-such-file'], ['no-such-command']]) {
+    for (const args of [['parse', '--json', dockerfile], ['plan', dockerfile], ['lint', '--format', 'json', dockerfile], ['lint', 'no-such-file'], ['no-such-command'], ['--version']]) {
       expect(run(args, false), args.join(' ')).to.deep.equal(run(args, true));
     }
     expect(fs.existsSync(path.join(bundleDir, 'main.plan.v8cache')), 'the code cache of dfc plan').to.equal(true);
