@@ -248,7 +248,8 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
   const parts = splitLine(line);
   const range = (s: number, e: number): Range => rangeOf(ctx, logical, from + s, from + e);
   const word = (value: string, s: number): Word => ({ value, range: range(s, s + value.length) });
-  const upper = parts.keyword.toUpperCase();
+  // Most keywords are written in upper case: those need no upper-case copy to look up.
+  const upper = INSTRUCTION_SET.has(parts.keyword) ? parts.keyword : parts.keyword.toUpperCase();
   const name = INSTRUCTION_SET.has(upper) ? (upper as InstructionName) : undefined;
   const args = parts.args;
   const at = parts.argsStart;

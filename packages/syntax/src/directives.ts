@@ -87,6 +87,7 @@ export function scanDirectives(text: string): DirectiveScan {
 
 /** Whether a comment line outside the directive block looks like a directive (it is ignored). */
 export function looksLikeDirective(commentText: string): DirectiveName | undefined {
+  if (!commentText.includes('=')) return undefined;
   const m = directiveLine.exec(commentText);
   if (!m) return undefined;
   const name = m[2]!.toLowerCase();
