@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import fsSync, { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createDockerignore, type Dockerignore } from './dockerignore.js';
-import { indexListing, listContext, readRecord, recordName, recordPath } from './listing.js';
+import { indexListing, listContext, listContextShort, patchListing, readRecord, recordName, recordPath, shortListing } from './listing.js';
 import { DIGEST, digestOf, ENTRY, EXCLUDED, HOLDS, KNOWN, PRUNED, RACY, StatCache, type ContextRecords } from './stat-cache.js';
 
 export interface ContextEntry {
@@ -49,6 +49,8 @@ export interface ReadContextOptions {
 
 /** Longer than a kernel clock tick (1/HZ: 1 to 10 ms), which file times are taken from. */
 const RACY_MS = 20;
+/** Past this many new or changed records, the context is listed again by find rather than read with lstat one by one. */
+const PATCH_LIMIT = 5000;
 /** Files smaller than this are read whole; larger ones are streamed. */
 const SMALL_FILE = 1 << 20;
 const FILE = 0x66; // f
@@ -171,12 +173,21 @@ export async function readBuildContext(root: string, options: ReadContextOptions
   const ignore = await createDockerignore(root, options.dockerfile);
   const statCache = options.statCache ?? StatCache.memory();
   const scope = ignore.patterns.join('\n');
-  const walkStart = Date.now();
-  const listing = listContext(root, ignore.prunable);
   const last = statCache.last;
-  if (last && last.complete && last.scope === scope && last.listing.equals(listing)) {
-    return { root, entries: new ContextEntries(last), ignore, hashed: 0, cached: last.files };
+  // Nothing changed when the short listing (each path's ctime, inode and device) is the last
+  // one: every write, chmod, chown, link or rename sets a ctime. The full listing is made only
+  // when something did (or there is no last one to compare with).
+  const walkStart = Date.now();
+  let listing: Buffer | undefined;
+  if (last && last.scope === scope) {
+    const short = listContextShort(root, ignore.prunable);
+    if (short && last.complete && short.equals(last.short)) {
+      return { root, entries: new ContextEntries(last), ignore, hashed: 0, cached: last.files };
+    }
+    // A few records changed: those are read with lstat, the others kept, instead of a second walk.
+    if (short) listing = patchListing(root, short, last, PATCH_LIMIT);
   }
+  listing ??= listContext(root, ignore.prunable);
   const { records, hashed, cached } = await refresh(root, listing, last, scope, ignore, walkStart, options.concurrency ?? 8);
   statCache.keep(records);
   return { root, entries: new ContextEntries(records), ignore, hashed, cached };
@@ -393,7 +404,7 @@ async function refresh(
 
   let complete = true;
   for (let i = 0; i < count; i++) if (flags[i]! & RACY) complete = false;
-  const records: ContextRecords = { scope, listing, starts, parents, ends, flags, digests, entries, files, complete };
+  const records: ContextRecords = { scope, listing, short: shortListing(listing, starts), starts, parents, ends, flags, digests, entries, files, complete };
   return { records, hashed: toHash.length, cached };
 }
 

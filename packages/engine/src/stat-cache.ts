@@ -7,7 +7,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-const MAGIC = 'dfc-statcache 6\n';
+const MAGIC = 'dfc-statcache 7\n';
 
 /** A record's flags: what .dockerignore said of it, and what the context made of it. */
 export const EXCLUDED = 1;
@@ -29,6 +29,8 @@ export interface ContextRecords {
   /** The .dockerignore patterns the flags and tree digests were made under. */
   scope: string;
   listing: Buffer;
+  /** The listing's short form (listing.ts: shortListing), which a no-op build compares alone. */
+  short: Buffer;
   /** Where each record starts in `listing`; one more, where it ends. */
   starts: Int32Array;
   /** Each record's folder (-1 for the root). */
@@ -90,22 +92,22 @@ export function digestOf(r: ContextRecords, i: number): string | undefined {
   return r.flags[i]! & KNOWN ? `sha256:${r.digests.toString('hex', i * DIGEST, (i + 1) * DIGEST)}` : undefined;
 }
 
-/** MAGIC, a JSON header line, then the record starts, parents and ends (int32s), the flags, the listing and the digests. */
+/** MAGIC, a JSON header line, then the record starts, parents and ends (int32s), the flags, the listing, its short form and the digests. */
 function encode(r: ContextRecords): Buffer {
   const count = r.parents.length;
   // A RACY digest is not saved: the next build computes it again.
   const flags = r.flags.map((f) => (f & RACY ? f & ~(RACY | KNOWN) : f));
   let complete = true;
   for (let i = 0; i < count; i++) if (flags[i]! & ENTRY && !(flags[i]! & KNOWN) && r.listing[r.starts[i]!] !== 0x6c /* l: its target is in the listing */) complete = false;
-  const header = `${MAGIC}${JSON.stringify({ scope: r.scope, count, listing: r.listing.length, entries: r.entries, files: r.files, complete })}\n`;
+  const header = `${MAGIC}${JSON.stringify({ scope: r.scope, count, listing: r.listing.length, short: r.short.length, entries: r.entries, files: r.files, complete })}\n`;
   const bytes = (a: Int32Array | Uint8Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-  return Buffer.concat([Buffer.from(header), bytes(r.starts), bytes(r.parents), bytes(r.ends), bytes(flags), r.listing, r.digests.subarray(0, count * DIGEST)]);
+  return Buffer.concat([Buffer.from(header), bytes(r.starts), bytes(r.parents), bytes(r.ends), bytes(flags), r.listing, r.short, r.digests.subarray(0, count * DIGEST)]);
 }
 
 function decode(data: Buffer): ContextRecords | undefined {
   if (data.toString('latin1', 0, MAGIC.length) !== MAGIC) return undefined;
   const eol = data.indexOf(10, MAGIC.length);
-  const header = JSON.parse(data.toString('utf8', MAGIC.length, eol)) as { scope: string; count: number; listing: number; entries: number; files: number; complete: boolean };
+  const header = JSON.parse(data.toString('utf8', MAGIC.length, eol)) as { scope: string; count: number; listing: number; short: number; entries: number; files: number; complete: boolean };
   let at = eol + 1;
   // Copied out: an Int32Array needs an offset the read buffer may not have.
   const int32s = (n: number): Int32Array => new Int32Array(new Uint8Array(data.subarray(at, (at += n * 4))).buffer);
@@ -115,11 +117,12 @@ function decode(data: Buffer): ContextRecords | undefined {
   const ends = int32s(count);
   const flags = new Uint8Array(data.subarray(at, (at += count)));
   const listing = data.subarray(at, (at += header.listing));
+  const short = data.subarray(at, (at += header.short));
   const digests = data.subarray(at, (at += count * DIGEST));
   if (digests.length !== count * DIGEST || ends.length !== count || starts[0] !== 0 || starts[count] !== listing.length) throw new Error('damaged stat cache');
   // Records end in NUL, each after its folder, each folder's end after it: a damaged file is not walked past its end.
   for (let i = 0; i < count; i++) {
     if (starts[i + 1]! <= starts[i]! || listing[starts[i + 1]! - 1] !== 0 || parents[i]! >= i || ends[i]! <= i || ends[i]! > count) throw new Error('damaged stat cache');
   }
-  return { scope: header.scope, listing, starts, parents, ends, flags, digests, entries: header.entries, files: header.files, complete: header.complete };
+  return { scope: header.scope, listing, short, starts, parents, ends, flags, digests, entries: header.entries, files: header.files, complete: header.complete };
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dockerignoreFromText, readBuildContext, StatCache } from '../src/index.js';
-import { listContext, walkContext } from '../src/listing.js';
+import { indexListing, listContext, listContextShort, patchListing, shortListing, walkContext } from '../src/listing.js';
 
 type Context = Awaited<ReturnType<typeof readBuildContext>>;
 
@@ -167,11 +167,37 @@ describe('build context', function () {
       for (let i = 0; i + 1 < parts.length; i += 2) out.push(`${parts[i]}\0${parts[i + 1]}`);
       return out.sort();
     };
-    const found = records(listContext(root, ['skip']));
+    const listing = listContext(root, ['skip']);
+    const found = records(listing);
     expect(found).to.deep.equal(records(walkContext(root, new Set(['skip']))));
+    // The short listing a no-op build compares is the full one's, field for field.
+    expect(listContextShort(root, ['skip'])!.equals(shortListing(listing, indexListing(listing).starts))).to.equal(true);
     expect(found.map((r) => r.split(' ').slice(10).join(' ')).sort()).to.deep.equal(
       ['\0', 'a.txt\0', 'name with spaces\nand a newline\0', 'sub\0', 'sub/b.txt\0', 'sub/deep\0', 'sub/deep/c.txt\0', 'sub/hard.txt\0', 'sub/link\0../a.txt'].sort(),
     );
+  });
+
+  it('makes from the short listing and the last full one what find would list now', async function () {
+    const files: Record<string, string> = {};
+    for (let p = 0; p < 5; p++) for (let f = 0; f < 30; f++) files[`lib/pkg-${p}/f-${f}.js`] = `${p}.${f}`;
+    const root = tree(files);
+    fs.symlinkSync('f-0.js', path.join(root, 'lib', 'pkg-0', 'link.js'));
+    const listing = listContext(root);
+    const index = indexListing(listing);
+    const last = { listing, short: shortListing(listing, index.starts), ...index };
+    await new Promise((r) => setTimeout(r, 20));
+    const p = (rel: string): string => path.join(root, rel);
+    fs.writeFileSync(p('lib/pkg-1/f-3.js'), 'edited');
+    fs.chmodSync(p('lib/pkg-2/f-4.js'), 0o600);
+    fs.rmSync(p('lib/pkg-3'), { recursive: true });
+    fs.rmSync(p('lib/pkg-4/f-7.js'));
+    fs.mkdirSync(p('lib/pkg-new'));
+    fs.writeFileSync(p('lib/pkg-new/a.js'), 'a');
+    fs.rmSync(p('lib/pkg-0/link.js'));
+    fs.symlinkSync('f-1.js', p('lib/pkg-0/link.js'));
+    const patched = patchListing(root, listContextShort(root)!, last, 1000);
+    expect(patched?.toString()).to.equal(listContext(root).toString());
+    expect(patchListing(root, listContextShort(root)!, last, 3)).to.equal(undefined);
   });
 
   it('skips in the walk only what .dockerignore excludes whole, by name', function () {
