@@ -2,9 +2,9 @@
 // content, and each folder by a tree digest over what it holds. Read once per build from a
 // listing of the context (listing.ts); the stat cache holds the last build's listing and what
 // it learned, so a record unchanged since is not read again, a folder under which nothing
-// changed keeps its digest, and a listing unchanged as a whole is the last build's context.
-// Entries are read from the listing as they are asked for: a no-op build of 100,000 files
-// makes no object per file.
+// changed keeps its digest, and a context whose short listing (each path's ctime) is unchanged
+// is the last build's. Entries are read from the listing as they are asked for: a no-op build
+// of 100,000 files makes no object per file.
 import { createHash } from 'node:crypto';
 import fsSync, { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
