@@ -254,8 +254,11 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
   const args = parts.args;
   const at = parts.argsStart;
 
-  // One literal with the common fields, then the kind's own fields in a fixed order: objects
-  // of one kind share a shape (object spread here made parsing several times slower).
+  // One literal with every kind's fields (undefined where a kind has none; JSON leaves them out),
+  // in an order that keeps each kind's fields in its own order: all instructions share one
+  // shape, so the rules, the model and the planner read them without megamorphic lookups and
+  // without deoptimizing on a kind they had not seen yet (object spread here made parsing
+  // several times slower).
   const node = {
     kind: 'instruction',
     name,
@@ -270,6 +273,20 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
     comments: place.comments,
     emptyContinuationLines: place.emptyContinuationLines,
     heredocs: [] as Heredoc[],
+    image: undefined,
+    asKeyword: undefined,
+    stageName: undefined,
+    form: undefined,
+    items: undefined,
+    sources: undefined,
+    destination: undefined,
+    value: undefined,
+    type: undefined,
+    command: undefined,
+    legacy: undefined,
+    pairs: undefined,
+    declarations: undefined,
+    trigger: undefined,
   } as Instruction;
   const fields = node as unknown as Record<string, unknown>;
 
