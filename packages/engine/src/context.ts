@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import fsSync, { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createDockerignore, type Dockerignore } from './dockerignore.js';
-import { indexListing, listContext, listContextShort, patchListing, readRecord, recordName, recordPath, shortListing } from './listing.js';
+import { indexListing, listContext, listContextShort, patchListing, readRecord, recordKind, recordName, recordPath, recordTarget, shortListing } from './listing.js';
 import { DIGEST, digestOf, ENTRY, EXCLUDED, HOLDS, KNOWN, PRUNED, RACY, StatCache, type ContextRecords } from './stat-cache.js';
 
 export interface ContextEntry {
@@ -390,11 +390,11 @@ async function refresh(
     named.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     let text = '';
     for (const { name, i } of named) {
-      const rec = readRecord(listing, starts[i]!);
-      const kind = rec.type === 'f' ? 'file' : rec.type === 'l' ? 'symlink' : 'dir';
-      const value = kind === 'symlink' ? rec.target : hex(i);
+      const { type, mode, nlink } = recordKind(listing, starts[i]!);
+      const kind = type === FILE ? 'file' : type === LINK ? 'symlink' : 'dir';
+      const value = kind === 'symlink' ? recordTarget(listing, starts[i]!) : hex(i);
       // NUL cannot occur in a name, a digest or a link target: the text reads one way only.
-      text += `${name}\0${summaryOf(kind, rec.mode, value, kind === 'file' && rec.nlink > 1)}${kind === 'dir' ? ` ${hex(i)}` : ''}\0`;
+      text += `${name}\0${summaryOf(kind, mode, value, kind === 'file' && nlink > 1)}${kind === 'dir' ? ` ${value}` : ''}\0`;
     }
     createHash('sha256').update(text).digest().copy(digests, f * DIGEST);
     flags[f] |= KNOWN;

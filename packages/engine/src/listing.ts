@@ -265,6 +265,25 @@ export function readRecord(bytes: Buffer, start: number): ListingRecord {
   };
 }
 
+/** A record's type letter, mode and link count, read without making strings. */
+export function recordKind(bytes: Buffer, start: number): { type: number; mode: number; nlink: number } {
+  const type = bytes[start]!;
+  let at = start + 2;
+  let mode = 0;
+  for (let c = bytes[at]!; c !== SPACE; c = bytes[++at]!) mode = mode * 8 + (c - 0x30);
+  // Past size and mtime to the link count (the fifth field).
+  for (let spaces = 0; spaces < 2; ) if (bytes[++at] === SPACE) spaces++;
+  let nlink = 0;
+  for (let c = bytes[++at]!; c !== SPACE; c = bytes[++at]!) nlink = nlink * 10 + (c - 0x30);
+  return { type, mode, nlink };
+}
+
+/** A link's target (empty for the others). */
+export function recordTarget(bytes: Buffer, start: number): string {
+  const end = bytes.indexOf(0, start);
+  return bytes.toString('utf8', end + 1, bytes.indexOf(0, end + 1));
+}
+
 /** A record's path, without parsing the rest. */
 export function recordPath(bytes: Buffer, start: number): string {
   let at = start;

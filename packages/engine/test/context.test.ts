@@ -96,6 +96,21 @@ describe('build context', function () {
     expect(third.entries.get('b.txt')!.digest).to.not.equal(first.entries.get('b.txt')!.digest);
   });
 
+  it('gives a folder the tree digest the walk in Node gave it (names, modes, set-user-ID, links, hard links)', async function () {
+    const root = tree({ 'a.txt': 'a', 'run.sh': 'run', 'sub/h1': 'h' });
+    fs.chmodSync(path.join(root, 'a.txt'), 0o644);
+    fs.chmodSync(path.join(root, 'run.sh'), 0o4755);
+    fs.chmodSync(path.join(root, 'sub', 'h1'), 0o644);
+    fs.symlinkSync('a.txt', path.join(root, 'link'));
+    fs.linkSync(path.join(root, 'sub', 'h1'), path.join(root, 'sub', 'h2'));
+    fs.chmodSync(path.join(root, 'sub'), 0o700);
+    fs.chmodSync(root, 0o755);
+    // The digests dfc gave this tree before it read the context from find's listing.
+    const ctx = await readBuildContext(root);
+    expect(ctx.entries.tree('sub')).to.equal('sha256:6975a52dc09c242f0d9d38d9db78492086f19c40eeb709b0aa72f1b883f340d6');
+    expect(ctx.entries.tree('')).to.equal('sha256:d06a9ed98525c99f9efad44458d420c2f2d92c4577c7d7c28e6186eac1556b7c');
+  });
+
   it('re-hashes a file edited to the same size and given back its mtime (its ctime or inode changed)', async function () {
     const root = tree({ 'a.txt': 'one', 'b.txt': 'two' });
     const cacheFile = path.join(root, '..', `${path.basename(root)}.statcache`);
