@@ -145,7 +145,7 @@ export function parseGoDuration(text: string): Parsed<number> {
   }
   if (s === '0') return { ok: true, value: 0 };
   if (s === '') return { ok: false, message: `invalid duration "${text}"` };
-  const part = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+  const part = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/;
   let total = 0;
   while (s !== '') {
     const m = part.exec(s);
