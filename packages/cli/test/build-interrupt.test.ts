@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeBusyboxImage, Store, verifyStore } from '@dfc/store';
+import { RUNNING_STEP, untilStderr } from './child-output.js';
 
 const bin = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'dfc.js');
 
@@ -20,7 +21,7 @@ describe('dfc build interrupted (runc)', function () {
     await makeBusyboxImage(store, 'busybox:latest');
     await store.close();
     fs.mkdirSync(path.join(dir, 'ctx'));
-    fs.writeFileSync(path.join(dir, 'ctx', 'Dockerfile'), 'FROM busybox:latest\nRUN echo started && sleep 60\n');
+    fs.writeFileSync(path.join(dir, 'ctx', 'Dockerfile'), `FROM busybox:latest\n${RUNNING_STEP.run}\n`);
   });
 
   after(function () {
@@ -30,21 +31,11 @@ describe('dfc build interrupted (runc)', function () {
   it('stops on SIGINT with status 130, no runc container, no mount, a clean store', async function () {
     const root = path.join(dir, 'store');
     const child = spawn(process.execPath, [bin, 'build', '--progress', 'plain', 'ctx'], { cwd: dir, env: { ...process.env, DFC_ROOT: root } });
-    let stderr = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the RUN step never started:\n${stderr}`)), 60000);
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        if (stderr.includes('started')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    const stderr = await untilStderr(child, RUNNING_STEP.marker);
     child.kill('SIGINT');
     const status = await new Promise<number | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + os.constants.signals[signal] : null))));
-    expect(status, stderr).to.equal(130);
-    expect(stderr).to.contain('cancelled');
+    expect(status, stderr()).to.equal(130);
+    expect(stderr()).to.contain('cancelled');
     // Only this build's containers (their bundles lie in its store): other dfc processes may be running.
     const containers = JSON.parse(execFileSync('runc', ['list', '--format', 'json'], { encoding: 'utf8' }).trim() || 'null') as { id: string; bundle: string }[] | null;
     expect((containers ?? []).filter((c) => c.bundle.startsWith(root + path.sep)).map((c) => c.id)).to.deep.equal([]);

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeBusyboxImage, Store } from '@dfc/store';
+import { RUNNING_STEP, untilStderr } from './child-output.js';
 
 const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const repo = path.resolve(cli, '..', '..');
@@ -72,21 +73,10 @@ describe('the bundled CLI', function () {
     await store.close();
     const context = path.join(dir, 'killed');
     fs.mkdirSync(context);
-    fs.writeFileSync(path.join(context, 'Dockerfile'), 'FROM busybox:latest\nRUN echo $((6*7))-started && sleep 60\n');
+    fs.writeFileSync(path.join(context, 'Dockerfile'), `FROM busybox:latest\n${RUNNING_STEP.run}\n`);
     const child = spawn(process.execPath, [bin, 'build', '--root', root, '--progress', 'plain', context], { env: { ...process.env, DFC_UNBUNDLED: '0' } });
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    let stderr = '';
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the RUN step never started:\n${stderr}`)), 60000);
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        // The output, not the step's text: the RUN step is running, mounted.
-        if (stderr.includes('42-started')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
+    await untilStderr(child, RUNNING_STEP.marker);
     const mounts = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.split(' ')[4]?.startsWith(`${root}/`));
     expect(mounts(), 'the RUN step is mounted').to.not.deep.equal([]);
     child.kill('SIGKILL');
