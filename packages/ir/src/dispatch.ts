@@ -124,7 +124,7 @@ class StageDispatch {
       case 'SHELL':
         if (node.command?.form !== 'exec') return;
         this.state.config.config.Shell = node.command.items.map((w) => w.value);
-        return this.meta(node, 'SHELL', onbuild, `SHELL ${goList(this.state.config.config.Shell)}`, {});
+        return this.meta(node, 'SHELL', onbuild, () => `SHELL ${goList(this.state.config.config.Shell!)}`, {});
       case 'CMD':
       case 'ENTRYPOINT':
         return this.command(node, name, onbuild);
@@ -196,13 +196,15 @@ class StageDispatch {
     return this.argsRead([...this.state.args.keys()]);
   }
 
-  private meta(node: Instruction, instruction: MetaInstruction, onbuild: boolean, createdBy: string | null, args: Record<string, string>): void {
+  /** A step that changes only the config; `createdBy` is its history text (made only for a full plan). */
+  private meta(node: Instruction, instruction: MetaInstruction, onbuild: boolean, createdBy: string | null | (() => string), args: Record<string, string>): void {
     const config = this.state.config;
     const before = this.graph.vertices[this.state.last]?.config;
     const changes = this.graph.diagnosticsOnly ? {} : configChanges(before ?? null, config);
+    const text = this.graph.diagnosticsOnly || createdBy === null ? null : typeof createdBy === 'function' ? createdBy() : createdBy;
     this.state.last = this.graph.add({
       stage: this.stage.index, op: { kind: 'meta', instruction, changes }, range: this.at ?? node.range, onbuild,
-      parent: this.state.last, inputs: [], config, history: createdBy === null ? null : { created_by: createdBy, empty_layer: true }, args, context: null,
+      parent: this.state.last, inputs: [], config, history: text === null ? null : { created_by: text, empty_layer: true }, args, context: null,
     });
   }
 
@@ -295,7 +297,7 @@ class StageDispatch {
       for (const p of ports) all[p] = {};
       c.ExposedPorts = sortedRecord(all);
     }
-    this.meta(node, 'EXPOSE', onbuild, `EXPOSE ${ports.join(' ')}`, args);
+    this.meta(node, 'EXPOSE', onbuild, () => `EXPOSE ${ports.join(' ')}`, args);
   }
 
   private volume(node: ListInstruction, onbuild: boolean): void {
@@ -314,7 +316,7 @@ class StageDispatch {
       for (const p of paths) all[p] = {};
       c.Volumes = sortedRecord(all);
     }
-    this.meta(node, 'VOLUME', onbuild, `VOLUME ${goList(paths)}`, args);
+    this.meta(node, 'VOLUME', onbuild, () => `VOLUME ${goList(paths)}`, args);
   }
 
   private command(node: CommandInstruction, name: 'CMD' | 'ENTRYPOINT', onbuild: boolean): void {
@@ -330,7 +332,7 @@ class StageDispatch {
       // A new ENTRYPOINT drops the base's CMD, unless this stage set one before it.
       if (!this.state.cmdSet) delete c.Cmd;
     }
-    this.meta(node, name, onbuild, `${name} ${goQuotedList(argv)}`, {});
+    this.meta(node, name, onbuild, () => `${name} ${goQuotedList(argv)}`, {});
   }
 
   private healthcheck(node: HealthcheckInstruction, onbuild: boolean): void {
@@ -357,7 +359,7 @@ class StageDispatch {
       return;
     }
     this.state.config.config.Healthcheck = health;
-    this.meta(node, 'HEALTHCHECK', onbuild, `HEALTHCHECK ${canonicalJSON(health)}`, {});
+    this.meta(node, 'HEALTHCHECK', onbuild, () => `HEALTHCHECK ${canonicalJSON(health)}`, {});
   }
 
   private run(node: CommandInstruction, onbuild: boolean): void {
