@@ -250,16 +250,23 @@ export const allTokens: TokenType[] = [
   Text, Escape, Continuation, ContinuationComment, EmptyContinuationLine, InstructionEnd,
 ];
 
-const lexer = new Lexer(
-  {
-    modes: {
-      line: [Bom, HeredocBody, FirstLine, Newline, Whitespace, Comment, LineContinuation],
-      instruction: [Text, ContinuationComment, EmptyContinuationLine, InstructionEnd, Continuation, Escape],
+// Made when first needed: the scanner reads almost every text, and building the lexer (Chevrotain
+// analyses every pattern) was a tenth of a no-op `dfc build`'s own time.
+let lexer: InstanceType<typeof Lexer> | undefined;
+
+function chevrotainLexer(): InstanceType<typeof Lexer> {
+  lexer ??= new Lexer(
+    {
+      modes: {
+        line: [Bom, HeredocBody, FirstLine, Newline, Whitespace, Comment, LineContinuation],
+        instruction: [Text, ContinuationComment, EmptyContinuationLine, InstructionEnd, Continuation, Escape],
+      },
+      defaultMode: 'line',
     },
-    defaultMode: 'line',
-  },
-  { positionTracking: 'onlyOffset', ensureOptimizations: false, skipValidations: true },
-);
+    { positionTracking: 'onlyOffset', ensureOptimizations: false, skipValidations: true },
+  );
+  return lexer;
+}
 
 /**
  * Tokenizes `text` with the given escape character. Never throws; unknown characters can't occur.
@@ -290,7 +297,7 @@ export function tokenizeWithChevrotain(text: string, escape: EscapeChar): { toke
 }
 
 function lexWithChevrotain(text: string): { tokens: IToken[]; errors: { offset: number; length: number; message: string }[] } {
-  const result = lexer.tokenize(text);
+  const result = chevrotainLexer().tokenize(text);
   return { tokens: result.tokens, errors: result.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })) };
 }
 
