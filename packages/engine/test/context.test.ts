@@ -15,6 +15,19 @@ function treesOf(ctx: Context): Map<string, string | undefined> {
   return trees;
 }
 
+/**
+ * Reads the context at `root` through the stat cache in `cacheFile` (after a pause, so that a
+ * change made before it gets a new time), and checks that its tree digests equal a fresh read's.
+ */
+async function readThroughCache(root: string, cacheFile: string): Promise<Context> {
+  await new Promise((r) => setTimeout(r, 30));
+  const cache = await StatCache.load(cacheFile);
+  const ctx = await readBuildContext(root, { statCache: cache });
+  await cache.save();
+  expect(treesOf(ctx)).to.deep.equal(treesOf(await readBuildContext(root)));
+  return ctx;
+}
+
 function makeTree(files: Record<string, string>): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dfc-context-'));
   for (const [rel, content] of Object.entries(files)) {
@@ -149,14 +162,7 @@ describe('build context', function () {
     const root = tree(files);
     const cacheFile = path.join(root, '..', `${path.basename(root)}.statcache`);
     roots.push(cacheFile);
-    const read = async (): Promise<Context> => {
-      await new Promise((r) => setTimeout(r, 30));
-      const cache = await StatCache.load(cacheFile);
-      const ctx = await readBuildContext(root, { statCache: cache });
-      await cache.save();
-      expect(treesOf(ctx)).to.deep.equal(treesOf(await readBuildContext(root)));
-      return ctx;
-    };
+    const read = (): Promise<Context> => readThroughCache(root, cacheFile);
     expect((await read()).hashed).to.equal(200);
     fs.rmSync(path.join(root, 'lib', 'pkg-3'), { recursive: true });
     expect((await read()).hashed).to.equal(0);
@@ -278,14 +284,7 @@ describe('build context', function () {
     const root = tree({ '.dockerignore': 'build\n!build/keep.txt\n', 'build/keep.txt': 'k', 'build/drop.txt': 'd', 'a.txt': 'a' });
     const cacheFile = path.join(root, '..', `${path.basename(root)}.statcache.json`);
     roots.push(cacheFile);
-    const check = async (): Promise<Context> => {
-      await new Promise((r) => setTimeout(r, 30));
-      const cache = await StatCache.load(cacheFile);
-      const ctx = await readBuildContext(root, { statCache: cache });
-      await cache.save();
-      expect(treesOf(ctx)).to.deep.equal(treesOf(await readBuildContext(root)));
-      return ctx;
-    };
+    const check = (): Promise<Context> => readThroughCache(root, cacheFile);
     expect([...(await check()).entries.keys()].sort()).to.deep.equal(['.dockerignore', 'a.txt', 'build', 'build/keep.txt']);
     await check();
     fs.rmSync(path.join(root, 'build', 'keep.txt'));
