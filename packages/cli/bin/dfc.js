@@ -7,18 +7,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const PACKAGES = ['syntax', 'ir', 'lint', 'store', 'runner', 'engine', 'lsp', 'cli'];
-const bundleDir = path.join(__dirname, '..', 'dist', 'bundle');
-const bundle = path.join(bundleDir, 'main.cjs');
-
-function mtime(file) {
-  return fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
-}
-
-function bundleIsFresh() {
-  const built = mtime(bundle);
-  return built !== undefined && PACKAGES.every((name) => (mtime(path.join(__dirname, '..', '..', name, 'dist', 'tsconfig.tsbuildinfo')) ?? Infinity) <= built);
-}
+const { bundleDir, bundleFile: bundle, bundleIsFresh } = require('./bundle-fresh.cjs');
 
 /**
  * Runs the bundle as Node runs a CommonJS module, with V8's code cache: compiling the bundle's

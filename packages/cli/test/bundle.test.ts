@@ -27,12 +27,7 @@ describe('the bundled CLI', function () {
 
   before(async function () {
     // scripts/setup makes it; a later `tsc -b` alone leaves it stale, so make it again here.
-    const built = (file: string) => fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Infinity;
-    const bundle = fs.statSync(path.join(bundleDir, 'main.cjs'), { throwIfNoEntry: false })?.mtimeMs ?? -Infinity;
-    const packages = fs.readdirSync(path.join(repo, 'packages'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-    if (packages.some((p) => built(path.join(repo, 'packages', p, 'dist', 'tsconfig.tsbuildinfo')) > bundle)) {
-      execFileSync(process.execPath, [path.join(repo, 'scripts', 'bundle')], { stdio: 'inherit' });
-    }
+    execFileSync(process.execPath, [path.join(repo, 'scripts', 'bundle'), '--if-stale'], { stdio: 'inherit' });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dfc-bundle-'));
   });
 
