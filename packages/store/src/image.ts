@@ -93,22 +93,27 @@ export async function indexImage(store: Store, descriptor: Descriptor, tags: str
   });
 }
 
-/** Points each tag at `descriptor`, replacing what it pointed at; one index write. */
+/**
+ * Points each tag at `descriptor`, replacing what it pointed at; one index write. A tag that names
+ * it already stays where it is, so giving an image the tags it has changes nothing (and
+ * updateIndex then writes nothing).
+ */
 export async function setTags(store: Store, descriptor: Descriptor, tags: string[]): Promise<void> {
   const names = tags.map(normalizeTag);
   await store.updateIndex((index) => {
-    const tagged = (name: string) => index.manifests.some((m) => m.digest === descriptor.digest && m.annotations?.[REF_NAME] === name);
-    if (names.every(tagged)) return;
     const kept = index.manifests.filter((m) => {
       const name = m.annotations?.[REF_NAME];
-      return name === undefined ? m.digest !== descriptor.digest : !names.includes(name);
+      if (name === undefined) return m.digest !== descriptor.digest;
+      return !names.includes(name) || m.digest === descriptor.digest;
     });
-    const added = names.map((name) => ({
-      mediaType: descriptor.mediaType,
-      digest: descriptor.digest,
-      size: descriptor.size,
-      annotations: { [REF_NAME]: name },
-    }));
+    const added = names
+      .filter((name) => !kept.some((m) => m.digest === descriptor.digest && m.annotations?.[REF_NAME] === name))
+      .map((name) => ({
+        mediaType: descriptor.mediaType,
+        digest: descriptor.digest,
+        size: descriptor.size,
+        annotations: { [REF_NAME]: name },
+      }));
     return { ...index, manifests: [...kept, ...added] };
   });
 }
