@@ -1,7 +1,6 @@
 // CST → AST. Each instruction's tokens are joined into its logical line; the keyword decides
 // how the arguments split, exactly as BuildKit's parser splits them, and every piece keeps the
 // range of the source characters it came from.
-import type { IToken } from 'chevrotain';
 import type {
   ArgDeclaration, Comment, CommandLine, Diagnostic, Directive, Dockerfile, Flag, Heredoc, Instruction,
   InstructionName, KeyValue, Range, TopLevel, Word,
@@ -11,14 +10,10 @@ import { diagnostic } from './diagnostics.js';
 import { looksLikeDirective, scanDirectives, type ScannedDirective } from './directives.js';
 import { heredocMarkersOfLine, splitLine } from './instruction-line.js';
 import { parseJsonArray } from './json-array.js';
-import { joinTokens, sourceEndAt, sourceOffsetAt, type LogicalLine } from './logical-line.js';
-import { checkTokens } from './parser.js';
+import { joinStream, sourceEndAt, sourceOffsetAt, type LogicalLine } from './logical-line.js';
+import { checkStream } from './parser.js';
 import { LineMap } from './positions.js';
-import {
-  Bom, Comment as CommentToken, Continuation, ContinuationComment, EmptyContinuationLine, Escape, HeredocBody,
-  InstructionEnd, LineContinuation, Newline, Text, tokenize, Whitespace, type HeredocBodyPayload,
-} from './tokens.js';
-import type { TokenType } from 'chevrotain';
+import { Kind, tokenStream, type TokenStream } from './tokens.js';
 import { isAsciiBlankCode, isSpaceCode, splitRawWords } from './words.js';
 import { checkInstruction } from './validate.js';
 
@@ -38,53 +33,55 @@ export function buildDockerfile(text: string): { ast: Dockerfile; diagnostics: D
   const ctx: BuildContext = { text, lines, escape: scan.escape, diagnostics: [] };
   for (const p of scan.problems) ctx.diagnostics.push(diagnostic(p.code, p.message, lines.range(p.start, p.end)));
 
-  const { tokens, errors: lexErrors } = tokenize(text, scan.escape);
-  for (const e of lexErrors) {
+  const stream = tokenStream(text, scan.escape);
+  for (const e of stream.errors) {
     ctx.diagnostics.push(diagnostic('DF001', `unexpected character: ${e.message}`, lines.range(e.offset, e.offset + e.length)));
   }
-  for (const e of checkTokens(tokens)) {
+  for (const e of checkStream(text, stream)) {
     const start = Number.isFinite(e.token.startOffset) ? e.token.startOffset : text.length;
     ctx.diagnostics.push(diagnostic('DF001', `syntax error: ${e.message}`, lines.range(start, start)));
   }
 
-  const directivesByOffset = new Map<number, ScannedDirective>(scan.directives.map((d) => [d.hashOffset, d]));
+  const { kinds, starts, ends, count } = stream;
+  // Directives come first, in order: the next one is the only one a comment can be.
+  const scanned = scan.directives;
+  let nextDirective = 0;
   const children: TopLevel[] = [];
   const directives: Directive[] = [];
   const instructions: Instruction[] = [];
+  // A run of blank tokens (whitespace, newlines) becomes one blank node.
   let blankStart = -1;
-  let blankText = '';
-  const flushBlank = (): void => {
-    if (blankStart < 0) return;
-    children.push({ kind: 'blank', range: lines.range(blankStart, blankStart + blankText.length), text: blankText });
-    blankStart = -1;
-    blankText = '';
-  };
+  let blankEnd = -1;
 
   // The token stream has the grammar's shape: trivia, comments, and instructions that run
   // from their head to their line end and heredoc bodies.
   let i = 0;
-  while (i < tokens.length) {
-    const token = tokens[i]!;
-    const type = token.tokenType;
-    if (type === Whitespace || type === Newline) {
-      if (blankStart < 0) blankStart = token.startOffset;
-      blankText += token.image;
+  while (i < count) {
+    const kind = kinds[i]!;
+    if (kind === Kind.Whitespace || kind === Kind.Newline) {
+      if (blankStart < 0) blankStart = starts[i]!;
+      blankEnd = ends[i]!;
       i++;
       continue;
     }
-    flushBlank();
-    if (type === Bom) {
-      children.push({ kind: 'bom', range: lines.range(0, 1), text: token.image });
+    if (blankStart >= 0) {
+      children.push({ kind: 'blank', range: lines.range(blankStart, blankEnd), text: text.slice(blankStart, blankEnd) });
+      blankStart = -1;
+    }
+    if (kind === Kind.Bom) {
+      children.push({ kind: 'bom', range: lines.range(0, 1), text: text.slice(starts[i]!, ends[i]!) });
       i++;
-    } else if (type === CommentToken) {
-      const directive = directivesByOffset.get(token.startOffset);
+    } else if (kind === Kind.Comment) {
+      const start = starts[i]!;
+      while (nextDirective < scanned.length && scanned[nextDirective]!.hashOffset < start) nextDirective++;
+      const directive = scanned[nextDirective]?.hashOffset === start ? scanned[nextDirective] : undefined;
       if (directive) {
-        const node = directiveNode(ctx, directive, token);
+        const node = directiveNode(ctx, directive, start, ends[i]!);
         directives.push(node);
         children.push(node);
       } else {
-        const node = commentNode(ctx, token.startOffset, token.image);
-        const name = looksLikeDirective(withoutLineEnd(token.image));
+        const node = commentNode(ctx, start, ends[i]!);
+        const name = looksLikeDirective(withoutLineEnd(node.text));
         if (name) {
           ctx.diagnostics.push(
             diagnostic('DF013', `parser directive "${name}" is ignored here: directives must come first in the file, before any comment, blank line or instruction`, node.range),
@@ -95,21 +92,21 @@ export function buildDockerfile(text: string): { ast: Dockerfile; diagnostics: D
       i++;
     } else {
       let end = i + 1;
-      while (end < tokens.length && INSTRUCTION_BODY.has(tokens[end]!.tokenType)) {
-        if (tokens[end]!.tokenType === InstructionEnd) {
+      while (end < count && isInstructionBody(kinds[end]!)) {
+        if (kinds[end] === Kind.InstructionEnd) {
           end++;
-          while (end < tokens.length && tokens[end]!.tokenType === HeredocBody) end++;
+          while (end < count && kinds[end] === Kind.HeredocBody) end++;
           break;
         }
         end++;
       }
-      const node = instructionNode(ctx, tokens, i, end);
+      const node = instructionNode(ctx, stream, i, end);
       instructions.push(node);
       children.push(node);
       i = end;
     }
   }
-  flushBlank();
+  if (blankStart >= 0) children.push({ kind: 'blank', range: lines.range(blankStart, blankEnd), text: text.slice(blankStart, blankEnd) });
 
   if (instructions.length === 0) {
     ctx.diagnostics.push(diagnostic('DF014', 'file with no instructions', lines.range(0, 0)));
@@ -129,11 +126,11 @@ export function buildDockerfile(text: string): { ast: Dockerfile; diagnostics: D
   return { ast, diagnostics: ctx.diagnostics };
 }
 
-function directiveNode(ctx: BuildContext, d: ScannedDirective, token: IToken): Directive {
+function directiveNode(ctx: BuildContext, d: ScannedDirective, start: number, end: number): Directive {
   return {
     kind: 'directive',
-    range: ctx.lines.range(token.startOffset, d.lineEnd),
-    text: token.image,
+    range: ctx.lines.range(start, d.lineEnd),
+    text: ctx.text.slice(start, end),
     name: d.name,
     value: d.value,
     nameRange: ctx.lines.range(d.nameStart, d.nameEnd),
@@ -141,8 +138,9 @@ function directiveNode(ctx: BuildContext, d: ScannedDirective, token: IToken): D
   };
 }
 
-/** A comment line; `image` may carry the line's CRs (and for continuation comments, its newline). */
-function commentNode(ctx: BuildContext, start: number, image: string): Comment {
+/** The comment line text[start, end), which may carry the line's CRs and newline. */
+function commentNode(ctx: BuildContext, start: number, tokenEnd: number): Comment {
+  const image = ctx.text.slice(start, tokenEnd);
   const hash = image.indexOf('#');
   let end = image.length;
   while (end > hash && (image.charCodeAt(end - 1) === 10 || image.charCodeAt(end - 1) === 13)) end--;
@@ -178,45 +176,45 @@ function checkLineLengths(ctx: BuildContext): void {
 // --- instructions --------------------------------------------------------------------------
 
 /** Tokens that continue an instruction after its head. */
-const INSTRUCTION_BODY: ReadonlySet<TokenType> = new Set([Text, Escape, Continuation, ContinuationComment, EmptyContinuationLine, InstructionEnd]);
-
-/** The escape character and the blanks after it: what a continuation adds to the line. */
-function continuationRange(ctx: BuildContext, token: IToken): Range {
-  let end = token.image.length;
-  while (end > 1 && (token.image.charCodeAt(end - 1) === 10 || token.image.charCodeAt(end - 1) === 13)) end--;
-  return ctx.lines.range(token.startOffset, token.startOffset + end);
+function isInstructionBody(k: number): boolean {
+  return k === Kind.Text || k === Kind.Escape || k === Kind.Continuation || k === Kind.ContinuationComment || k === Kind.EmptyContinuationLine || k === Kind.InstructionEnd;
 }
 
-/** The instruction made of tokens[from, to). */
-function instructionNode(ctx: BuildContext, all: IToken[], from: number, to: number): Instruction {
-  const { lines } = ctx;
+/** The escape character and the blanks after it: what the continuation text[start, end) adds to the line. */
+function continuationRange(ctx: BuildContext, start: number, end: number): Range {
+  while (end > start + 1 && (ctx.text.charCodeAt(end - 1) === 10 || ctx.text.charCodeAt(end - 1) === 13)) end--;
+  return ctx.lines.range(start, end);
+}
+
+/** The instruction made of the tokens [from, to). */
+function instructionNode(ctx: BuildContext, stream: TokenStream, from: number, to: number): Instruction {
+  const { lines, text } = ctx;
+  const { kinds, starts, ends } = stream;
   let lineEnd = to;
-  while (lineEnd > from && (all[lineEnd - 1]!.tokenType === HeredocBody || all[lineEnd - 1]!.tokenType === InstructionEnd)) lineEnd--;
-  const logical = joinTokens(all, from, lineEnd);
+  while (lineEnd > from && (kinds[lineEnd - 1] === Kind.HeredocBody || kinds[lineEnd - 1] === Kind.InstructionEnd)) lineEnd--;
+  const logical = joinStream(text, stream, from, lineEnd);
   const continuations: Range[] = [];
   const comments: Comment[] = [];
   const emptyLines: Range[] = [];
-  const bodies: IToken[] = [];
+  // Heredoc bodies: the tokens [bodies, to), after the line end.
+  let bodies = to;
+  if (kinds[from] === Kind.LineContinuation) continuations.push(continuationRange(ctx, starts[from]!, ends[from]!));
   for (let k = from + 1; k < to; k++) {
-    const token = all[k]!;
-    const type = token.tokenType;
-    if (type === Text || type === Escape || type === InstructionEnd) continue;
-    const start = token.startOffset;
-    const end = start + token.image.length;
-    if (type === Continuation) continuations.push(continuationRange(ctx, token));
-    else if (type === ContinuationComment) comments.push(commentNode(ctx, start, token.image));
-    else if (type === EmptyContinuationLine) emptyLines.push(lines.range(start, end));
-    else if (type === HeredocBody) bodies.push(token);
+    const kind = kinds[k];
+    if (kind === Kind.Text || kind === Kind.Escape || kind === Kind.InstructionEnd) continue;
+    if (kind === Kind.Continuation) continuations.push(continuationRange(ctx, starts[k]!, ends[k]!));
+    else if (kind === Kind.ContinuationComment) comments.push(commentNode(ctx, starts[k]!, ends[k]!));
+    else if (kind === Kind.EmptyContinuationLine) emptyLines.push(lines.range(starts[k]!, ends[k]!));
+    else if (kind === Kind.HeredocBody && bodies === to) bodies = k;
   }
-  const first = all[from]!;
-  if (first.tokenType === LineContinuation) continuations.unshift(continuationRange(ctx, first));
-  const last = all[to - 1]!;
-  let endOffset = last.startOffset + last.image.length;
-  while (endOffset > first.startOffset && (ctx.text.charCodeAt(endOffset - 1) === 10 || ctx.text.charCodeAt(endOffset - 1) === 13)) endOffset--;
+  const first = starts[from]!;
+  const last = ends[to - 1]!;
+  let endOffset = last;
+  while (endOffset > first && (text.charCodeAt(endOffset - 1) === 10 || text.charCodeAt(endOffset - 1) === 13)) endOffset--;
 
   const node = instructionFromLine(ctx, logical, 0, logical.text.length, {
-    range: lines.range(first.startOffset, endOffset),
-    text: ctx.text.slice(first.startOffset, last.startOffset + last.image.length),
+    range: lines.range(first, endOffset),
+    text: text.slice(first, last),
     continuations,
     comments,
     emptyContinuationLines: emptyLines,
@@ -229,7 +227,7 @@ function instructionNode(ctx: BuildContext, all: IToken[], from: number, to: num
       }),
     );
   }
-  attachHeredocs(ctx, node, logical, bodies);
+  attachHeredocs(ctx, node, logical, stream, bodies, to);
   return node;
 }
 
@@ -513,7 +511,8 @@ function keyValues(
 
 // --- heredocs ------------------------------------------------------------------------------
 
-function attachHeredocs(ctx: BuildContext, node: Instruction, logical: LogicalLine, bodies: IToken[]): void {
+/** Attaches the heredoc bodies, tokens [bodies, to) of the stream, to the markers of the line. */
+function attachHeredocs(ctx: BuildContext, node: Instruction, logical: LogicalLine, stream: TokenStream, bodies: number, to: number): void {
   const inner = node.name === 'ONBUILD' ? node.trigger : node;
   if (!inner) return;
   const markers = heredocMarkersOfLine(logical.text);
@@ -526,21 +525,21 @@ function attachHeredocs(ctx: BuildContext, node: Instruction, logical: LogicalLi
       ctx.diagnostics.push(diagnostic('DF020', marker.error, markerRange));
       continue;
     }
-    const body = bodies[b];
-    const payload = body?.payload as HeredocBodyPayload | undefined;
-    if (!body || !payload || payload.marker.start !== marker.start) {
+    const body = bodies + b;
+    const payload = body < to ? stream.payloads?.get(body) : undefined;
+    if (!payload || payload.marker.start !== marker.start) {
       ctx.diagnostics.push(diagnostic('DF007', `unterminated heredoc: no line "${marker.name}" ends it`, markerRange));
       continue;
     }
     b++;
-    const start = body.startOffset;
-    let end = start + body.image.length;
+    const start = stream.starts[body]!;
+    let end = stream.ends[body]!;
     while (end > start && (ctx.text.charCodeAt(end - 1) === 10 || ctx.text.charCodeAt(end - 1) === 13)) end--;
     const heredoc: Heredoc = {
       kind: 'heredoc',
       range: ctx.lines.range(start, end),
       name: marker.name,
-      content: body.image.slice(0, payload.bodyLength),
+      content: ctx.text.slice(start, start + payload.bodyLength),
       contentRange: ctx.lines.range(start, start + payload.bodyLength),
       chomp: marker.chomp,
       expand: marker.expand,

@@ -2,7 +2,7 @@
 // (continuations, and the comment and empty lines they skip, removed), with a map from each
 // character back to its offset in the source, so every argument keeps an exact range.
 import type { IToken } from 'chevrotain';
-import { Continuation, ContinuationComment, EmptyContinuationLine, LineContinuation } from './tokens.js';
+import { Continuation, ContinuationComment, EmptyContinuationLine, Kind, LineContinuation, type TokenStream } from './tokens.js';
 
 export interface LogicalLine {
   text: string;
@@ -33,6 +33,37 @@ export function joinTokens(tokens: IToken[], from: number, to: number): LogicalL
   if (pieceStarts.length === 0 && from < to) {
     pieceStarts.push(0);
     pieceSources.push(tokens[from]!.startOffset);
+  }
+  return { text, pieceStarts, pieceSources };
+}
+
+/** Joins the tokens [from, to) of a stream over `source` into one logical line. */
+export function joinStream(source: string, s: TokenStream, from: number, to: number): LogicalLine {
+  const { kinds, starts, ends } = s;
+  let text = '';
+  const pieceStarts: number[] = [];
+  const pieceSources: number[] = [];
+  // The piece being read, in the source; adjacent tokens extend it, a gap starts a new one.
+  let start = -1;
+  let end = -1;
+  for (let k = from; k < to; k++) {
+    const kind = kinds[k]!;
+    if (kind === Kind.Continuation || kind === Kind.LineContinuation || kind === Kind.ContinuationComment || kind === Kind.EmptyContinuationLine) continue;
+    if (start >= 0 && starts[k] === end) {
+      end = ends[k]!;
+      continue;
+    }
+    if (start >= 0) text += source.slice(start, end);
+    pieceStarts.push(text.length);
+    pieceSources.push(starts[k]!);
+    start = starts[k]!;
+    end = ends[k]!;
+  }
+  if (start >= 0) text = text === '' ? source.slice(start, end) : text + source.slice(start, end);
+  // A line of nothing but continuations still has a place: where it starts.
+  if (pieceStarts.length === 0 && from < to) {
+    pieceStarts.push(0);
+    pieceSources.push(starts[from]!);
   }
   return { text, pieceStarts, pieceSources };
 }

@@ -10,7 +10,7 @@ import type { IToken } from 'chevrotain';
 import { EmbeddedActionsParser } from './chevrotain.js';
 import {
   allTokens, Bom, Comment, Continuation, ContinuationComment, EmptyContinuationLine, Escape, HeredocBody,
-  FirstLine, InstructionEnd, LineContinuation, Newline, Text, Whitespace,
+  FirstLine, InstructionEnd, Kind, kindOf, LineContinuation, Newline, streamTokens, Text, Whitespace, type TokenStream,
 } from './tokens.js';
 
 export class DockerfileParser extends EmbeddedActionsParser {
@@ -63,42 +63,47 @@ export function grammar(): DockerfileParser {
   return shared;
 }
 
-/** Checks the token stream against the grammar; errors mean a bug in the lexer, not bad input. */
-export function checkTokens(tokens: IToken[]): { token: IToken; message: string }[] {
+/** Checks a token stream against the grammar; errors mean a bug in the lexer, not bad input. */
+export function checkStream(text: string, stream: TokenStream): { token: IToken; message: string }[] {
   // Chevrotain's check costs a sixth of a parse; it runs only to say what is wrong.
-  if (fitsGrammar(tokens)) return [];
+  if (kindsFitGrammar(stream.kinds, stream.count)) return [];
   const parser = grammar();
-  parser.input = tokens;
+  parser.input = streamTokens(text, stream);
   parser.dockerfile();
   return parser.errors.map((e) => ({ token: e.token, message: e.message }));
 }
 
+/** Whether Chevrotain tokens have the grammar's shape (what kindsFitGrammar decides). */
+export function fitsGrammar(tokens: readonly IToken[]): boolean {
+  return kindsFitGrammar(tokens.map((t) => kindOf(t.tokenType)), tokens.length);
+}
+
 /**
- * The grammar above as a state machine over token types: true when the stream has its shape.
+ * The grammar above as a state machine over token kinds: true when the stream has its shape.
  * The grammar is regular and its loops are greedy (a continuation after an instruction's text
  * continues that instruction), so one pass with one token of lookahead decides, as the parser does.
  */
-export function fitsGrammar(tokens: readonly IToken[]): boolean {
+function kindsFitGrammar(kinds: ArrayLike<number>, count: number): boolean {
   // top: between instructions; body: in an instruction's line; cont: after a continuation
   // (comment and empty lines may follow); bodies: after the line end (heredoc bodies may follow).
   let state: 'top' | 'body' | 'cont' | 'bodies' = 'top';
-  for (const token of tokens) {
-    const t = token.tokenType;
-    if (state === 'cont' && (t === ContinuationComment || t === EmptyContinuationLine)) continue;
+  for (let i = 0; i < count; i++) {
+    const t = kinds[i]!;
+    if (state === 'cont' && (t === Kind.ContinuationComment || t === Kind.EmptyContinuationLine)) continue;
     if (state === 'body' || state === 'cont') {
-      if (t === Text || t === Escape) state = 'body';
-      else if (t === Continuation || t === LineContinuation) state = 'cont';
-      else if (t === InstructionEnd || t === HeredocBody) state = 'bodies';
+      if (t === Kind.Text || t === Kind.Escape) state = 'body';
+      else if (t === Kind.Continuation || t === Kind.LineContinuation) state = 'cont';
+      else if (t === Kind.InstructionEnd || t === Kind.HeredocBody) state = 'bodies';
       else state = 'top';
       if (state !== 'top') continue;
     }
     if (state === 'bodies') {
-      if (t === HeredocBody) continue;
+      if (t === Kind.HeredocBody) continue;
       state = 'top';
     }
-    if (t === Bom || t === Whitespace || t === Newline || t === Comment) continue;
-    if (t === FirstLine) state = 'body';
-    else if (t === Continuation || t === LineContinuation) state = 'cont';
+    if (t === Kind.Bom || t === Kind.Whitespace || t === Kind.Newline || t === Kind.Comment) continue;
+    if (t === Kind.FirstLine) state = 'body';
+    else if (t === Kind.Continuation || t === Kind.LineContinuation) state = 'cont';
     else return false;
   }
   return true;

@@ -13,7 +13,7 @@ import type { CustomPatternMatcherReturn, IToken, TokenType } from 'chevrotain';
 import { createToken, Lexer } from './chevrotain.js';
 import type { HeredocMarker } from './heredoc.js';
 import { heredocMarkersOfLine } from './instruction-line.js';
-import { joinTokens } from './logical-line.js';
+import { joinStream, joinTokens } from './logical-line.js';
 
 export type EscapeChar = '\\' | '`';
 
@@ -250,6 +250,96 @@ export const allTokens: TokenType[] = [
   Text, Escape, Continuation, ContinuationComment, EmptyContinuationLine, InstructionEnd,
 ];
 
+/** A token's kind in a TokenStream: its index in allTokens. */
+export const enum Kind {
+  Bom, Newline, Whitespace, Comment, FirstLine, LineContinuation, HeredocBody,
+  Text, Escape, Continuation, ContinuationComment, EmptyContinuationLine, InstructionEnd,
+}
+
+const KIND_OF: ReadonlyMap<TokenType, Kind> = new Map(allTokens.map((t, i) => [t, i as Kind]));
+
+/** The kind of a Chevrotain token type (one of allTokens). */
+export function kindOf(type: TokenType): Kind {
+  return KIND_OF.get(type)!;
+}
+
+export interface LexError {
+  offset: number;
+  length: number;
+  message: string;
+}
+
+/**
+ * Tokens as parallel arrays (kind, start and end offset of each) rather than an object and an
+ * image per token: the builder reads the text by offsets. Heredoc bodies' payloads by index.
+ */
+export interface TokenStream {
+  count: number;
+  kinds: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  payloads: Map<number, HeredocBodyPayload> | undefined;
+  errors: LexError[];
+}
+
+function newStream(capacity: number): TokenStream {
+  return {
+    count: 0,
+    kinds: new Uint8Array(capacity),
+    starts: new Int32Array(capacity),
+    ends: new Int32Array(capacity),
+    payloads: undefined,
+    errors: [],
+  };
+}
+
+function grow(s: TokenStream): void {
+  const capacity = s.kinds.length * 2;
+  const kinds = new Uint8Array(capacity);
+  const starts = new Int32Array(capacity);
+  const ends = new Int32Array(capacity);
+  kinds.set(s.kinds);
+  starts.set(s.starts);
+  ends.set(s.ends);
+  s.kinds = kinds;
+  s.starts = starts;
+  s.ends = ends;
+}
+
+function push(s: TokenStream, kind: Kind, start: number, end: number): void {
+  if (s.count === s.kinds.length) grow(s);
+  const i = s.count++;
+  s.kinds[i] = kind;
+  s.starts[i] = start;
+  s.ends[i] = end;
+}
+
+// The scanner fills one stream again and again: a parse reads its tokens before it returns, and
+// keeps none. (One that grew large for a big text is let go at the next text.)
+const SHARED_CAPACITY = 4096;
+let shared = newStream(SHARED_CAPACITY);
+
+function sharedStream(): TokenStream {
+  if (shared.kinds.length > SHARED_CAPACITY * 16) shared = newStream(SHARED_CAPACITY);
+  shared.count = 0;
+  shared.payloads = undefined;
+  shared.errors = [];
+  return shared;
+}
+
+/** The tokens of a stream as Chevrotain makes them. */
+export function streamTokens(text: string, s: TokenStream): IToken[] {
+  const tokens: IToken[] = [];
+  for (let i = 0; i < s.count; i++) {
+    const type = allTokens[s.kinds[i]!]!;
+    const token = { image: text.slice(s.starts[i]!, s.ends[i]!), startOffset: s.starts[i]!, tokenTypeIdx: type.tokenTypeIdx!, tokenType: type } as IToken;
+    const payload = s.payloads?.get(i);
+    if (payload !== undefined) token.payload = payload;
+    tokens.push(token);
+  }
+  return tokens;
+}
+
 // Made when first needed: the scanner reads almost every text, and building the lexer (Chevrotain
 // analyses every pattern) was a tenth of a no-op `dfc build`'s own time.
 let lexer: InstanceType<typeof Lexer> | undefined;
@@ -269,36 +359,41 @@ function chevrotainLexer(): InstanceType<typeof Lexer> {
 }
 
 /**
- * Tokenizes `text` with the given escape character. Never throws; unknown characters can't occur.
- * The scanner below makes the tokens; the Chevrotain lexer above (the definition the grammar and
- * its docs are written against) takes over for a text the scanner cannot read to the end.
+ * The tokens of `text` with the given escape character. Never throws; unknown characters can't
+ * occur. The scanner below makes the tokens; the Chevrotain lexer above (the definition the
+ * grammar and its docs are written against) takes over for a text the scanner cannot read to the
+ * end. The stream is valid until the next call.
  */
-export function tokenize(text: string, escape: EscapeChar): { tokens: IToken[]; errors: { offset: number; length: number; message: string }[] } {
-  escapeInUse = escape;
-  heredocCache = undefined;
-  try {
-    const tokens = scanTokens(text, escape === '\\' ? BACKSLASH : BACKTICK);
-    if (tokens) return { tokens, errors: [] };
-    return lexWithChevrotain(text);
-  } finally {
-    heredocCache = undefined;
+export function tokenStream(text: string, escape: EscapeChar): TokenStream {
+  const stream = sharedStream();
+  if (scanTokens(text, escape === '\\' ? BACKSLASH : BACKTICK, stream)) return stream;
+  const { tokens, errors } = tokenizeWithChevrotain(text, escape);
+  const s = newStream(Math.max(tokens.length, 1));
+  for (const token of tokens) {
+    const i = s.count;
+    push(s, kindOf(token.tokenType), token.startOffset, token.startOffset + token.image.length);
+    if (token.payload !== undefined) (s.payloads ??= new Map()).set(i, token.payload as HeredocBodyPayload);
   }
+  s.errors = errors;
+  return s;
+}
+
+/** Tokenizes `text` as tokenStream does, into Chevrotain tokens. */
+export function tokenize(text: string, escape: EscapeChar): { tokens: IToken[]; errors: LexError[] } {
+  const stream = tokenStream(text, escape);
+  return { tokens: streamTokens(text, stream), errors: stream.errors };
 }
 
 /** The Chevrotain lexer alone (what tokenize must agree with; the tests compare the two). */
-export function tokenizeWithChevrotain(text: string, escape: EscapeChar): { tokens: IToken[]; errors: { offset: number; length: number; message: string }[] } {
+export function tokenizeWithChevrotain(text: string, escape: EscapeChar): { tokens: IToken[]; errors: LexError[] } {
   escapeInUse = escape;
   heredocCache = undefined;
   try {
-    return lexWithChevrotain(text);
+    const result = chevrotainLexer().tokenize(text);
+    return { tokens: result.tokens, errors: result.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })) };
   } finally {
     heredocCache = undefined;
   }
-}
-
-function lexWithChevrotain(text: string): { tokens: IToken[]; errors: { offset: number; length: number; message: string }[] } {
-  const result = chevrotainLexer().tokenize(text);
-  return { tokens: result.tokens, errors: result.errors.map((e) => ({ offset: e.offset, length: e.length, message: e.message })) };
 }
 
 // --- the scanner -------------------------------------------------------------------------
@@ -331,16 +426,20 @@ function blanksToLineEnd(text: string, i: number): number {
 }
 
 /**
- * The TEXT_* pattern at `offset`: where the run of text ends (offset when there is none). Text
- * runs to the line end, except for a run of CRs before it and an escape followed only by blanks
- * and CRs: only the end of a line can stop it, so it is read backwards from there.
+ * The TEXT_* pattern at `offset`, given where its line ends (`nl`, or the text's length): where
+ * the run of text ends (offset when there is none). Text runs to the line end, except for a run
+ * of CRs before it and an escape followed only by blanks and CRs: only the end of a line can
+ * stop it, so it is read backwards from there.
  */
-function textEnd(text: string, offset: number, esc: number): number {
-  const nl = text.indexOf('\n', offset);
-  let end = nl < 0 ? text.length : nl;
+function textEnd(text: string, offset: number, nl: number, esc: number): number {
+  let end = nl;
   while (end > offset && text.charCodeAt(end - 1) === CR) end--;
   let b = end;
-  while (b > offset && (text.charCodeAt(b - 1) === SPACE || text.charCodeAt(b - 1) === TAB)) b--;
+  while (b > offset) {
+    const c = text.charCodeAt(b - 1);
+    if (c !== SPACE && c !== TAB) break;
+    b--;
+  }
   return b > offset && text.charCodeAt(b - 1) === esc ? b - 1 : end;
 }
 
@@ -367,47 +466,57 @@ function continuationEnd(text: string, offset: number, esc: number): number {
   return blanksToLineEnd(text, offset + 1);
 }
 
-function isContinuationType(t: TokenType | undefined): boolean {
-  return t === Continuation || t === LineContinuation || t === ContinuationComment || t === EmptyContinuationLine;
+function isContinuationKind(k: number): boolean {
+  return k === Kind.Continuation || k === Kind.LineContinuation || k === Kind.ContinuationComment || k === Kind.EmptyContinuationLine;
 }
 
-/** The tokens of `text`, as the lexer makes them; undefined where no token matches (the lexer reports it). */
-function scanTokens(text: string, esc: number): IToken[] | undefined {
-  const tokens: IToken[] = [];
+/**
+ * Fills `out` with the tokens of `text`, as the lexer makes them; false where no token matches
+ * (the lexer reports it).
+ */
+function scanTokens(text: string, esc: number, out: TokenStream): boolean {
   const n = text.length;
   let offset = 0;
   let instruction = false;
-  let last: TokenType | undefined;
+  let last = -1;
   // Whether a token of the current instruction holds `<<`: without one it has no heredoc bodies.
   let markers = false;
+  // The first `<<` at or after the last place looked from (n when there is none).
+  let nextMarker = -1;
+  // The next line end at or after the last place looked from (n when there is none).
+  let nextNl = -1;
+  markerCache = undefined;
   while (offset < n) {
     const c = text.charCodeAt(offset);
-    let type: TokenType | undefined;
+    let kind = -1;
     let end = -1;
-    let payload: unknown;
+    if (nextNl < offset) {
+      nextNl = text.indexOf('\n', offset);
+      if (nextNl < 0) nextNl = n;
+    }
     if (!instruction) {
       // line: Bom, HeredocBody, FirstLine, Newline, Whitespace, Comment, LineContinuation
       if (offset === 0 && c === 0xfeff) {
-        type = Bom;
+        kind = Kind.Bom;
         end = 1;
       }
-      if (type === undefined && markers && (last === InstructionEnd || last === HeredocBody)) {
-        const m = matchHeredocBody(text, offset, tokens);
-        if (m) {
-          type = HeredocBody;
-          end = offset + m[0].length;
-          payload = m.payload;
+      if (kind < 0 && markers && (last === Kind.InstructionEnd || last === Kind.HeredocBody)) {
+        const body = heredocBodyAt(text, offset, out);
+        if (body) {
+          kind = Kind.HeredocBody;
+          end = offset + body.length;
+          (out.payloads ??= new Map()).set(out.count, body.payload);
         }
       }
-      if (type === undefined && c !== NL && c !== HASH && !isSpaceChar(c)) {
-        const e = textEnd(text, offset, esc);
+      if (kind < 0 && c !== NL && c !== HASH && !isSpaceChar(c)) {
+        const e = textEnd(text, offset, nextNl, esc);
         if (e > offset) {
-          type = FirstLine;
+          kind = Kind.FirstLine;
           end = e;
           instruction = true;
         }
       }
-      if (type === undefined && (c === CR || c === NL)) {
+      if (kind < 0 && (c === CR || c === NL)) {
         let i = offset;
         while (text.charCodeAt(i) === CR) i++;
         if (text.charCodeAt(i) === NL) {
@@ -419,73 +528,104 @@ function scanTokens(text: string, esc: number): IToken[] | undefined {
             if (b !== NL) break;
             end = j + 1;
           }
-          type = Newline;
+          kind = Kind.Newline;
         }
       }
-      if (type === undefined && isSpaceChar(c)) {
+      if (kind < 0 && isSpaceChar(c)) {
         end = offset + 1;
         while (isSpaceChar(text.charCodeAt(end))) end++;
-        type = Whitespace;
+        kind = Kind.Whitespace;
       }
-      if (type === undefined && c === HASH) {
-        const nl = text.indexOf('\n', offset);
-        end = nl < 0 ? n : nl + 1;
-        type = Comment;
+      if (kind < 0 && c === HASH) {
+        end = nextNl < n ? nextNl + 1 : n;
+        kind = Kind.Comment;
       }
-      if (type === undefined && c === esc) {
+      if (kind < 0 && c === esc) {
         end = continuationEnd(text, offset, esc);
         if (end >= 0) {
-          type = LineContinuation;
+          kind = Kind.LineContinuation;
           instruction = true;
         }
       }
     } else {
       // instruction: Text, ContinuationComment, EmptyContinuationLine, InstructionEnd, Continuation, Escape
-      const afterContinuation = isContinuationType(last);
+      const afterContinuation = isContinuationKind(last);
       const comment = afterContinuation ? commentLineEnd(text, offset) : -1;
       const empty = afterContinuation && comment < 0 ? emptyLineEnd(text, offset) : -1;
       if (comment < 0 && empty < 0) {
-        const e = textEnd(text, offset, esc);
+        const e = textEnd(text, offset, nextNl, esc);
         if (e > offset) {
-          type = Text;
+          kind = Kind.Text;
           end = e;
         }
       }
-      if (type === undefined && comment >= 0) {
-        type = ContinuationComment;
+      if (kind < 0 && comment >= 0) {
+        kind = Kind.ContinuationComment;
         end = comment;
-      } else if (type === undefined && empty >= 0) {
-        type = EmptyContinuationLine;
+      } else if (kind < 0 && empty >= 0) {
+        kind = Kind.EmptyContinuationLine;
         end = empty;
       }
-      if (type === undefined && (c === CR || c === NL)) {
+      if (kind < 0 && (c === CR || c === NL)) {
         let i = offset;
         while (text.charCodeAt(i) === CR) i++;
         if (text.charCodeAt(i) === NL) end = i + 1;
         else if (i >= n && i > offset) end = i;
         if (end >= 0) {
-          type = InstructionEnd;
+          kind = Kind.InstructionEnd;
           instruction = false;
         }
       }
-      if (type === undefined && c === esc) {
+      if (kind < 0 && c === esc) {
         end = continuationEnd(text, offset, esc);
-        if (end >= 0) type = Continuation;
+        if (end >= 0) kind = Kind.Continuation;
         else {
-          type = Escape;
+          kind = Kind.Escape;
           end = offset + 1;
         }
       }
     }
-    if (type === undefined) return undefined;
-    const image = text.slice(offset, end);
-    if (type === FirstLine || type === LineContinuation) markers = image.includes('<<');
-    else if (instruction || type === InstructionEnd) markers ||= image.includes('<<');
-    const token = { image, startOffset: offset, tokenTypeIdx: type.tokenTypeIdx!, tokenType: type } as IToken;
-    if (payload !== undefined) token.payload = payload;
-    tokens.push(token);
-    last = type;
+    if (kind < 0) return false;
+    if (kind === Kind.FirstLine || kind === Kind.LineContinuation || (!markers && (instruction || kind === Kind.InstructionEnd))) {
+      if (nextMarker < offset) {
+        nextMarker = text.indexOf('<<', offset);
+        if (nextMarker < 0) nextMarker = n;
+      }
+      markers = nextMarker + 2 <= end;
+    }
+    push(out, kind, offset, end);
+    last = kind;
     offset = end;
   }
-  return tokens;
+  return true;
+}
+
+// The instruction whose heredoc markers were last computed, so several bodies don't redo the work.
+let markerCache: { stream: TokenStream; start: number; markers: HeredocMarker[] } | undefined;
+
+/** matchHeredocBody over a stream: the body at `offset` (its length and payload), if one is due. */
+function heredocBodyAt(text: string, offset: number, s: TokenStream): { length: number; payload: HeredocBodyPayload } | undefined {
+  const kinds = s.kinds;
+  let i = s.count - 1;
+  let done = 0;
+  while (i >= 0 && kinds[i] === Kind.HeredocBody) {
+    done++;
+    i--;
+  }
+  if (i < 0 || kinds[i] !== Kind.InstructionEnd) return undefined;
+  let start = i - 1;
+  while (start >= 0 && kinds[start] !== Kind.FirstLine && kinds[start] !== Kind.LineContinuation) start--;
+  if (start < 0) return undefined;
+  let markers: HeredocMarker[];
+  if (markerCache && markerCache.stream === s && markerCache.start === start) {
+    markers = markerCache.markers;
+  } else {
+    markers = heredocMarkersOfLine(joinStream(text, s, start, i).text).filter((m) => !m.error);
+    markerCache = { stream: s, start, markers };
+  }
+  const marker = markers[done];
+  if (!marker) return undefined;
+  const bodyEnd = findTerminator(text, offset, marker);
+  if (bodyEnd === undefined) return undefined;
+  return { length: bodyEnd.end - offset, payload: { marker, bodyLength: bodyEnd.terminatorStart - offset } };
 }
