@@ -1,8 +1,10 @@
 // RUN commands read through a shell parser (sh/), after substituting the ARG/ENV values known
 // at that point. The rules see simple commands with their words, never raw text.
 import type { Scope } from './model.js';
-import type { Command, Stmt, Word, WordPart } from './sh/ast.js';
 import { parseScript } from './sh/parser.js';
+import type { RawPart, RawScript } from './sh/script.js';
+
+export type { RawPart, RawScript } from './sh/script.js';
 
 /** One word of a command. `known` is false when part of it is a variable or substitution we cannot see through. */
 export interface ShellWord {
@@ -21,17 +23,6 @@ export interface ShellScript {
   /** Simple commands in source order (those in `sudo …`, `$(…)` and subshells included). */
   commands: ShellCommand[];
   /** A `|` or `|&` pipeline appears. */
-  hasPipe: boolean;
-}
-
-/**
- * A word as parsed, before variables are looked up: literal text, `$NAME`, or something opaque.
- * Adjacent literal text is one part, and empty text is no part.
- */
-export type RawPart = { lit: string } | { param: string } | { opaque: true };
-/** What lint keeps of a script: the words of each simple command, in source order. */
-export interface RawScript {
-  commands: RawPart[][][];
   hasPipe: boolean;
 }
 
@@ -66,11 +57,7 @@ export function parseShell(text: string, scope: Scope): ShellScript | undefined 
 
 /** The simple commands of a script, their words not yet resolved; null when it is not valid shell. */
 export function parseRaw(text: string): RawScript | null {
-  const script = parseScript(text);
-  if (!script) return null;
-  const raw: RawScript = { commands: [], hasPipe: false };
-  visitStmts(script.stmts, raw);
-  return raw;
+  return parseScript(text);
 }
 
 function resolveWord(parts: RawPart[], scope: Scope): ShellWord {
@@ -90,62 +77,6 @@ function resolveWord(parts: RawPart[], scope: Scope): ShellWord {
     }
   }
   return out;
-}
-
-function visitStmts(stmts: Stmt[], script: RawScript): void {
-  for (const st of stmts) if (st.command) visit(st.command, script);
-}
-
-/** Walks commands in source order, collecting simple commands and pipes. */
-function visit(cmd: Command, script: RawScript): void {
-  switch (cmd.kind) {
-    case 'call':
-      for (const w of cmd.args) for (const p of w.parts) visitSubstitutions(p, script);
-      script.commands.push(cmd.args.map(rawWord));
-      return;
-    case 'binary':
-      if (cmd.op === '|' || cmd.op === '|&') script.hasPipe = true;
-      if (cmd.left.command) visit(cmd.left.command, script);
-      if (cmd.right.command) visit(cmd.right.command, script);
-      return;
-    case 'block':
-    case 'subshell':
-      visitStmts(cmd.body, script);
-      return;
-    case 'if':
-      visitStmts(cmd.cond, script);
-      visitStmts(cmd.then, script);
-      if (cmd.elif) visit(cmd.elif, script);
-      if (cmd.else) visitStmts(cmd.else, script);
-      return;
-    case 'while':
-      visitStmts(cmd.cond, script);
-      visitStmts(cmd.body, script);
-      return;
-    case 'for':
-      visitStmts(cmd.body, script);
-      return;
-    case 'case':
-      for (const item of cmd.items) visitStmts(item.body, script);
-      return;
-    case 'function':
-      if (cmd.body.command) visit(cmd.body.command, script);
-      return;
-    case 'time':
-    case 'coproc':
-      if (cmd.stmt?.command) visit(cmd.stmt.command, script);
-      return;
-    case 'declare':
-    case 'arithmetic':
-    case 'test':
-      return;
-  }
-}
-
-/** Commands inside `$(…)` and backquotes run too (those of a command's words, quoted or not). */
-function visitSubstitutions(part: WordPart, script: RawScript): void {
-  if (part.kind === 'command') visitStmts(part.body, script);
-  else if (part.kind === 'double') for (const p of part.parts) visitSubstitutions(p, script);
 }
 
 /** Commands that run the rest of their words as a command: look through them. */
@@ -168,41 +99,4 @@ function pushCommand(out: ShellCommand[], words: ShellWord[]): void {
 function baseName(path: string): string {
   const slash = path.lastIndexOf('/');
   return slash >= 0 ? path.slice(slash + 1) : path;
-}
-
-const OPAQUE: RawPart = { opaque: true };
-
-function rawWord(word: Word): RawPart[] {
-  const parts = word.parts;
-  const first = parts[0];
-  if (parts.length === 1 && first!.kind === 'lit') return [{ lit: first!.value }];
-  const out: RawPart[] = [];
-  const tail = rawParts(parts, out, '');
-  if (tail !== '') out.push({ lit: tail });
-  return out;
-}
-
-/** Adds the parts to `out`, literal text joined; returns the literal text not added yet. */
-function rawParts(parts: WordPart[], out: RawPart[], pending: string): string {
-  for (const part of parts) {
-    switch (part.kind) {
-      case 'lit':
-      case 'ansi':
-        pending += part.value;
-        break;
-      case 'double':
-        pending = rawParts(part.parts, out, pending);
-        break;
-      case 'param':
-      case 'command':
-      case 'process':
-      case 'arithmetic':
-      case 'extglob':
-        if (pending !== '') out.push({ lit: pending });
-        pending = '';
-        out.push(part.kind === 'param' && part.plain ? { param: part.name } : OPAQUE);
-        break;
-    }
-  }
-  return pending;
 }

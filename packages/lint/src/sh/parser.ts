@@ -1,13 +1,16 @@
 // A recursive-descent parser for POSIX sh and the bash people write in RUN lines. It reads
 // characters directly (shell tokens depend on where they stand, so there is no separate token
-// stream) and builds the tree in ast.ts. What it accepts and rejects follows mvdan/sh (the
-// reference lint used before; test/shell-differential checks the two agree).
-import type { Assign, CaseItem, Command, Redirect, Script, Stmt, Word, WordPart } from './ast.js';
+// stream) and gives what lint keeps of a script (script.ts): each simple command's words as its
+// end is reached, no tree. What it accepts and rejects follows mvdan/sh (the reference lint used
+// before; test/shell-differential checks the two agree).
+import type { RawPart, RawScript } from './script.js';
 
 /** Parses a script; null when it is not valid shell (an unclosed quote, `if` without `fi`, a stray `)`…). */
-export function parseScript(text: string): Script | null {
+export function parseScript(text: string): RawScript | null {
+  const script: RawScript = { commands: [], hasPipe: false };
   try {
-    return new Parser(text).script();
+    new Parser(text, script, 0).script();
+    return script;
   } catch (err) {
     // RangeError: nesting deeper than the stack; still "not a script we can read".
     if (err instanceof SyntaxFailure || err instanceof RangeError) return null;
@@ -100,8 +103,17 @@ for (let c = 0; c < 128; c++) {
 const ARITH_OPERAND = new Uint8Array(128);
 for (let c = 33; c < 127; c++) ARITH_OPERAND[c] = '+-*/%<>=!&|^~?:,()[];$\'"`'.includes(String.fromCharCode(c)) ? 0 : 1;
 
+/** Opaque parts are all alike: one object serves. */
+const OPAQUE: RawPart = { opaque: true };
+
+/** Adds a part after the literal text pending before it; returns the text pending after it (none). */
+function addPart(parts: RawPart[], lit: string, part: RawPart): string {
+  if (lit !== '') parts.push({ lit });
+  parts.push(part);
+  return '';
+}
+
 interface PendingHeredoc {
-  redirect: Redirect;
   delimiter: string;
   quoted: boolean;
   stripTabs: boolean;
@@ -122,7 +134,16 @@ class Parser {
   /** Inside the offset or length of `${a:1:2}`, where `}` ends the arithmetic. */
   private inSlice = false;
 
-  constructor(private readonly s: string) {}
+  constructor(
+    private readonly s: string,
+    /** Where the commands read go. */
+    private readonly out: RawScript,
+    /**
+     * Above zero in text whose commands are not read (script.ts says which): there the words are
+     * parsed to accept or reject the script, and the commands dropped.
+     */
+    private hidden: number,
+  ) {}
 
   private fail(message: string): never {
     throw new SyntaxFailure(message, this.i);
@@ -136,11 +157,10 @@ class Parser {
     return this.i >= this.s.length;
   }
 
-  script(): Script {
-    const stmts = this.list();
+  script(): void {
+    this.list();
     if (!this.atEnd) this.fail(`unexpected ${this.s[this.i]}`);
     if (this.heredocs.length > 0) this.fail('unclosed here-document');
-    return { stmts };
   }
 
   // ---- blanks, comments, newlines
@@ -187,6 +207,7 @@ class Parser {
     const s = this.s;
     const start = this.i;
     let line = start;
+    let body: string;
     for (;;) {
       if (line >= s.length) this.fail(`unclosed here-document '${h.delimiter}'`);
       let nl = s.indexOf('\n', line);
@@ -194,22 +215,23 @@ class Parser {
       let from = line;
       if (h.stripTabs) while (s.charCodeAt(from) === TAB) from++;
       if (nl - from === h.delimiter.length && s.startsWith(h.delimiter, from)) {
-        h.redirect.heredoc = s.slice(start, line);
+        body = s.slice(start, line);
         this.i = nl < s.length ? nl + 1 : nl;
         break;
       }
       line = nl + 1;
     }
     // An unquoted delimiter leaves $… and `…` live in the body: they must be well formed.
-    if (!h.quoted && h.redirect.heredoc) new Parser(h.redirect.heredoc).heredocContent();
+    if (!h.quoted && body) new Parser(body, this.out, 1).heredocContent();
   }
 
   private heredocContent(): void {
+    const dropped: RawPart[] = [];
     while (!this.atEnd) {
       const c = this.at();
       if (c === BACKSLASH) this.i += 2;
-      else if (c === DOLLAR) this.dollar(true);
-      else if (c === BACKQUOTE) this.backquote();
+      else if (c === DOLLAR) this.dollar(true, dropped, '');
+      else if (c === BACKQUOTE) this.backquote(dropped, '');
       else this.i++;
     }
   }
@@ -240,35 +262,34 @@ class Parser {
    * Statements up to the end, a `)`, `;;`-like case separators, or a word that closes a construct.
    * `else` closes only the lists of an `if` (elsewhere mvdan/sh reads it as a command name).
    */
-  private list(elseEnds = false): Stmt[] {
-    const out: Stmt[] = [];
+  private list(elseEnds = false): number {
+    let count = 0;
     for (;;) {
       this.skipLines();
-      if (this.atEnd) return out;
+      if (this.atEnd) return count;
       const c = this.at();
-      if (c === RPAREN) return out;
+      if (c === RPAREN) return count;
       if (c === SEMI) {
-        if (this.at(1) === SEMI || this.at(1) === AMP) return out;
+        if (this.at(1) === SEMI || this.at(1) === AMP) return count;
         this.fail('; can only immediately follow a statement');
       }
       if (c === AMP && this.at(1) !== GT) this.fail('& can only immediately follow a statement');
       if (c === PIPE) this.fail('| must follow a statement');
       const reserved = this.peekReserved();
-      if (reserved !== undefined && TERMINATORS.has(reserved) && (reserved !== 'else' || elseEnds)) return out;
-      const stmt = this.andOr();
-      out.push(stmt);
+      if (reserved !== undefined && TERMINATORS.has(reserved) && (reserved !== 'else' || elseEnds)) return count;
+      this.andOr();
+      count++;
       this.skipBlanksAndComment();
       const sep = this.at();
       if (sep === SEMI) {
-        if (this.at(1) === SEMI || this.at(1) === AMP) return out;
+        if (this.at(1) === SEMI || this.at(1) === AMP) return count;
         this.i++;
       } else if (sep === AMP) {
-        stmt.background = true;
         this.i++;
       } else if (sep === NL) {
         this.newline();
       } else if (sep === RPAREN || sep !== sep) {
-        return out;
+        return count;
       } else {
         const next = this.peekReserved();
         if (next === undefined || !TERMINATORS.has(next) || (next === 'else' && !elseEnds)) this.fail('statements must be separated by &, ; or a newline');
@@ -276,23 +297,22 @@ class Parser {
     }
   }
 
-  private andOr(): Stmt {
-    let left = this.pipeline();
+  private andOr(): void {
+    this.pipeline();
     for (;;) {
       this.skipBlanks();
       const c = this.at();
       let op: '&&' | '||';
       if (c === AMP && this.at(1) === AMP) op = '&&';
       else if (c === PIPE && this.at(1) === PIPE) op = '||';
-      else return left;
+      else return;
       this.i += 2;
       this.skipLines();
-      const right = this.pipeline(op);
-      left = stmtOf({ kind: 'binary', op, left, right });
+      this.pipeline(op);
     }
   }
 
-  private pipeline(after?: string): Stmt {
+  private pipeline(after?: string): void {
     this.skipBlanks();
     let negated = false;
     if (this.at() === BANG && isDelimiter(this.at(1))) {
@@ -301,8 +321,7 @@ class Parser {
       this.skipBlanks();
       if (this.at() === BANG && isDelimiter(this.at(1))) this.fail('cannot negate a command multiple times');
     }
-    let left = this.command();
-    if (!left) this.fail(negated ? '"!" cannot form a statement alone' : `${after ?? 'a statement'} must be followed by a statement`);
+    if (!this.command()) this.fail(negated ? '"!" cannot form a statement alone' : `${after ?? 'a statement'} must be followed by a statement`);
     for (;;) {
       this.skipBlanks();
       if (this.at() !== PIPE || this.at(1) === PIPE) break;
@@ -310,70 +329,62 @@ class Parser {
       this.i += op.length;
       this.skipLines();
       if (this.at() === BANG && isDelimiter(this.at(1))) this.fail('"!" can only be used in full statements');
-      const right = this.command();
-      if (!right) this.fail(`${op} must be followed by a statement`);
-      left = stmtOf({ kind: 'binary', op, left, right });
+      if (!this.command()) this.fail(`${op} must be followed by a statement`);
+      if (this.hidden === 0) this.out.hasPipe = true;
     }
-    left.negated = negated;
-    return left;
   }
 
-  /** One command with its redirections; undefined when none starts here. */
-  private command(): Stmt | undefined {
+  /** One command with its redirections; false when none starts here. */
+  private command(): boolean {
     this.skipBlanks();
     const c = this.at();
-    if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH || (c === AMP && this.at(1) !== GT)) return undefined;
+    if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH || (c === AMP && this.at(1) !== GT)) return false;
     if (c === LPAREN) {
-      const stmt = stmtOf(undefined);
       if (this.at(1) === LPAREN) {
         this.i += 2;
         this.arithmetic('((');
-        stmt.command = { kind: 'arithmetic' };
       } else {
         this.i++;
-        const body = this.list();
+        this.list();
         if (this.at() !== RPAREN) this.fail('reached the end without matching ( with )');
         this.i++;
-        stmt.command = { kind: 'subshell', body };
       }
-      this.trailingRedirects(stmt);
-      return stmt;
+      this.trailingRedirects();
+      return true;
     }
     const reserved = this.peekReserved();
-    if (reserved === undefined || reserved === 'else') return this.simpleCommand();
+    if (reserved === undefined || reserved === 'else') {
+      this.simpleCommand();
+      return true;
+    }
     if (reserved === ']]') this.fail('"]]" can only be used to close a test');
     if (TERMINATORS.has(reserved) && reserved !== '{') this.fail(`"${reserved}" cannot start a statement`);
-    const stmt = stmtOf(undefined);
     this.i += reserved.length;
     switch (reserved) {
-      case '{': {
-        const body = this.list();
+      case '{':
+        this.list();
         this.expectReserved('}', 'a block');
-        stmt.command = { kind: 'block', body };
         break;
-      }
       case 'if':
-        stmt.command = this.ifClause();
+        this.ifClause();
         break;
       case 'while':
-      case 'until': {
-        const cond = this.nonEmptyList(reserved);
+      case 'until':
+        this.nonEmptyList(reserved);
         this.expectReserved('do', reserved);
-        const body = this.nonEmptyList('do');
+        this.nonEmptyList('do');
         this.expectReserved('done', reserved);
-        stmt.command = { kind: 'while', until: reserved === 'until', cond, body };
         break;
-      }
       case 'for':
       case 'select':
-        stmt.command = this.forClause(reserved === 'select');
+        this.forClause(reserved === 'select');
         break;
       case 'case':
-        stmt.command = this.caseClause();
+        this.caseClause();
         break;
       case 'function':
-        stmt.command = this.functionKeyword();
-        return stmt;
+        this.functionKeyword();
+        return true;
       case 'time': {
         this.skipBlanks();
         if (this.s.startsWith('-p', this.i) && isDelimiter(this.at(2))) this.i += 2;
@@ -382,33 +393,29 @@ class Parser {
         if (this.at() === HASH) this.skipLines();
         if (this.at() === BANG && isDelimiter(this.at(1))) this.fail('"time" cannot time a negated command');
         const next = this.at();
-        const timed = next !== next || next === NL || next === SEMI || next === AMP || next === RPAREN || next === PIPE ? undefined : this.pipeline('time');
-        stmt.command = { kind: 'time', stmt: timed };
-        return stmt;
+        if (!(next !== next || next === NL || next === SEMI || next === AMP || next === RPAREN || next === PIPE)) this.pipeline('time');
+        return true;
       }
-      case 'coproc': {
+      case 'coproc':
         this.skipBlanks();
         this.coprocName();
-        const inner = this.command();
-        if (!inner) this.fail('coproc must be followed by a command');
-        stmt.command = { kind: 'coproc', stmt: inner };
-        return stmt;
-      }
-      case '[[': {
-        const words: Word[] = [];
-        this.testOr(words);
+        if (!this.command()) this.fail('coproc must be followed by a command');
+        return true;
+      case '[[':
+        this.hidden++;
+        this.testOr();
         this.skipLines();
         if (!(this.s.startsWith(']]', this.i) && isDelimiter(this.at(2)))) this.fail('reached the end without matching [[ with ]]');
         this.i += 2;
-        stmt.command = { kind: 'test', words };
+        this.hidden--;
         break;
-      }
       default:
         // declare, local, export, readonly, typeset, nameref, let
-        return this.declaration(reserved, stmt);
+        this.declaration(reserved);
+        return true;
     }
-    this.trailingRedirects(stmt);
-    return stmt;
+    this.trailingRedirects();
+    return true;
   }
 
   /** Past the NAME of `coproc NAME { …; }`: a name counts only before a compound command. */
@@ -423,83 +430,77 @@ class Parser {
     this.i = start;
   }
 
-  private nonEmptyList(after: string, elseEnds = false): Stmt[] {
-    const body = this.list(elseEnds);
-    if (body.length === 0) this.fail(`"${after}" must be followed by a statement list`);
-    return body;
+  private nonEmptyList(after: string, elseEnds = false): void {
+    if (this.list(elseEnds) === 0) this.fail(`"${after}" must be followed by a statement list`);
   }
 
-  private ifClause(): Command {
-    const cond = this.nonEmptyList('if', true);
+  private ifClause(): void {
+    this.nonEmptyList('if', true);
     this.expectReserved('then', 'if');
-    const then = this.nonEmptyList('then', true);
+    this.nonEmptyList('then', true);
     this.skipLines();
     const next = this.peekReserved();
     if (next === 'elif') {
       this.i += 4;
-      return { kind: 'if', cond, then, else: undefined, elif: this.ifClause() };
+      this.ifClause();
+      return;
     }
-    let otherwise: Stmt[] | undefined;
     if (next === 'else') {
       this.i += 4;
-      otherwise = this.nonEmptyList('else');
+      this.nonEmptyList('else');
     }
     this.expectReserved('fi', 'if');
-    return { kind: 'if', cond, then, else: otherwise, elif: undefined };
   }
 
-  private forClause(select: boolean): Command {
+  private forClause(select: boolean): void {
     this.skipBlanks();
-    let name = '';
-    let items: Word[] | undefined;
     if (!select && this.at() === LPAREN && this.at(1) === LPAREN) {
       this.i += 2;
       this.arithmetic('for');
     } else {
       const start = this.i;
       while (!isDelimiter(this.at())) this.i++;
-      name = this.s.slice(start, this.i);
-      if (name === '') this.fail('for must be followed by a name');
+      if (this.i === start) this.fail('for must be followed by a name');
       this.skipLines();
       if (this.peekReserved() === undefined && this.s.startsWith('in', this.i) && isDelimiter(this.at(2))) {
         this.i += 2;
-        items = [];
+        this.hidden++;
         for (;;) {
           this.skipBlanks();
           const c = this.at();
           if (c === SEMI || c === NL || c !== c || c === HASH) break;
           if (isDelimiter(c)) this.fail('for words must be separated by ; or a newline');
-          items.push(this.word());
+          this.word();
         }
+        this.hidden--;
       }
     }
     this.skipBlanksAndComment();
     if (this.at() === SEMI) this.i++;
     this.skipLines();
     const open = this.peekReserved();
-    let body: Stmt[];
     if (open === 'do') {
       this.i += 2;
-      body = this.nonEmptyList('do');
+      this.nonEmptyList('do');
       this.expectReserved('done', 'for');
     } else if (open === '{') {
       this.i++;
-      body = this.list();
+      this.list();
       this.expectReserved('}', 'for');
     } else {
       this.fail('for must be followed by "do"');
     }
-    return { kind: 'for', select, name, items, body };
   }
 
-  private caseClause(): Command {
+  private caseClause(): void {
     this.skipBlanks();
     if (isDelimiter(this.at())) this.fail('case must be followed by a word');
-    const word = this.word();
+    this.hidden++;
+    this.word();
+    this.hidden--;
     this.skipLines();
     if (!(this.s.startsWith('in', this.i) && isDelimiter(this.at(2)))) this.fail('case x must be followed by in');
     this.i += 2;
-    const items: CaseItem[] = [];
     for (;;) {
       this.skipLines();
       if (this.peekReserved() === 'esac') {
@@ -511,11 +512,11 @@ class Parser {
         this.i++;
         this.skipBlanks();
       }
-      const patterns: Word[] = [];
+      this.hidden++;
       for (;;) {
         this.skipBlanks();
         if (isDelimiter(this.at())) this.fail('case patterns must be words');
-        patterns.push(this.word());
+        this.word();
         this.skipBlanks();
         const c = this.at();
         if (c === PIPE) this.i++;
@@ -524,22 +525,18 @@ class Parser {
           break;
         } else this.fail('case patterns must be separated with |');
       }
-      const body = this.list();
-      let op: CaseItem['op'];
-      if (this.s.startsWith(';;&', this.i)) op = ';;&';
-      else if (this.s.startsWith(';;', this.i)) op = ';;';
-      else if (this.s.startsWith(';&', this.i)) op = ';&';
-      items.push({ patterns, op, body });
-      if (op) this.i += op.length;
+      this.hidden--;
+      this.list();
+      if (this.s.startsWith(';;&', this.i)) this.i += 3;
+      else if (this.s.startsWith(';;', this.i) || this.s.startsWith(';&', this.i)) this.i += 2;
       else {
         this.skipLines();
         if (this.peekReserved() !== 'esac') this.fail('case items must end with ;; or esac');
       }
     }
-    return { kind: 'case', word, items };
   }
 
-  private functionKeyword(): Command {
+  private functionKeyword(): void {
     this.skipBlanks();
     const start = this.i;
     while (!isDelimiter(this.at()) && this.at() !== DOLLAR && this.at() !== DQUOTE && this.at() !== SQUOTE) this.i++;
@@ -552,46 +549,50 @@ class Parser {
       if (this.at() !== RPAREN) this.fail('function name must be followed by ()');
       this.i++;
     }
-    return this.functionBody(name);
+    this.functionBody(name);
   }
 
-  private functionBody(name: string): Command {
+  private functionBody(name: string): void {
     this.skipLines();
-    return { kind: 'function', name, body: this.pipeline(`${name}()`) };
+    this.pipeline(`${name}()`);
   }
 
-  private declaration(variant: string, stmt: Stmt): Stmt {
-    const args: (Word | Assign)[] = [];
+  /** `export a=1 b` and the like: checked, their words not read. */
+  private declaration(variant: string): void {
+    this.hidden++;
+    let words = 0;
+    let redirects = 0;
     let afterValue = false;
     for (;;) {
       this.skipBlanks();
       const c = this.at();
       if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH) break;
       if (c === AMP && this.at(1) !== GT) break;
-      if (this.redirect(stmt)) continue;
+      if (this.redirect()) {
+        redirects++;
+        continue;
+      }
       // mvdan/sh takes no more words after a redirection of a declaration.
-      if (c === LPAREN || stmt.redirects.length > 0) this.fail('statements must be separated by &, ; or a newline');
+      if (c === LPAREN || redirects > 0) this.fail('statements must be separated by &, ; or a newline');
       // mvdan/sh wants the word after `a=1` (not after `a` or `a=(1)`) to start unquoted and unexpanded.
       if (afterValue && (c === DOLLAR || c === DQUOTE || c === SQUOTE || c === BACKQUOTE)) this.fail('invalid variable name');
-      if (variant !== 'let' && this.atAssignment()) {
-        const a = this.assignment();
-        afterValue = a.array === undefined;
-        args.push(a);
-      } else if (variant !== 'let' && this.atBadAssignment()) this.fail('invalid variable name');
+      words++;
+      if (variant !== 'let' && this.atAssignment()) afterValue = this.assignment() !== 'array';
+      else if (variant !== 'let' && this.atBadAssignment()) this.fail('invalid variable name');
       else {
         afterValue = false;
-        args.push(this.word());
+        this.word();
       }
     }
-    if (variant === 'let' && args.length === 0) this.fail('"let" must be followed by an expression');
-    stmt.command = { kind: 'declare', variant, args };
-    return stmt;
+    if (variant === 'let' && words === 0) this.fail('"let" must be followed by an expression');
+    this.hidden--;
   }
 
-  private simpleCommand(): Stmt {
-    const stmt = stmtOf(undefined);
-    const assigns: Assign[] = [];
-    const args: Word[] = [];
+  /** A command's words, its assignments and redirections; the words are read. */
+  private simpleCommand(): void {
+    let assigns = 0;
+    let redirects = 0;
+    const args: RawPart[][] = [];
     let arrays = false;
     let nameStart = this.i;
     for (;;) {
@@ -600,25 +601,27 @@ class Parser {
       if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN) break;
       if (c === AMP && this.at(1) !== GT) break;
       if (c === HASH) break;
-      if ((c === LT || c === GT || c === AMP || isDigit(c)) && this.redirect(stmt)) continue;
+      if ((c === LT || c === GT || c === AMP || isDigit(c)) && this.redirect()) {
+        redirects++;
+        continue;
+      }
       if (c === LPAREN) {
-        if (args.length === 1 && assigns.length === 0 && stmt.redirects.length === 0) {
+        if (args.length === 1 && assigns === 0 && redirects === 0) {
           const name = this.s.slice(nameStart, this.i).trimEnd();
           if (isFunctionName(name)) {
             this.i++;
             this.skipBlanks();
             if (this.at() !== RPAREN) this.fail('function name must be followed by ()');
             this.i++;
-            stmt.command = this.functionBody(name);
-            return stmt;
+            this.functionBody(name);
+            return;
           }
         }
         this.fail('a command can only contain words and redirects; encountered (');
       }
       if (args.length === 0 && this.atAssignment()) {
-        const a = this.assignment();
-        if (a.array !== undefined || a.name.includes('[')) arrays = true;
-        assigns.push(a);
+        if (this.assignment() !== 'scalar') arrays = true;
+        assigns++;
       } else {
         if (args.length === 0) {
           nameStart = this.i;
@@ -629,19 +632,18 @@ class Parser {
       }
     }
     if (arrays && args.length > 0) this.fail('inline variables cannot be arrays');
-    if (assigns.length > 0 || args.length > 0) stmt.command = { kind: 'call', assigns, args };
-    return stmt;
+    if ((assigns > 0 || args.length > 0) && this.hidden === 0) this.out.commands.push(args);
   }
 
-  private trailingRedirects(stmt: Stmt): void {
+  private trailingRedirects(): void {
     for (;;) {
       this.skipBlanks();
-      if (!this.redirect(stmt)) return;
+      if (!this.redirect()) return;
     }
   }
 
-  /** A redirection at the cursor, added to the statement; false when none starts here. */
-  private redirect(stmt: Stmt): boolean {
+  /** Past a redirection at the cursor (its word is not read); false when none starts here. */
+  private redirect(): boolean {
     const s = this.s;
     let j = this.i;
     while (isDigit(s.charCodeAt(j))) j++;
@@ -663,16 +665,15 @@ class Parser {
     } else {
       return false;
     }
-    const fd = j > this.i ? s.slice(this.i, j) : undefined;
     this.i = j + op.length;
     this.skipBlanks();
     const t = this.at();
     const substitution = (t === LT || t === GT) && this.at(1) === LPAREN;
     if ((isDelimiter(t) && !substitution) || t === HASH || this.atRedirectWithFd()) this.fail(`${op} must be followed by a word`);
     const start = this.i;
-    const word = this.word();
-    const redirect: Redirect = { op, fd, word, heredoc: undefined };
-    stmt.redirects.push(redirect);
+    this.hidden++;
+    this.word();
+    this.hidden--;
     if (op === '<<' || op === '<<-') {
       const raw = s.slice(start, this.i);
       let quoted = false;
@@ -685,7 +686,7 @@ class Parser {
           if (k + 1 < raw.length) delimiter += raw[++k];
         } else delimiter += ch;
       }
-      this.heredocs.push({ redirect, delimiter, quoted, stripTabs: op === '<<-' });
+      this.heredocs.push({ delimiter, quoted, stripTabs: op === '<<-' });
     }
     return true;
   }
@@ -732,22 +733,20 @@ class Parser {
     return s.charCodeAt(j) === EQ;
   }
 
-  private assignment(): Assign {
-    const s = this.s;
-    const start = this.i;
+  /** Past the assignment at the cursor (its words are not read): `a=1`, `a[i]=1` (indexed) or `a=(1 2)` (array). */
+  private assignment(): 'scalar' | 'indexed' | 'array' {
+    this.hidden++;
     while (isNameChar(this.at())) this.i++;
-    let name = s.slice(start, this.i);
+    let kind: 'scalar' | 'indexed' | 'array' = 'scalar';
     if (this.at() === LBRACKET) {
-      const open = this.i;
       this.i++;
       this.arithmeticIndex();
-      name += s.slice(open, this.i);
+      kind = 'indexed';
     }
     if (this.at() === PLUS) this.i++;
     this.i++; // =
     if (this.at() === LPAREN) {
       this.i++;
-      const array: Word[] = [];
       for (;;) {
         this.skipLines();
         const c = this.at();
@@ -757,29 +756,30 @@ class Parser {
         }
         if (c !== c) this.fail('reached the end without matching ( with )');
         if (isDelimiter(c)) this.fail('array elements must be words');
-        array.push(this.word());
+        this.word();
       }
-      return { kind: 'assign', name, value: undefined, array };
-    }
-    const value = isDelimiter(this.at()) ? undefined : this.word();
-    return { kind: 'assign', name, value, array: undefined };
+      kind = 'array';
+    } else if (!isDelimiter(this.at())) this.word();
+    this.hidden--;
+    return kind;
   }
 
   // ---- words
 
   /** An unquoted word; the caller has checked that one starts at the cursor. */
-  private word(): Word {
-    return { kind: 'word', parts: this.wordParts(0) };
+  private word(): RawPart[] {
+    const parts: RawPart[] = [];
+    this.wordParts(0, parts);
+    return parts;
   }
 
   /**
-   * The parts of a word up to an unquoted delimiter. Inside `${…}` (stop is `}` or `/`), blanks
-   * and operators are part of the word and only the stop character ends it.
+   * Adds the parts of a word up to an unquoted delimiter. Inside `${…}` (stop is `}` or `/`),
+   * blanks and operators are part of the word and only the stop character ends it.
    */
-  private wordParts(stop: number): WordPart[] {
+  private wordParts(stop: number, parts: RawPart[]): void {
     const s = this.s;
     const plain = stop === 0 ? PLAIN_IN_WORD : PLAIN_IN_BRACES;
-    const parts: WordPart[] = [];
     let lit = '';
     let start = this.i;
     for (;;) {
@@ -793,26 +793,25 @@ class Parser {
           // `@(…)` and its kind: an extended glob, when the character before is unquoted.
           const prev = s.charCodeAt(i - 1);
           if (i > start && (prev === AT || prev === BANG || prev === STAR || prev === PLUS || prev === QUESTION)) {
-            lit += s.slice(start, i - 1);
-            if (lit) parts.push({ kind: 'lit', value: lit });
-            lit = '';
+            lit = addPart(parts, lit + s.slice(start, i - 1), OPAQUE);
             if (s.charCodeAt(i + 1) === RPAREN) this.fail('an extended glob needs a pattern');
+            this.hidden++;
             this.skipParens();
-            parts.push({ kind: 'extglob', pattern: s.slice(i - 1, this.i) });
+            this.hidden--;
             start = this.i;
             continue;
           }
           break;
         }
         if ((c === LT || c === GT) && s.charCodeAt(i + 1) === LPAREN) {
-          lit += s.slice(start, i);
-          if (lit) parts.push({ kind: 'lit', value: lit });
-          lit = '';
+          // <(…), >(…)
+          lit = addPart(parts, lit + s.slice(start, i), OPAQUE);
           this.i += 2;
-          const body = this.list();
+          this.hidden++;
+          this.list();
+          this.hidden--;
           if (this.at() !== RPAREN) this.fail('reached the end without matching ( with )');
           this.i++;
-          parts.push({ kind: 'process', body });
           start = this.i;
           continue;
         }
@@ -845,15 +844,14 @@ class Parser {
         lit += s.slice(i + 1, close);
         this.i = close + 1;
         start = this.i;
-      } else if (c === DQUOTE || c === DOLLAR || c === BACKQUOTE) {
-        lit += s.slice(start, i);
-        const part = c === DQUOTE ? this.doubleQuoted() : c === DOLLAR ? this.dollar(false) : this.backquote();
-        if (part.kind === 'lit') lit += part.value;
-        else {
-          if (lit) parts.push({ kind: 'lit', value: lit });
-          lit = '';
-          parts.push(part);
-        }
+      } else if (c === DQUOTE) {
+        lit = this.doubleQuoted(parts, lit + s.slice(start, i));
+        start = this.i;
+      } else if (c === DOLLAR) {
+        lit = this.dollar(false, parts, lit + s.slice(start, i));
+        start = this.i;
+      } else if (c === BACKQUOTE) {
+        lit = this.backquote(parts, lit + s.slice(start, i));
         start = this.i;
       } else {
         // Inside ${…}: blanks and operators are text.
@@ -861,16 +859,16 @@ class Parser {
       }
     }
     lit += s.slice(start, this.i);
-    if (lit) parts.push({ kind: 'lit', value: lit });
-    return parts;
+    if (lit !== '') parts.push({ lit });
   }
 
-  /** `"…"` at the cursor. */
-  private doubleQuoted(): WordPart {
+  /**
+   * `"…"` at the cursor: its parts are added to the word's (`lit` is the text pending before it);
+   * returns the text pending after it. Literal text is unescaped as sh does inside double quotes.
+   */
+  private doubleQuoted(parts: RawPart[], lit: string): string {
     const s = this.s;
     this.i++;
-    const parts: WordPart[] = [];
-    let lit = '';
     let start = this.i;
     for (;;) {
       const c = s.charCodeAt(this.i);
@@ -884,45 +882,43 @@ class Parser {
           this.i += 2;
           start = this.i;
         } else this.i++;
-      } else if (c === DOLLAR || c === BACKQUOTE) {
-        lit += s.slice(start, this.i);
-        const part = c === DOLLAR ? this.dollar(true) : this.backquote();
-        if (part.kind === 'lit') lit += part.value;
-        else {
-          if (lit) parts.push({ kind: 'lit', value: lit });
-          lit = '';
-          parts.push(part);
-        }
+      } else if (c === DOLLAR) {
+        lit = this.dollar(true, parts, lit + s.slice(start, this.i));
+        start = this.i;
+      } else if (c === BACKQUOTE) {
+        lit = this.backquote(parts, lit + s.slice(start, this.i));
         start = this.i;
       } else this.i++;
     }
     lit += s.slice(start, this.i);
     this.i++;
-    if (lit) parts.push({ kind: 'lit', value: lit });
-    return { kind: 'double', parts };
+    return lit;
   }
 
-  /** What starts with `$` at the cursor; a literal `$` when nothing does. */
-  private dollar(quoted: boolean): WordPart {
+  /**
+   * What starts with `$` at the cursor, added like doubleQuoted's parts: a literal `$` when nothing
+   * does. `$'…'` counts as its text as written (escapes not decoded).
+   */
+  private dollar(quoted: boolean, parts: RawPart[], lit: string): string {
     const s = this.s;
     const n = s.charCodeAt(this.i + 1);
-    if (n === LBRACE) return this.braceParam();
+    if (n === LBRACE) return addPart(parts, lit, this.braceParam());
     if (n === LPAREN) {
       if (s.charCodeAt(this.i + 2) === LPAREN) {
         this.i += 3;
         this.arithmetic('$((');
-        return { kind: 'arithmetic' };
+        return addPart(parts, lit, OPAQUE);
       }
       this.i += 2;
-      const body = this.list();
+      this.list();
       if (this.at() !== RPAREN) this.fail('reached the end without matching ( with )');
       this.i++;
-      return { kind: 'command', body };
+      return addPart(parts, lit, OPAQUE);
     }
     if (n === LBRACKET) {
       this.i += 2;
       this.arithmetic('$[');
-      return { kind: 'arithmetic' };
+      return addPart(parts, lit, OPAQUE);
     }
     if (!quoted && n === SQUOTE) {
       let j = this.i + 2;
@@ -934,30 +930,31 @@ class Parser {
       }
       const value = s.slice(this.i + 2, j);
       this.i = j + 1;
-      return { kind: 'ansi', value };
+      return lit + value;
     }
     if (!quoted && n === DQUOTE) {
       this.i++;
-      return this.doubleQuoted();
+      return this.doubleQuoted(parts, lit);
     }
     if (isNameStart(n)) {
       let j = this.i + 2;
       while (isNameChar(s.charCodeAt(j))) j++;
       const name = s.slice(this.i + 1, j);
       this.i = j;
-      return { kind: 'param', name, plain: true, words: [] };
+      return addPart(parts, lit, { param: name });
     }
     if (isDigit(n) || isSpecialParam(n)) {
       this.i += 2;
-      return { kind: 'param', name: s[this.i - 1]!, plain: true, words: [] };
+      return addPart(parts, lit, { param: s[this.i - 1]! });
     }
     this.i++;
-    return { kind: 'lit', value: '$' };
+    return lit + '$';
   }
 
-  /** `${…}` at the cursor. */
-  private braceParam(): WordPart {
+  /** `${…}` at the cursor: `$NAME` when it is `${NAME}`, else opaque (its words are not read). */
+  private braceParam(): RawPart {
     const s = this.s;
+    this.hidden++;
     this.i += 2;
     let plain = true;
     let c = this.at();
@@ -968,7 +965,6 @@ class Parser {
     }
     const name = this.paramName();
     if (name === '') this.fail('invalid parameter name');
-    const words: Word[] = [];
     c = this.at();
     if (c === LBRACKET) {
       plain = false;
@@ -981,7 +977,7 @@ class Parser {
       const n = this.at(1);
       if (c === COLON && (n === MINUS || n === EQ || n === QUESTION || n === PLUS)) {
         this.i += 2;
-        words.push({ kind: 'word', parts: this.wordParts(RBRACE) });
+        this.wordParts(RBRACE, []);
       } else if (c === COLON) {
         this.i++;
         this.sliceArithmetic();
@@ -991,16 +987,16 @@ class Parser {
         }
       } else if (c === MINUS || c === EQ || c === QUESTION || c === PLUS) {
         this.i++;
-        words.push({ kind: 'word', parts: this.wordParts(RBRACE) });
+        this.wordParts(RBRACE, []);
       } else if (c === HASH || c === 37 /* % */ || c === 94 /* ^ */ || c === 44 /* , */) {
         this.i += n === c ? 2 : 1;
-        words.push({ kind: 'word', parts: this.wordParts(RBRACE) });
+        this.wordParts(RBRACE, []);
       } else if (c === SLASH) {
         this.i += n === SLASH || n === HASH || n === 37 ? 2 : 1;
-        words.push({ kind: 'word', parts: this.wordParts(SLASH) });
+        this.wordParts(SLASH, []);
         if (this.at() === SLASH) {
           this.i++;
-          words.push({ kind: 'word', parts: this.wordParts(RBRACE) });
+          this.wordParts(RBRACE, []);
         }
       } else if (c === AT && isNameStart(n)) {
         this.i += 2;
@@ -1013,7 +1009,8 @@ class Parser {
     }
     if (this.at() !== RBRACE) this.fail('reached the end without matching ${ with }');
     this.i++;
-    return { kind: 'param', name, plain, words };
+    this.hidden--;
+    return plain ? { param: name } : OPAQUE;
   }
 
   private paramName(): string {
@@ -1030,8 +1027,11 @@ class Parser {
     return s.slice(start, this.i);
   }
 
-  /** `` `…` `` at the cursor: its text, with `\$ \` \\` unescaped, is a script of its own. */
-  private backquote(): WordPart {
+  /**
+   * `` `…` `` at the cursor, added like doubleQuoted's parts: its text, with `\$ \` \\` unescaped,
+   * is a script of its own, whose commands are read where the backquotes' are.
+   */
+  private backquote(parts: RawPart[], lit: string): string {
     const s = this.s;
     let inner = '';
     let j = this.i + 1;
@@ -1051,8 +1051,8 @@ class Parser {
     }
     inner += s.slice(start, j);
     this.i = j + 1;
-    const script = new Parser(inner).script();
-    return { kind: 'command', body: script.stmts };
+    new Parser(inner, this.out, this.hidden).script();
+    return addPart(parts, lit, OPAQUE);
   }
 
   /** Past the `(…)` at the cursor, minding nesting and quotes. */
@@ -1071,43 +1071,48 @@ class Parser {
         }
       } else if (c === BACKSLASH) this.i++;
       else if (c === SQUOTE || c === DQUOTE || c === DOLLAR || c === BACKQUOTE) {
-        this.wordPiece(c);
+        this.skipPiece(c);
         continue;
       }
       this.i++;
     }
   }
 
-  /** A quoted string or a `$…`/`` `…` `` at the cursor (the cursor moves past it). */
-  private wordPiece(c: number): WordPart {
+  /** Past a quoted string or a `$…`/`` `…` `` at the cursor, in text whose words are not read. */
+  private skipPiece(c: number): void {
     if (c === SQUOTE) {
       const close = this.s.indexOf("'", this.i + 1);
       if (close < 0) this.fail("reached the end without closing quote '");
-      const value = this.s.slice(this.i + 1, close);
       this.i = close + 1;
-      return { kind: 'lit', value };
-    }
-    if (c === DQUOTE) return this.doubleQuoted();
-    if (c === DOLLAR) return this.dollar(false);
-    return this.backquote();
+    } else if (c === DQUOTE) this.doubleQuoted([], '');
+    else if (c === DOLLAR) this.dollar(false, [], '');
+    else this.backquote([], '');
   }
 
   // ---- arithmetic: checked for shape, not kept
 
   private arithmetic(opener: '((' | '$((' | '$[' | 'for'): void {
-    if (opener === 'for') {
-      for (let k = 0; k < 3; k++) {
-        this.skipArithSpace();
-        const end = k < 2 ? SEMI : RPAREN;
-        if (this.at() !== end) this.arithComma();
-        this.skipArithSpace();
-        if (this.at() !== end) this.fail('c-style for needs three expressions');
-        this.i++;
-      }
-      if (this.at() !== RPAREN) this.fail('reached the end without matching (( with ))');
+    this.hidden++;
+    if (opener === 'for') this.arithmeticFor();
+    else this.arithmeticExpression(opener);
+    this.hidden--;
+  }
+
+  /** `for ((a; b; c))`, the cursor after `((`. */
+  private arithmeticFor(): void {
+    for (let k = 0; k < 3; k++) {
+      this.skipArithSpace();
+      const end = k < 2 ? SEMI : RPAREN;
+      if (this.at() !== end) this.arithComma();
+      this.skipArithSpace();
+      if (this.at() !== end) this.fail('c-style for needs three expressions');
       this.i++;
-      return;
     }
+    if (this.at() !== RPAREN) this.fail('reached the end without matching (( with ))');
+    this.i++;
+  }
+
+  private arithmeticExpression(opener: '((' | '$((' | '$['): void {
     this.skipArithSpace();
     const close = opener === '$[' ? RBRACKET : RPAREN;
     if (this.at() === close) this.fail(`${opener} must be followed by an expression`);
@@ -1257,7 +1262,7 @@ class Parser {
       if (d < 128 ? ARITH_OPERAND[d] === 1 && !(d === RBRACE && this.inSlice) && !(d === HASH && !any) : d === d) {
         this.i++;
       } else if (d === DOLLAR || d === SQUOTE || d === DQUOTE || d === BACKQUOTE) {
-        this.wordPiece(d);
+        this.skipPiece(d);
       } else if (d === BACKSLASH && this.i + 1 < this.s.length) {
         this.i += 2;
       } else break;
@@ -1270,44 +1275,44 @@ class Parser {
     }
   }
 
-  // ---- [[ … ]]: its shape is checked, its words kept
+  // ---- [[ … ]]: its shape is checked, its words not read
 
-  private testOr(words: Word[]): void {
-    this.testAnd(words);
+  private testOr(): void {
+    this.testAnd();
     for (;;) {
       this.skipLines();
       if (!(this.at() === PIPE && this.at(1) === PIPE)) return;
       this.i += 2;
-      this.testAnd(words);
+      this.testAnd();
     }
   }
 
-  private testAnd(words: Word[]): void {
-    this.testNot(words);
+  private testAnd(): void {
+    this.testNot();
     for (;;) {
       this.skipLines();
       if (!(this.at() === AMP && this.at(1) === AMP)) return;
       this.i += 2;
-      this.testNot(words);
+      this.testNot();
     }
   }
 
-  private testNot(words: Word[]): void {
+  private testNot(): void {
     this.skipLines();
     if (this.at() === BANG && isDelimiter(this.at(1))) {
       this.i++;
-      this.testNot(words);
+      this.testNot();
       return;
     }
-    this.testPrimary(words);
+    this.testPrimary();
   }
 
-  private testPrimary(words: Word[]): void {
+  private testPrimary(): void {
     this.skipLines();
     const c = this.at();
     if (c === LPAREN) {
       this.i++;
-      this.testOr(words);
+      this.testOr();
       this.skipLines();
       if (this.at() !== RPAREN) this.fail('reached the end without matching ( with )');
       this.i++;
@@ -1318,17 +1323,17 @@ class Parser {
     if (op !== undefined && TEST_UNARY.has(op)) {
       this.i += op.length;
       this.skipLines();
-      words.push(this.testWord());
+      this.testWord();
       return;
     }
-    words.push(this.testWord());
+    this.testWord();
     this.skipBlanks();
     const bin = this.testBinaryOperator();
     if (bin === undefined) return;
     this.i += bin.length;
     this.skipBlanks();
     if (bin === '=~') this.testRegex();
-    else words.push(this.testWord());
+    else this.testWord();
   }
 
   /** The `-x`-like word at the cursor, if it is followed by a blank. */
@@ -1351,10 +1356,10 @@ class Parser {
     return TEST_BINARY.has(word) ? word : undefined;
   }
 
-  private testWord(): Word {
+  private testWord(): void {
     const c = this.at();
     if (isDelimiter(c)) this.fail('[[ expects a word here');
-    return this.word();
+    this.word();
   }
 
   /** The right side of `=~`: a regular expression where `(`, `)` and `|` are literal. */
@@ -1368,15 +1373,11 @@ class Parser {
       if (c === LPAREN) depth++;
       else if (c === RPAREN) depth--;
       if (c === BACKSLASH) this.i += 2;
-      else if (c === SQUOTE || c === DQUOTE || c === DOLLAR || c === BACKQUOTE) this.wordPiece(c);
+      else if (c === SQUOTE || c === DQUOTE || c === DOLLAR || c === BACKQUOTE) this.skipPiece(c);
       else this.i++;
     }
     if (this.i === start) this.fail('=~ must be followed by a word');
   }
-}
-
-function stmtOf(command: Command | undefined): Stmt {
-  return { command, negated: false, background: false, redirects: [] };
 }
 
 /** A name `name()` may define: written without quotes or expansions. */
