@@ -8,7 +8,7 @@ import type {
 import { INSTRUCTION_NAMES } from './ast.js';
 import { diagnostic } from './diagnostics.js';
 import { looksLikeDirective, scanDirectives, type ScannedDirective } from './directives.js';
-import { heredocMarkersOfLine, splitLine } from './instruction-line.js';
+import { heredocMarkersOfLine, splitLine, type LineFlag } from './instruction-line.js';
 import { parseJsonArray } from './json-array.js';
 import { joinStream, sourceEndAt, sourceOffsetAt, type LogicalLine } from './logical-line.js';
 import { checkStream } from './parser.js';
@@ -25,15 +25,20 @@ export interface BuildContext {
   lines: LineMap;
   escape: '\\' | '`';
   diagnostics: Diagnostic[];
+  /** The logical line of the instruction being built, and where in it the instruction starts. */
+  logical: LogicalLine;
+  from: number;
 }
+
+const NO_LINE: LogicalLine = { text: '', pieceStarts: [], pieceSources: [] };
 
 export function buildDockerfile(text: string): { ast: Dockerfile; diagnostics: Diagnostic[] } {
   const scan = scanDirectives(text);
   const lines = new LineMap(text);
-  const ctx: BuildContext = { text, lines, escape: scan.escape, diagnostics: [] };
+  const ctx: BuildContext = { text, lines, escape: scan.escape, diagnostics: [], logical: NO_LINE, from: 0 };
   for (const p of scan.problems) ctx.diagnostics.push(diagnostic(p.code, p.message, lines.range(p.start, p.end)));
 
-  const stream = tokenStream(text, scan.escape);
+  const stream = tokenStream(text, scan.escape, lines.starts);
   for (const e of stream.errors) {
     ctx.diagnostics.push(diagnostic('DF001', `unexpected character: ${e.message}`, lines.range(e.offset, e.offset + e.length)));
   }
@@ -244,8 +249,8 @@ interface Placement {
 function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: number, to: number, place: Placement): Instruction {
   const line = logical.text.slice(from, to);
   const parts = splitLine(line);
-  const range = (s: number, e: number): Range => rangeOf(ctx, logical, from + s, from + e);
-  const word = (value: string, s: number): Word => ({ value, range: range(s, s + value.length) });
+  ctx.logical = logical;
+  ctx.from = from;
   // Most keywords are written in upper case: those need no upper-case copy to look up.
   const upper = INSTRUCTION_SET.has(parts.keyword) ? parts.keyword : parts.keyword.toUpperCase();
   const name = INSTRUCTION_SET.has(upper) ? (upper as InstructionName) : undefined;
@@ -260,12 +265,12 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
   const node = {
     kind: 'instruction',
     name,
-    range: place.range ?? range(parts.keywordStart, to - from),
+    range: place.range ?? range(ctx, parts.keywordStart, to - from),
     text: place.text,
     keyword: parts.keyword,
-    keywordRange: range(parts.keywordStart, parts.keywordEnd),
-    flags: parts.flags.map((f) => flagNode(f.text, range(f.start, f.end), line.slice(f.start, f.end), ctx, logical, from + f.start)),
-    args: args ? word(args, at) : undefined,
+    keywordRange: range(ctx, parts.keywordStart, parts.keywordEnd),
+    flags: flagNodes(ctx, line, parts.flags),
+    args: args ? word(ctx, args, at) : undefined,
     argNodes: [] as Word[],
     continuations: place.continuations,
     comments: place.comments,
@@ -290,7 +295,7 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
 
   switch (node.name) {
     case 'FROM': {
-      const items = splitBlank(args, at, word);
+      const items = splitBlank(ctx, args, at);
       const hasAs = items.length >= 3 && items[1]!.value.toLowerCase() === 'as';
       node.argNodes = items;
       fields['image'] = items[0];
@@ -299,7 +304,7 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
       break;
     }
     case 'EXPOSE':
-      node.argNodes = splitBlank(args, at, word);
+      node.argNodes = splitBlank(ctx, args, at);
       fields['form'] = args ? 'shell' : undefined;
       fields['items'] = node.argNodes;
       break;
@@ -307,7 +312,7 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
     case 'USER':
     case 'WORKDIR':
     case 'STOPSIGNAL': {
-      const value = args ? word(args, at) : undefined;
+      const value = args ? word(ctx, args, at) : undefined;
       if (value) node.argNodes = [value];
       fields['value'] = value;
       break;
@@ -316,7 +321,7 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
     case 'CMD':
     case 'ENTRYPOINT':
     case 'SHELL': {
-      const command = commandLine(ctx, args, at, word, range, node.name);
+      const command = commandLine(ctx, args, at, node.name);
       node.argNodes = commandNodes(command);
       fields['command'] = command;
       break;
@@ -324,7 +329,7 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
     case 'ADD':
     case 'COPY':
     case 'VOLUME': {
-      const list = listArgs(ctx, args, at, word, range, node.name);
+      const list = listArgs(ctx, args, at, node.name);
       node.argNodes = list.items;
       fields['form'] = list.form;
       if (node.name === 'VOLUME') fields['items'] = list.items;
@@ -336,7 +341,7 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
     }
     case 'ENV':
     case 'LABEL': {
-      const kv = keyValues(ctx, args, at, word, range, node.name);
+      const kv = keyValues(ctx, args, at, node.name);
       node.argNodes = kv.nodes;
       fields['legacy'] = kv.legacy;
       fields['pairs'] = kv.pairs;
@@ -345,12 +350,12 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
     case 'ARG': {
       const declarations: ArgDeclaration[] = [];
       for (const w of splitRawWords(args, ctx.escape)) {
-        node.argNodes.push(word(w.value, at + w.start));
+        node.argNodes.push(word(ctx, w.value, at + w.start));
         const eq = w.value.indexOf('=');
         declarations.push({
-          range: range(at + w.start, at + w.end),
-          name: word(eq < 0 ? w.value : w.value.slice(0, eq), at + w.start),
-          value: eq < 0 ? undefined : word(w.value.slice(eq + 1), at + w.start + eq + 1),
+          range: range(ctx, at + w.start, at + w.end),
+          name: word(ctx, eq < 0 ? w.value : w.value.slice(0, eq), at + w.start),
+          value: eq < 0 ? undefined : word(ctx, w.value.slice(eq + 1), at + w.start + eq + 1),
         });
       }
       fields['declarations'] = declarations;
@@ -361,8 +366,8 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
       while (sep < args.length && !isSpaceCode(args.charCodeAt(sep))) sep++;
       let next = sep;
       while (next < args.length && isSpaceCode(args.charCodeAt(next))) next++;
-      const type = sep > 0 ? word(args.slice(0, sep), at) : undefined;
-      const command = type ? commandLine(ctx, args.slice(next), at + next, word, range, node.name) : undefined;
+      const type = sep > 0 ? word(ctx, args.slice(0, sep), at) : undefined;
+      const command = type ? commandLine(ctx, args.slice(next), at + next, node.name) : undefined;
       if (type) node.argNodes = [type, ...commandNodes(command)];
       fields['type'] = type;
       fields['command'] = command;
@@ -378,11 +383,12 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
             emptyContinuationLines: [],
           })
         : undefined;
+      ctx.from = from;
       fields['trigger'] = trigger;
       break;
     }
     case undefined:
-      node.argNodes = [word('', at)];
+      node.argNodes = [word(ctx, '', at)];
       break;
   }
   checkInstruction(ctx, node);
@@ -397,34 +403,46 @@ function rangeOf(ctx: BuildContext, logical: LogicalLine, start: number, end: nu
   return ctx.lines.range(s, e);
 }
 
-type WordAt = (value: string, start: number) => Word;
-type RangeAt = (start: number, end: number) => Range;
+/** The source range of [start, end) in the line being built (indices from ctx.from). */
+function range(ctx: BuildContext, start: number, end: number): Range {
+  return rangeOf(ctx, ctx.logical, ctx.from + start, ctx.from + end);
+}
 
-function flagNode(text: string, range: Range, raw: string, ctx: BuildContext, logical: LogicalLine, rawStart: number): Flag {
-  const body = text.slice(2);
-  const eq = body.indexOf('=');
-  const name = eq < 0 ? body : body.slice(0, eq);
-  const rawEq = raw.indexOf('=');
-  const nameRange = rangeOf(ctx, logical, rawStart, rawStart + (rawEq < 0 ? raw.length : rawEq));
-  return {
-    kind: 'flag',
-    range,
-    text,
-    name,
-    nameRange,
-    value: eq < 0 ? undefined : body.slice(eq + 1),
-    valueRange: eq < 0 || rawEq < 0 ? undefined : rangeOf(ctx, logical, rawStart + rawEq + 1, rawStart + raw.length),
-  };
+/** A word whose text starts at `start` in the line being built. */
+function word(ctx: BuildContext, value: string, start: number): Word {
+  return { value, range: range(ctx, start, start + value.length) };
+}
+
+/** The flags of `line`, the line being built. */
+function flagNodes(ctx: BuildContext, line: string, flags: readonly LineFlag[]): Flag[] {
+  const nodes: Flag[] = [];
+  for (const f of flags) {
+    const text = f.text;
+    const eq = text.indexOf('=', 2);
+    // The `=` as written: the name's range ends there, the value's starts after it.
+    let rawEq = line.indexOf('=', f.start);
+    if (rawEq >= f.end) rawEq = -1;
+    nodes.push({
+      kind: 'flag',
+      range: range(ctx, f.start, f.end),
+      text,
+      name: eq < 0 ? text.slice(2) : text.slice(2, eq),
+      nameRange: range(ctx, f.start, rawEq < 0 ? f.end : rawEq),
+      value: eq < 0 ? undefined : text.slice(eq + 1),
+      valueRange: eq < 0 || rawEq < 0 ? undefined : range(ctx, rawEq + 1, f.end),
+    });
+  }
+  return nodes;
 }
 
 /** Words separated by runs of `[\t\v\f\r ]` (FROM, EXPOSE, and COPY/ADD/VOLUME in shell form). */
-function splitBlank(args: string, at: number, word: WordAt): Word[] {
+function splitBlank(ctx: BuildContext, args: string, at: number): Word[] {
   const out: Word[] = [];
   let i = 0;
   while (i < args.length) {
     const start = i;
     while (i < args.length && !isAsciiBlankCode(args.charCodeAt(i))) i++;
-    if (i > start) out.push(word(args.slice(start, i), at + start));
+    if (i > start) out.push(word(ctx, args.slice(start, i), at + start));
     while (i < args.length && isAsciiBlankCode(args.charCodeAt(i))) i++;
   }
   return out;
@@ -438,41 +456,41 @@ function commandNodes(command: CommandLine | undefined): Word[] {
 /** Heuristic for a failed attempt at the exec form, as opposed to `RUN [ -f x ]` shell tests. */
 const looksLikeJson = /^\[\s*(?:"[^"]*"|'[^']*')\s*(?:,|\]\s*$)|^\[\s*"[^"]*$/;
 
-function commandLine(ctx: BuildContext, args: string, at: number, word: WordAt, range: RangeAt, name: string): CommandLine | undefined {
+function commandLine(ctx: BuildContext, args: string, at: number, name: string): CommandLine | undefined {
   if (!args) return undefined;
   if (args.startsWith('[')) {
     const json = parseJsonArray(args);
     if (json.kind === 'array') {
       return {
         form: 'exec',
-        range: range(at, at + args.length),
-        items: json.items.map((s) => ({ value: s.value, range: range(at + s.start, at + s.end) })),
+        range: range(ctx, at, at + args.length),
+        items: json.items.map((s) => ({ value: s.value, range: range(ctx, at + s.start, at + s.end) })),
       };
     }
     if (json.kind === 'not-strings') {
-      ctx.diagnostics.push(diagnostic('DF005', `${name}: the JSON array must hold only strings`, range(at + json.at, at + json.at + 1)));
+      ctx.diagnostics.push(diagnostic('DF005', `${name}: the JSON array must hold only strings`, range(ctx, at + json.at, at + json.at + 1)));
     } else if (looksLikeJson.test(args)) {
       ctx.diagnostics.push(
-        diagnostic('DF006', `${name}: not valid JSON (${json.message}), so it runs as a shell command line`, range(at + json.at, at + Math.min(args.length, json.at + 1))),
+        diagnostic('DF006', `${name}: not valid JSON (${json.message}), so it runs as a shell command line`, range(ctx, at + json.at, at + Math.min(args.length, json.at + 1))),
       );
     }
   }
-  return { form: 'shell', range: range(at, at + args.length), text: word(args, at) };
+  return { form: 'shell', range: range(ctx, at, at + args.length), text: word(ctx, args, at) };
 }
 
 function listArgs(
-  ctx: BuildContext, args: string, at: number, word: WordAt, range: RangeAt, name: string,
+  ctx: BuildContext, args: string, at: number, name: string,
 ): { form: 'exec' | 'shell' | undefined; items: Word[] } {
   if (!args) return { form: undefined, items: [] };
   if (args.startsWith('[')) {
-    const command = commandLine(ctx, args, at, word, range, name);
+    const command = commandLine(ctx, args, at, name);
     if (command?.form === 'exec') return { form: 'exec', items: command.items };
   }
-  return { form: 'shell', items: splitBlank(args, at, word) };
+  return { form: 'shell', items: splitBlank(ctx, args, at) };
 }
 
 function keyValues(
-  ctx: BuildContext, args: string, at: number, word: WordAt, range: RangeAt, name: 'ENV' | 'LABEL',
+  ctx: BuildContext, args: string, at: number, name: 'ENV' | 'LABEL',
 ): { legacy: boolean; pairs: KeyValue[]; nodes: Word[] } {
   const words = splitRawWords(args, ctx.escape);
   if (words.length === 0) return { legacy: false, pairs: [], nodes: [] };
@@ -481,12 +499,12 @@ function keyValues(
     while (k < args.length && !isAsciiBlankCode(args.charCodeAt(k))) k++;
     let v = k;
     while (v < args.length && isAsciiBlankCode(args.charCodeAt(v))) v++;
-    const key = word(args.slice(0, k), at);
-    const value = word(args.slice(v), at + v);
+    const key = word(ctx, args.slice(0, k), at);
+    const value = word(ctx, args.slice(v), at + v);
     if (v >= args.length) {
       ctx.diagnostics.push(diagnostic('DF008', `${name} must have two arguments: ${name} ${key.value}=<value>`, key.range));
     }
-    return { legacy: true, pairs: [{ range: range(0 + at, at + args.length), key, value }], nodes: [key, value, word('', at + args.length)] };
+    return { legacy: true, pairs: [{ range: range(ctx, 0 + at, at + args.length), key, value }], nodes: [key, value, word(ctx, '', at + args.length)] };
   }
   const pairs: KeyValue[] = [];
   const nodes: Word[] = [];
@@ -494,17 +512,17 @@ function keyValues(
     const eq = w.value.indexOf('=');
     if (eq < 0) {
       ctx.diagnostics.push(
-        diagnostic('DF009', `can't find = in "${w.value}": ${name} needs the form name=value`, range(at + w.start, at + w.end)),
+        diagnostic('DF009', `can't find = in "${w.value}": ${name} needs the form name=value`, range(ctx, at + w.start, at + w.end)),
       );
       continue;
     }
-    const key = word(w.value.slice(0, eq), at + w.start);
-    const value = word(w.value.slice(eq + 1), at + w.start + eq + 1);
+    const key = word(ctx, w.value.slice(0, eq), at + w.start);
+    const value = word(ctx, w.value.slice(eq + 1), at + w.start + eq + 1);
     if (key.value === '') {
-      ctx.diagnostics.push(diagnostic('DF008', `${name} names can not be blank`, range(at + w.start, at + w.end)));
+      ctx.diagnostics.push(diagnostic('DF008', `${name} names can not be blank`, range(ctx, at + w.start, at + w.end)));
     }
-    pairs.push({ range: range(at + w.start, at + w.end), key, value });
-    nodes.push(key, value, word('=', at + w.start + eq));
+    pairs.push({ range: range(ctx, at + w.start, at + w.end), key, value });
+    nodes.push(key, value, word(ctx, '=', at + w.start + eq));
   }
   return { legacy: false, pairs, nodes };
 }

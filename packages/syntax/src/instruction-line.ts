@@ -51,7 +51,13 @@ function extractFlags(line: string, from: number, end: number, parts: LineParts)
     if (pos >= end) return end;
     if (line[pos] !== '-' || line[pos + 1] !== '-') return pos;
     const wordStart = pos;
-    let word = '';
+    // Up to the first quote or escape the word is as written.
+    for (;;) {
+      const c = line.charCodeAt(pos);
+      if (pos >= end || c === 39 || c === 34 || c === 92 || isSpaceCode(c)) break;
+      pos++;
+    }
+    let word = line.slice(wordStart, pos);
     let quote = '';
     let blankOK = false;
     while (pos < end) {

@@ -2,17 +2,21 @@
 // no column, so columns match what an editor shows.
 import type { Position, Range } from './ast.js';
 
+/** The offset of the first character of each line. */
+export function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts.push(nl + 1);
+  return starts;
+}
+
 export class LineMap {
-  private readonly starts: number[] = [0];
+  /** The offset of each line's first character. */
+  readonly starts: readonly number[];
   private readonly bomLength: number;
 
   constructor(text: string) {
     this.bomLength = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-    let nl = text.indexOf('\n');
-    while (nl >= 0) {
-      this.starts.push(nl + 1);
-      nl = text.indexOf('\n', nl + 1);
-    }
+    this.starts = lineStartsOf(text);
   }
 
   get lineCount(): number {

@@ -14,6 +14,7 @@ import { createToken, Lexer } from './chevrotain.js';
 import type { HeredocMarker } from './heredoc.js';
 import { heredocMarkersOfLine } from './instruction-line.js';
 import { joinStream, joinTokens } from './logical-line.js';
+import { lineStartsOf } from './positions.js';
 
 export type EscapeChar = '\\' | '`';
 
@@ -364,9 +365,9 @@ function chevrotainLexer(): InstanceType<typeof Lexer> {
  * grammar and its docs are written against) takes over for a text the scanner cannot read to the
  * end. The stream is valid until the next call.
  */
-export function tokenStream(text: string, escape: EscapeChar): TokenStream {
+export function tokenStream(text: string, escape: EscapeChar, lineStarts: readonly number[] = lineStartsOf(text)): TokenStream {
   const stream = sharedStream();
-  if (scanTokens(text, escape === '\\' ? BACKSLASH : BACKTICK, stream)) return stream;
+  if (scanTokens(text, escape === '\\' ? BACKSLASH : BACKTICK, lineStarts, stream)) return stream;
   const { tokens, errors } = tokenizeWithChevrotain(text, escape);
   const s = newStream(Math.max(tokens.length, 1));
   for (const token of tokens) {
@@ -472,9 +473,10 @@ function isContinuationKind(k: number): boolean {
 
 /**
  * Fills `out` with the tokens of `text`, as the lexer makes them; false where no token matches
- * (the lexer reports it).
+ * (the lexer reports it). `lineStarts` are the text's line starts (lineStartsOf): looking for each
+ * line end again would cost as much as finding them did.
  */
-function scanTokens(text: string, esc: number, out: TokenStream): boolean {
+function scanTokens(text: string, esc: number, lineStarts: readonly number[], out: TokenStream): boolean {
   const n = text.length;
   let offset = 0;
   let instruction = false;
@@ -483,16 +485,17 @@ function scanTokens(text: string, esc: number, out: TokenStream): boolean {
   let markers = false;
   // The first `<<` at or after the last place looked from (n when there is none).
   let nextMarker = -1;
-  // The next line end at or after the last place looked from (n when there is none).
-  let nextNl = -1;
+  // The line `offset` is on, and where it ends: its newline, or n on the last line.
+  let line = 0;
+  let nextNl = lineStarts.length > 1 ? lineStarts[1]! - 1 : n;
   markerCache = undefined;
   while (offset < n) {
     const c = text.charCodeAt(offset);
     let kind = -1;
     let end = -1;
     if (nextNl < offset) {
-      nextNl = text.indexOf('\n', offset);
-      if (nextNl < 0) nextNl = n;
+      while (line + 1 < lineStarts.length && lineStarts[line + 1]! <= offset) line++;
+      nextNl = line + 1 < lineStarts.length ? lineStarts[line + 1]! - 1 : n;
     }
     if (!instruction) {
       // line: Bom, HeredocBody, FirstLine, Newline, Whitespace, Comment, LineContinuation

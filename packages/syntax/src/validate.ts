@@ -1,7 +1,7 @@
 // What BuildKit's instruction layer rejects once the line is parsed: unknown instructions and
 // flags, flag values, argument counts, stage names, ONBUILD triggers. Reported as diagnostics;
 // the node is kept as written.
-import type { Flag, Instruction, InstructionName } from './ast.js';
+import type { Diagnostic, Flag, Instruction, InstructionName } from './ast.js';
 import { INSTRUCTION_NAMES } from './ast.js';
 import type { BuildContext } from './build.js';
 import { diagnostic } from './diagnostics.js';
@@ -50,12 +50,9 @@ export function checkInstruction(ctx: BuildContext, node: Instruction): void {
   }
   checkFlags(ctx, node.name, node.flags);
   const n = node.argNodes.length;
-  const missing = (what: string): void => {
-    report.push(diagnostic('DF002', `${node.name} requires ${what}`, node.keywordRange));
-  };
   switch (node.name) {
     case 'FROM':
-      if (n === 0) missing('one or three arguments: FROM image [AS name]');
+      if (n === 0) missingArguments(report, node, 'one or three arguments: FROM image [AS name]');
       else if (n === 2 || n > 3 || (n === 3 && !node.asKeyword)) {
         report.push(diagnostic('DF016', 'FROM requires either one or three arguments: FROM image [AS name]', node.args!.range));
       } else if (node.stageName && !validStageName.test(node.stageName.value.toLowerCase())) {
@@ -68,35 +65,35 @@ export function checkInstruction(ctx: BuildContext, node: Instruction): void {
     case 'USER':
     case 'WORKDIR':
     case 'STOPSIGNAL':
-      if (n === 0) missing('exactly one argument');
+      if (n === 0) missingArguments(report, node, 'exactly one argument');
       break;
     case 'ENV':
     case 'LABEL':
     case 'EXPOSE':
     case 'VOLUME':
     case 'ONBUILD':
-      if (n === 0 && !(node.name === 'ONBUILD' && node.trigger)) missing('at least one argument');
+      if (n === 0 && !(node.name === 'ONBUILD' && node.trigger)) missingArguments(report, node, 'at least one argument');
       break;
     case 'ARG':
-      if (n === 0) missing('at least one argument');
+      if (n === 0) missingArguments(report, node, 'at least one argument');
       break;
     case 'ADD':
     case 'COPY':
-      if (n < 2) missing('at least two arguments: a source and a destination');
+      if (n < 2) missingArguments(report, node, 'at least two arguments: a source and a destination');
       break;
     case 'RUN':
     case 'CMD':
     case 'ENTRYPOINT':
-      if (node.name === 'RUN' && n === 0) missing('at least one argument');
+      if (node.name === 'RUN' && n === 0) missingArguments(report, node, 'at least one argument');
       break;
     case 'SHELL':
-      if (n === 0) missing('at least one argument');
+      if (n === 0) missingArguments(report, node, 'at least one argument');
       else if (node.command?.form !== 'exec') {
         report.push(diagnostic('DF019', 'SHELL requires the arguments to be in JSON form, e.g. SHELL ["/bin/sh", "-c"]', node.args!.range));
       }
       break;
     case 'HEALTHCHECK':
-      if (n === 0) missing('an argument: NONE, or CMD and a command');
+      if (n === 0) missingArguments(report, node, 'an argument: NONE, or CMD and a command');
       else if (node.type) {
         const type = node.type.value.toUpperCase();
         if (type === 'NONE') {
@@ -119,6 +116,10 @@ export function checkInstruction(ctx: BuildContext, node: Instruction): void {
       report.push(diagnostic('DF018', `${inner} isn't allowed as an ONBUILD trigger`, node.trigger.keywordRange));
     }
   }
+}
+
+function missingArguments(report: Diagnostic[], node: Instruction, what: string): void {
+  report.push(diagnostic('DF002', `${node.name} requires ${what}`, node.keywordRange));
 }
 
 function checkFlags(ctx: BuildContext, name: InstructionName, flags: Flag[]): void {
