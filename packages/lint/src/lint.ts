@@ -36,10 +36,11 @@ export function lintText(text: string, options: LintOptions = {}): LintResult {
   const out: Diagnostic[] = [];
   for (const d of syntax) if (!REPLACED_SYNTAX_CODES.has(d.code) && !suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
   if (options.ir !== false) for (const d of planDiagnostics(ast)) if (!suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
-  const fired = new Set(ctx.findings.map((f) => `${f.rule}@${f.range.start.offset}`));
+  // Where a DL rule and its BuildKit twin both fire, the BuildKit one is shown.
+  const fired = ctx.findings.some((f) => SAME_AS[f.rule] !== undefined) ? new Set(ctx.findings.map((f) => `${f.rule}@${f.range.start.offset}`)) : undefined;
   for (const f of ctx.findings) {
     const twin = SAME_AS[f.rule];
-    if (twin && fired.has(`${twin}@${f.range.start.offset}`)) continue;
+    if (twin && fired!.has(`${twin}@${f.range.start.offset}`)) continue;
     const d = toDiagnostic(f, config, sup);
     if (d) out.push(d);
   }
@@ -81,6 +82,7 @@ function toDiagnostic(f: Finding, config: LintConfig, sup: Suppressions): Diagno
 }
 
 function suppressed(code: string, offset: number, sup: Suppressions, config: LintConfig): boolean {
+  if (sup.global.size === 0 && sup.ranges.length === 0 && !config.ignored?.length) return false;
   const ids = aliases(code);
   if (ids.some((id) => config.ignored?.includes(id) || sup.global.has(id))) return true;
   for (const r of sup.ranges) {

@@ -1,6 +1,6 @@
 // What a rule is: its metadata and a check over one file. Rules report through the context;
 // lint.ts applies severities, suppressions and the config afterwards.
-import type { CommandInstruction, Dockerfile, Fix, Instruction, Range } from '@dfc/syntax';
+import type { CommandInstruction, Dockerfile, Fix, Instruction, InstructionName, Range } from '@dfc/syntax';
 import type { FileModel, Scope } from './model.js';
 import type { LineIndex } from './positions.js';
 import { parseShell, type ShellScript } from './shell.js';
@@ -52,6 +52,14 @@ export class RuleContext {
     return value;
   }
 
+  /**
+   * The file's instructions of one kind, ONBUILD triggers included, in source order. Most rules
+   * read one or two kinds: they visit those, not every instruction.
+   */
+  ofKind<N extends InstructionName>(name: N): readonly (Instruction & { name: N })[] {
+    return (this.shared(instructionsByKind).get(name) ?? NONE) as (Instruction & { name: N })[];
+  }
+
   scope(instr: Instruction): Scope {
     return this.model.scopeAt.get(instr) ?? this.model.globalScope;
   }
@@ -88,6 +96,23 @@ export class RuleContext {
     }
     return firstLine(this, instr);
   }
+}
+
+const NONE: readonly Instruction[] = [];
+
+function instructionsByKind(ctx: RuleContext): Map<string, Instruction[]> {
+  const out = new Map<string, Instruction[]>();
+  const add = (i: Instruction) => {
+    if (i.name === undefined) return;
+    const list = out.get(i.name);
+    if (list) list.push(i);
+    else out.set(i.name, [i]);
+  };
+  for (const i of ctx.ast.instructions) {
+    add(i);
+    if (i.name === 'ONBUILD' && i.trigger) add(i.trigger);
+  }
+  return out;
 }
 
 /**

@@ -1,5 +1,5 @@
 // BuildKit's build checks (`docker build --check`), under BuildKit's names, in our own words.
-import type { ArgInstruction, CommandInstruction, Flag, Instruction, KeyValueInstruction, ListInstruction, Word } from '@dfc/syntax';
+import type { CommandInstruction, Flag, Instruction, KeyValueInstruction, Word } from '@dfc/syntax';
 import { expandWord, parseImageReference, parsePlatform } from '@dfc/ir';
 import { firstLine, type Rule, type RuleContext } from '../rule.js';
 import { closest } from '../suggest.js';
@@ -157,7 +157,7 @@ export const BUILDKIT_RULES: Rule[] = [
     bad: 'FROM alpine\nMAINTAINER Jo <jo@example.com>\n',
     good: 'FROM alpine\nLABEL org.opencontainers.image.authors="Jo <jo@example.com>"\n',
     check(ctx) {
-      for (const i of allInstructions(ctx)) if (i.name === 'MAINTAINER') ctx.report('MaintainerDeprecated', i.keywordRange, 'The MAINTAINER instruction is deprecated, use a label instead to define an image author', maintainerFix(ctx, i));
+      for (const i of ctx.ofKind('MAINTAINER')) ctx.report('MaintainerDeprecated', i.keywordRange, 'The MAINTAINER instruction is deprecated, use a label instead to define an image author', maintainerFix(ctx, i));
     },
   }),
   buildkitRule({
@@ -254,8 +254,8 @@ export const BUILDKIT_RULES: Rule[] = [
     bad: 'FROM alpine\nENV VERSION 1.2\n',
     good: 'FROM alpine\nENV VERSION=1.2\n',
     check(ctx) {
-      for (const i of allInstructions(ctx)) {
-        if ((i.name !== 'ENV' && i.name !== 'LABEL') || !i.legacy) continue;
+      for (const i of [...ctx.ofKind('ENV'), ...ctx.ofKind('LABEL')]) {
+        if (!i.legacy) continue;
         ctx.report('LegacyKeyValueFormat', firstLine(ctx, i), `"${i.name} key=value" should be used instead of legacy "${i.name} key value" format`, legacyFix(i));
       }
     },
@@ -286,11 +286,11 @@ export const BUILDKIT_RULES: Rule[] = [
     bad: 'FROM alpine\nARG GITHUB_TOKEN\n',
     good: 'FROM alpine\nRUN --mount=type=secret,id=github_token ./fetch.sh\n',
     check(ctx) {
-      for (const i of allInstructions(ctx)) {
-        const names: Word[] = i.name === 'ARG' ? i.declarations.map((d) => d.name) : i.name === 'ENV' ? i.pairs.map((p) => p.key) : [];
-        for (const n of names)
-          if (looksSecret(n.value)) ctx.report('SecretsUsedInArgOrEnv', n.range, `Do not use ARG or ENV instructions for sensitive data (${i.name} "${n.value}")`);
-      }
+      const secret = (i: Instruction, n: Word) => {
+        if (looksSecret(n.value)) ctx.report('SecretsUsedInArgOrEnv', n.range, `Do not use ARG or ENV instructions for sensitive data (${i.name} "${n.value}")`);
+      };
+      for (const i of ctx.ofKind('ARG')) for (const d of i.declarations) secret(i, d.name);
+      for (const i of ctx.ofKind('ENV')) for (const p of i.pairs) secret(i, p.key);
     },
   }),
   buildkitRule({
@@ -387,9 +387,8 @@ export const BUILDKIT_RULES: Rule[] = [
     bad: 'FROM alpine\nEXPOSE 53/UDP\n',
     good: 'FROM alpine\nEXPOSE 53/udp\n',
     check(ctx) {
-      for (const i of allInstructions(ctx)) {
-        if (i.name !== 'EXPOSE') continue;
-        for (const w of (i as ListInstruction).items) {
+      for (const i of ctx.ofKind('EXPOSE')) {
+        for (const w of i.items) {
           const slash = w.value.lastIndexOf('/');
           if (slash < 0 || w.value.includes('$')) continue;
           const proto = w.value.slice(slash + 1);
@@ -410,9 +409,8 @@ export const BUILDKIT_RULES: Rule[] = [
     bad: 'FROM alpine\nEXPOSE 8080:80\n',
     good: 'FROM alpine\nEXPOSE 80\n',
     check(ctx) {
-      for (const i of allInstructions(ctx)) {
-        if (i.name !== 'EXPOSE') continue;
-        for (const w of (i as ListInstruction).items)
+      for (const i of ctx.ofKind('EXPOSE')) {
+        for (const w of i.items)
           if (w.value.includes(':') && !w.value.startsWith('$')) ctx.report('ExposeInvalidFormat', w.range, `EXPOSE instruction should not define an IP address or host-port mapping, found '${w.value}'`);
       }
     },
@@ -449,24 +447,23 @@ function isAbsolute(path: string): boolean {
   return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('\\');
 }
 
-/** The words of an instruction that a build expands (RUN, CMD, ENTRYPOINT and the shell form are the shell's business). */
-/** The words of an instruction a build expands, those with a `$` (no other word reads a variable). */
-function expandedWords(i: Instruction): Word[] {
+/** The words of an instruction a build expands (RUN, CMD, ENTRYPOINT and the shell form are the shell's business) that hold a `$`: no other word reads a variable. */
+function expandedWords(i: Instruction): readonly Word[] {
+  let out: Word[] | undefined;
+  const add = (w: Word | undefined) => {
+    if (w?.value.includes('$')) (out ??= []).push(w);
+  };
   switch (i.name) {
     case 'ENV':
-    case 'LABEL': {
-      const out: Word[] = [];
-      for (const p of (i as KeyValueInstruction).pairs) {
-        if (p.key.value.includes('$')) out.push(p.key);
-        if (p.value.value.includes('$')) out.push(p.value);
+    case 'LABEL':
+      for (const p of i.pairs) {
+        add(p.key);
+        add(p.value);
       }
-      return out;
-    }
-    case 'ARG': {
-      const out: Word[] = [];
-      for (const d of (i as ArgInstruction).declarations) if (d.value?.value.includes('$')) out.push(d.value);
-      return out;
-    }
+      break;
+    case 'ARG':
+      for (const d of i.declarations) add(d.value);
+      break;
     case 'ADD':
     case 'COPY':
     case 'EXPOSE':
@@ -474,11 +471,13 @@ function expandedWords(i: Instruction): Word[] {
     case 'USER':
     case 'WORKDIR':
     case 'STOPSIGNAL':
-      return i.argNodes.filter((w) => w.value.includes('$'));
-    default:
-      return [];
+      for (const w of i.argNodes) add(w);
+      break;
   }
+  return out ?? NO_WORDS;
 }
+
+const NO_WORDS: readonly Word[] = [];
 
 const SECRET_TOKENS = ['apikey', 'auth', 'credential', 'credentials', 'key', 'password', 'pword', 'passwd', 'secret', 'token'];
 const EXEMPT_TOKENS = new Set(['public', 'file', 'version']);

@@ -1,10 +1,10 @@
 // hadolint's rules about instructions (not RUN's commands), under their DL codes, in our own words.
-import type { CopyInstruction, Instruction, KeyValueInstruction, ListInstruction, Range, Word } from '@dfc/syntax';
+import type { CopyInstruction, Instruction, Range, Word } from '@dfc/syntax';
 import { expandWord, parseImageReference } from '@dfc/ir';
 import type { StageModel } from '../model.js';
 import { firstLine, type Rule, type RuleContext } from '../rule.js';
 import { hadolintRule } from './define.js';
-import { allInstructions, flag, looksSecret } from './buildkit.js';
+import { flag, looksSecret } from './buildkit.js';
 
 export const INSTRUCTION_RULES: Rule[] = [
   hadolintRule({
@@ -76,9 +76,8 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nEXPOSE 80800\n',
     good: 'FROM alpine\nEXPOSE 8080\n',
     check(ctx) {
-      for (const i of allInstructions(ctx)) {
-        if (i.name !== 'EXPOSE') continue;
-        for (const w of (i as ListInstruction).items) {
+      for (const i of ctx.ofKind('EXPOSE')) {
+        for (const w of i.items) {
           const v = known(ctx, i, w);
           if (v === undefined) continue;
           const port = v.split('/')[0]!.split(':').pop()!;
@@ -106,9 +105,8 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nADD app.conf /etc/app.conf\n',
     good: 'FROM alpine\nCOPY app.conf /etc/app.conf\n',
     check(ctx) {
-      for (const i of allInstructions(ctx)) {
-        if (i.name !== 'ADD') continue;
-        const c = i as CopyInstruction;
+      for (const c of ctx.ofKind('ADD')) {
+        const i = c;
         if (c.sources.length === 0 || c.sources.some((w) => isUrl(w.value) || isArchive(w.value) || w.value.startsWith('<<') || w.value.includes('$'))) continue;
         const addOnly = c.flags.some((f) => ['checksum', 'keep-git-dir', 'unpack'].includes(f.name));
         ctx.report('DL3020', firstLine(ctx, i), 'Use COPY instead of ADD for files and folders', addOnly ? undefined : { title: 'Use COPY', edits: [{ range: i.keywordRange, newText: i.keyword === 'add' ? 'copy' : 'COPY' }] });
@@ -123,9 +121,7 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nCOPY a.txt b.txt /data\n',
     good: 'FROM alpine\nCOPY a.txt b.txt /data/\n',
     check(ctx) {
-      for (const i of allInstructions(ctx)) {
-        if (i.name !== 'COPY') continue;
-        const c = i as CopyInstruction;
+      for (const c of ctx.ofKind('COPY')) {
         const d = c.destination;
         if (c.sources.length < 2 || !d || d.value.includes('$')) continue;
         const v = d.value.replace(/^["']|["']$/g, '');
@@ -191,8 +187,8 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nENTRYPOINT ./server --port 80\n',
     good: 'FROM alpine\nENTRYPOINT ["./server", "--port", "80"]\n',
     check(ctx) {
-      for (const i of allInstructions(ctx))
-        if ((i.name === 'CMD' || i.name === 'ENTRYPOINT') && i.command?.form === 'shell') ctx.report('DL3025', i.command.range, `Use arguments JSON notation for ${i.name} arguments`);
+      for (const i of [...ctx.ofKind('CMD'), ...ctx.ofKind('ENTRYPOINT')])
+        if (i.command?.form === 'shell') ctx.report('DL3025', i.command.range, `Use arguments JSON notation for ${i.name} arguments`);
     },
   }),
   hadolintRule({
@@ -258,12 +254,11 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nENV HOME=/app DATA=$HOME/data\n',
     good: 'FROM alpine\nENV HOME=/app\nENV DATA=$HOME/data\n',
     check(ctx) {
-      for (const i of allInstructions(ctx)) {
-        if (i.name !== 'ENV') continue;
-        const pairs = (i as KeyValueInstruction).pairs;
+      for (const i of ctx.ofKind('ENV')) {
+        if (i.pairs.length < 2) continue;
         const defined = new Set<string>();
-        for (const p of pairs) {
-          for (const name of varsIn(p.value.value)) if (defined.has(name) && !ctx.scope(i).declared(name)) ctx.report('DL3044', p.value.range, `Do not refer to an environment variable within the same ENV statement where it is defined ($${name})`);
+        for (const p of i.pairs) {
+          if (p.value.value.includes('$')) for (const name of varsIn(p.value.value)) if (defined.has(name) && !ctx.scope(i).declared(name)) ctx.report('DL3044', p.value.range, `Do not refer to an environment variable within the same ENV statement where it is defined ($${name})`);
           defined.add(p.key.value);
         }
       }
@@ -354,9 +349,11 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nENV DB_PASSWORD=hunter2\n',
     good: 'FROM alpine\nRUN --mount=type=secret,id=db_password ./setup.sh\n',
     check(ctx) {
-      for (const i of allInstructions(ctx)) {
-        const pairs: [Word, Word | undefined][] = i.name === 'ARG' ? i.declarations.map((d) => [d.name, d.value]) : i.name === 'ENV' ? i.pairs.map((p) => [p.key, p.value]) : [];
-        for (const [k, v] of pairs) {
+      const pairs: [Instruction, Word, Word | undefined][] = [];
+      for (const i of ctx.ofKind('ARG')) for (const d of i.declarations) if (d.value) pairs.push([i, d.name, d.value]);
+      for (const i of ctx.ofKind('ENV')) for (const p of i.pairs) pairs.push([i, p.key, p.value]);
+      {
+        for (const [i, k, v] of pairs) {
           if (!v || !looksSecret(k.value)) continue;
           const value = v.value.replace(/^["']|["']$/g, '');
           // Public key fingerprints, file paths and on/off switches are not secrets.
@@ -404,9 +401,9 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM golang AS build\nFROM alpine\nCOPY --from=build / /\n',
     good: 'FROM golang AS build\nFROM alpine\nCOPY --from=build /out/app /usr/local/bin/app\n',
     check(ctx) {
-      for (const i of allInstructions(ctx)) {
-        if ((i.name !== 'COPY' && i.name !== 'ADD') || !flag(i, 'from')) continue;
-        for (const src of (i as CopyInstruction).sources) if (src.value === '/' || src.value === '/.') ctx.report('DL3067', src.range, `${i.name} --from copies the whole file system of ${flag(i, 'from')!.value}`);
+      for (const i of [...ctx.ofKind('COPY'), ...ctx.ofKind('ADD')]) {
+        if (!flag(i, 'from')) continue;
+        for (const src of i.sources) if (src.value === '/' || src.value === '/.') ctx.report('DL3067', src.range, `${i.name} --from copies the whole file system of ${flag(i, 'from')!.value}`);
       }
     },
   }),
@@ -418,7 +415,7 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nMAINTAINER jo@example.com\n',
     good: 'FROM alpine\nLABEL org.opencontainers.image.authors="jo@example.com"\n',
     check(ctx) {
-      for (const i of allInstructions(ctx)) if (i.name === 'MAINTAINER') ctx.report('DL4000', i.keywordRange, 'MAINTAINER is deprecated');
+      for (const i of ctx.ofKind('MAINTAINER')) ctx.report('DL4000', i.keywordRange, 'MAINTAINER is deprecated');
     },
   }),
   hadolintRule({

@@ -5,7 +5,6 @@ import type { Rule, RuleContext } from '../rule.js';
 import type { LabelType } from '../types.js';
 import type { StageModel } from '../model.js';
 import { hadolintRule } from './define.js';
-import { allInstructions } from './buildkit.js';
 import { known } from './instructions.js';
 
 interface LabelUse {
@@ -26,10 +25,9 @@ function labels(ctx: RuleContext, finalOnly = false): readonly LabelUse[] {
   const last = ctx.model.stages[ctx.model.stages.length - 1];
   const inFinal = new Set<unknown>();
   for (let s: StageModel | undefined = last; s; s = s.baseStage) for (const i of s.body) inFinal.add(i);
-  for (const i of allInstructions(ctx)) {
-    if (i.name !== 'LABEL' || (finalOnly && !inFinal.has(i))) continue;
-    const kv = i as KeyValueInstruction;
-    for (const p of kv.pairs) out.push({ instr: kv, key: p.key, value: p.value, name: known(ctx, i, p.key), text: known(ctx, i, p.value) });
+  for (const i of ctx.ofKind('LABEL')) {
+    if (finalOnly && !inFinal.has(i)) continue;
+    for (const p of i.pairs) out.push({ instr: i, key: p.key, value: p.value, name: known(ctx, i, p.key), text: known(ctx, i, p.value) });
   }
   cache.set(finalOnly, out);
   return out;
