@@ -78,20 +78,21 @@ const PLATFORM_DEFAULTS: Record<string, string | undefined> = {
   TARGETPLATFORM: 'linux/amd64', TARGETOS: 'linux', TARGETARCH: 'amd64', TARGETVARIANT: '',
 };
 
+/** The global ARGs of every file before its first ARG: the platform ARGs (scopes are never changed, only replaced). */
+const PLATFORM_GLOBALS = new Map<string, string | undefined>(PLATFORM_ARGS.map((name) => [name, PLATFORM_DEFAULTS[name]]));
+
 const EMPTY = new Map<string, string | undefined>();
 /** Every stage on an image or scratch starts with PATH set (a build adds the default when the image has none). */
 const BASE_ENV = new Map<string, string | undefined>([['PATH', DEFAULT_PATH]]);
 
 export function buildModel(ast: Dockerfile): FileModel {
   const escapeChar = ast.escapeChar;
-  const globals = new Map<string, string | undefined>();
-  for (const name of PLATFORM_ARGS) globals.set(name, PLATFORM_DEFAULTS[name]);
   const globalArgs: ArgInstruction[] = [];
   const beforeFrom: Instruction[] = [];
   const stages: StageModel[] = [];
   const stageOf = new Map<Instruction, StageModel>();
   const scopeAt = new Map<Instruction, Scope>();
-  let globalScope = new Scope(EMPTY, globals, false);
+  let globalScope = new Scope(EMPTY, PLATFORM_GLOBALS, false);
   let current: StageModel | undefined;
   let scope = globalScope;
 
