@@ -28,14 +28,20 @@ export interface BuildContext {
   /** The logical line of the instruction being built, and where in it the instruction starts. */
   logical: LogicalLine;
   from: number;
+  /** The range range() made last, of [lastStart, lastEnd) in the logical line: words often share one. */
+  lastStart: number;
+  lastEnd: number;
+  lastRange: Range | undefined;
 }
 
-const NO_LINE: LogicalLine = { text: '', pieceStarts: [], pieceSources: [] };
+const NO_LINE: LogicalLine = { text: '', pieceCount: 0, pieceStarts: [], pieceSources: [] };
 
 export function buildDockerfile(text: string): { ast: Dockerfile; diagnostics: Diagnostic[] } {
   const scan = scanDirectives(text);
   const lines = new LineMap(text);
-  const ctx: BuildContext = { text, lines, escape: scan.escape, diagnostics: [], logical: NO_LINE, from: 0 };
+  const ctx: BuildContext = {
+    text, lines, escape: scan.escape, diagnostics: [], logical: NO_LINE, from: 0, lastStart: -1, lastEnd: -1, lastRange: undefined,
+  };
   for (const p of scan.problems) ctx.diagnostics.push(diagnostic(p.code, p.message, lines.range(p.start, p.end)));
 
   const stream = tokenStream(text, scan.escape, lines.starts);
@@ -167,6 +173,7 @@ function withoutLineEnd(image: string): string {
 
 function checkLineLengths(ctx: BuildContext): void {
   const { text, lines } = ctx;
+  if (text.length * 3 <= MAX_LINE_BYTES) return; // (see below)
   for (let line = 1; line <= lines.lineCount; line++) {
     const start = lines.lineStart(line);
     const end = line < lines.lineCount ? lines.lineStart(line + 1) : text.length;
@@ -217,13 +224,7 @@ function instructionNode(ctx: BuildContext, stream: TokenStream, from: number, t
   let endOffset = last;
   while (endOffset > first && (text.charCodeAt(endOffset - 1) === 10 || text.charCodeAt(endOffset - 1) === 13)) endOffset--;
 
-  const node = instructionFromLine(ctx, logical, 0, logical.text.length, {
-    range: lines.range(first, endOffset),
-    text: text.slice(first, last),
-    continuations,
-    comments,
-    emptyContinuationLines: emptyLines,
-  });
+  const node = instructionFromLine(ctx, logical, 0, logical.text.length, lines.range(first, endOffset), text.slice(first, last), continuations, comments, emptyLines);
   if (emptyLines.length > 0) {
     ctx.diagnostics.push(
       diagnostic('DF010', 'empty continuation lines will become errors in a future release', emptyLines[0]!, {
@@ -236,21 +237,20 @@ function instructionNode(ctx: BuildContext, stream: TokenStream, from: number, t
   return node;
 }
 
-/** Where an instruction sits in the source: filled in for top-level instructions. */
-interface Placement {
-  range: Range | undefined;
-  text: string;
-  continuations: Range[];
-  comments: Comment[];
-  emptyContinuationLines: Range[];
-}
-
-/** Builds an instruction from logical[from, to): the whole line, or ONBUILD's trigger. */
-function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: number, to: number, place: Placement): Instruction {
+/**
+ * Builds an instruction from logical[from, to): the whole line, or ONBUILD's trigger. Where it
+ * sits in the source (its range, text, continuations and the lines they skip) comes from the
+ * caller; a trigger has no range of its own but its keyword's to the line end.
+ */
+function instructionFromLine(
+  ctx: BuildContext, logical: LogicalLine, from: number, to: number,
+  placeRange: Range | undefined, placeText: string, continuations: Range[], comments: Comment[], emptyLines: Range[],
+): Instruction {
   const line = logical.text.slice(from, to);
   const parts = splitLine(line);
   ctx.logical = logical;
   ctx.from = from;
+  ctx.lastStart = -1;
   // Most keywords are written in upper case: those need no upper-case copy to look up.
   const upper = INSTRUCTION_SET.has(parts.keyword) ? parts.keyword : parts.keyword.toUpperCase();
   const name = INSTRUCTION_SET.has(upper) ? (upper as InstructionName) : undefined;
@@ -265,16 +265,16 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
   const node = {
     kind: 'instruction',
     name,
-    range: place.range ?? range(ctx, parts.keywordStart, to - from),
-    text: place.text,
+    range: placeRange ?? range(ctx, parts.keywordStart, to - from),
+    text: placeText,
     keyword: parts.keyword,
     keywordRange: range(ctx, parts.keywordStart, parts.keywordEnd),
     flags: flagNodes(ctx, line, parts.flags),
     args: args ? word(ctx, args, at) : undefined,
-    argNodes: [] as Word[],
-    continuations: place.continuations,
-    comments: place.comments,
-    emptyContinuationLines: place.emptyContinuationLines,
+    argNodes: undefined as unknown as Word[], // set below: most kinds make their own list
+    continuations,
+    comments,
+    emptyContinuationLines: emptyLines,
     heredocs: [] as Heredoc[],
     image: undefined,
     asKeyword: undefined,
@@ -349,6 +349,7 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
     }
     case 'ARG': {
       const declarations: ArgDeclaration[] = [];
+      node.argNodes = [];
       for (const w of splitRawWords(args, ctx.escape)) {
         node.argNodes.push(word(ctx, w.value, at + w.start));
         const eq = w.value.indexOf('=');
@@ -375,13 +376,7 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
     }
     case 'ONBUILD': {
       const trigger = args
-        ? instructionFromLine(ctx, logical, from + at, from + at + args.length, {
-            range: undefined,
-            text: args,
-            continuations: [],
-            comments: [],
-            emptyContinuationLines: [],
-          })
+        ? instructionFromLine(ctx, logical, from + at, from + at + args.length, undefined, args, [], [], [])
         : undefined;
       ctx.from = from;
       fields['trigger'] = trigger;
@@ -391,6 +386,7 @@ function instructionFromLine(ctx: BuildContext, logical: LogicalLine, from: numb
       node.argNodes = [word(ctx, '', at)];
       break;
   }
+  node.argNodes ??= [];
   checkInstruction(ctx, node);
   return node;
 }
@@ -403,9 +399,20 @@ function rangeOf(ctx: BuildContext, logical: LogicalLine, start: number, end: nu
   return ctx.lines.range(s, e);
 }
 
-/** The source range of [start, end) in the line being built (indices from ctx.from). */
+/**
+ * The source range of [start, end) in the line being built (indices from ctx.from). Ranges are
+ * immutable: the arguments, a command line and its text, or an ARG's word, declaration and name,
+ * share one.
+ */
 function range(ctx: BuildContext, start: number, end: number): Range {
-  return rangeOf(ctx, ctx.logical, ctx.from + start, ctx.from + end);
+  const s = ctx.from + start;
+  const e = ctx.from + end;
+  if (s === ctx.lastStart && e === ctx.lastEnd) return ctx.lastRange!;
+  const r = rangeOf(ctx, ctx.logical, s, e);
+  ctx.lastStart = s;
+  ctx.lastEnd = e;
+  ctx.lastRange = r;
+  return r;
 }
 
 /** A word whose text starts at `start` in the line being built. */

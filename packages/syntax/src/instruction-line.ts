@@ -23,6 +23,9 @@ export interface LineParts {
   argsStart: number;
 }
 
+// Most lines have no flags: they share this empty list (which no one adds to).
+const NO_FLAGS: LineFlag[] = [];
+
 export function splitLine(line: string): LineParts {
   let start = 0;
   let end = line.length;
@@ -33,7 +36,7 @@ export function splitLine(line: string): LineParts {
   const keyword = line.slice(start, k);
   let rest = k;
   while (rest < end && isAsciiBlankCode(line.charCodeAt(rest))) rest++;
-  const parts: LineParts = { keyword, keywordStart: start, keywordEnd: k, flags: [], args: '', argsStart: end };
+  const parts: LineParts = { keyword, keywordStart: start, keywordEnd: k, flags: NO_FLAGS, args: '', argsStart: end };
   if (rest >= end) return parts;
   const argsAt = extractFlags(line, rest, end, parts);
   let a = argsAt;
@@ -83,7 +86,10 @@ function extractFlags(line: string, from: number, end: number, parts: LineParts)
       parts.flagsEnd = { start: wordStart, end: pos };
       return pos;
     }
-    if (blankOK || word.length > 0) parts.flags.push({ text: word, start: wordStart, end: pos });
+    if (blankOK || word.length > 0) {
+      if (parts.flags === NO_FLAGS) parts.flags = [];
+      parts.flags.push({ text: word, start: wordStart, end: pos });
+    }
   }
 }
 

@@ -6,6 +6,8 @@ import { Continuation, ContinuationComment, EmptyContinuationLine, Kind, LineCon
 
 export interface LogicalLine {
   text: string;
+  /** How many pieces were joined: the first pieceCount entries of the arrays below. */
+  pieceCount: number;
   /** Start of each joined piece in `text`, ascending. */
   pieceStarts: number[];
   /** Source offset of each piece's first character. */
@@ -34,15 +36,22 @@ export function joinTokens(tokens: IToken[], from: number, to: number): LogicalL
     pieceStarts.push(0);
     pieceSources.push(tokens[from]!.startOffset);
   }
-  return { text, pieceStarts, pieceSources };
+  return { text, pieceCount: pieceStarts.length, pieceStarts, pieceSources };
 }
 
-/** Joins the tokens [from, to) of a stream over `source` into one logical line. */
+// joinStream's line, made again for each instruction: the builder is done with one line before
+// it asks for the next, and keeps none.
+const shared: LogicalLine = { text: '', pieceCount: 0, pieceStarts: [], pieceSources: [] };
+
+/**
+ * Joins the tokens [from, to) of a stream over `source` into one logical line. The line is
+ * valid until the next call.
+ */
 export function joinStream(source: string, s: TokenStream, from: number, to: number): LogicalLine {
   const { kinds, starts, ends } = s;
   let text = '';
-  const pieceStarts: number[] = [];
-  const pieceSources: number[] = [];
+  const { pieceStarts, pieceSources } = shared;
+  let pieces = 0;
   // The piece being read, in the source; adjacent tokens extend it, a gap starts a new one.
   let start = -1;
   let end = -1;
@@ -54,24 +63,28 @@ export function joinStream(source: string, s: TokenStream, from: number, to: num
       continue;
     }
     if (start >= 0) text += source.slice(start, end);
-    pieceStarts.push(text.length);
-    pieceSources.push(starts[k]!);
+    pieceStarts[pieces] = text.length;
+    pieceSources[pieces] = starts[k]!;
+    pieces++;
     start = starts[k]!;
     end = ends[k]!;
   }
   if (start >= 0) text = text === '' ? source.slice(start, end) : text + source.slice(start, end);
   // A line of nothing but continuations still has a place: where it starts.
-  if (pieceStarts.length === 0 && from < to) {
-    pieceStarts.push(0);
-    pieceSources.push(starts[from]!);
+  if (pieces === 0 && from < to) {
+    pieceStarts[0] = 0;
+    pieceSources[0] = starts[from]!;
+    pieces = 1;
   }
-  return { text, pieceStarts, pieceSources };
+  shared.text = text;
+  shared.pieceCount = pieces;
+  return shared;
 }
 
 /** Source offset of the character at `index` in the logical line (index may equal text.length). */
 export function sourceOffsetAt(line: LogicalLine, index: number): number {
   const piece = pieceAt(line, index);
-  if (piece < 0) return line.pieceSources[0] ?? 0;
+  if (piece < 0) return 0;
   return line.pieceSources[piece]! + (index - line.pieceStarts[piece]!);
 }
 
@@ -84,7 +97,7 @@ export function sourceEndAt(line: LogicalLine, index: number): number {
 function pieceAt(line: LogicalLine, index: number): number {
   const starts = line.pieceStarts;
   let lo = 0;
-  let hi = starts.length - 1;
+  let hi = line.pieceCount - 1;
   if (hi < 0) return -1;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;

@@ -367,7 +367,9 @@ function chevrotainLexer(): InstanceType<typeof Lexer> {
  */
 export function tokenStream(text: string, escape: EscapeChar, lineStarts: readonly number[] = lineStartsOf(text)): TokenStream {
   const stream = sharedStream();
-  if (scanTokens(text, escape === '\\' ? BACKSLASH : BACKTICK, lineStarts, stream)) return stream;
+  const scanned = scanTokens(text, escape === '\\' ? BACKSLASH : BACKTICK, lineStarts, stream);
+  markerCache = undefined;
+  if (scanned) return stream;
   const { tokens, errors } = tokenizeWithChevrotain(text, escape);
   const s = newStream(Math.max(tokens.length, 1));
   for (const token of tokens) {
