@@ -11,13 +11,13 @@ import {
 } from './config.js';
 import { canonicalJSON, sortedRecord } from './cache-key.js';
 import { irDiagnostic } from './diagnostics.js';
-import { expandWord, expandWords } from './expand.js';
+import { expandWord, expandWords, type EscapeChar } from './expand.js';
 import type { GraphBuilder, StageState } from './graph.js';
 import { parseMount } from './mounts.js';
 import { formatPlatform } from './platform.js';
 import type { CopySource, Edge, FileSource, HistoryEntry, MetaInstruction, RunFile, RunMount } from './plan.js';
 import { wordRange } from './ranges.js';
-import { stageSteps, type StageHeader, type StageSetup } from './stages.js';
+import { forEachStep, type StageHeader, type StageSetup } from './stages.js';
 
 export interface DispatchOptions {
   buildArgs: ReadonlyMap<string, string>;
@@ -31,7 +31,14 @@ const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'F
 class StageDispatch {
   readonly diagnostics: Diagnostic[] = [];
   state!: StageState;
-  private readonly escapeChar;
+  /**
+   * False for a diagnostics-only plan: each step stops once its diagnostics are known, before the
+   * config changes and the vertex, which no diagnostic reads.
+   */
+  private readonly plan: boolean;
+  private readonly expandOptions: { escapeChar: EscapeChar };
+  /** The build args among PROXY_ARGS, with their values: every RUN gets them. */
+  private readonly proxyArgs: [string, string][] = [];
 
   constructor(
     private readonly graph: GraphBuilder,
@@ -39,51 +46,52 @@ class StageDispatch {
     private readonly options: DispatchOptions,
     private readonly stage: StageHeader,
   ) {
-    this.escapeChar = setup.escapeChar;
+    this.plan = !graph.diagnosticsOnly;
+    this.expandOptions = { escapeChar: setup.escapeChar };
+    for (const name of PROXY_ARGS) {
+      const value = options.buildArgs.get(name);
+      if (value !== undefined) this.proxyArgs.push([name, value]);
+    }
   }
 
   start(): void {
     const { stage } = this;
     const base = stage.base;
-    if (base.kind === 'stage') {
-      const parent = this.graph.stageResult(base.stage);
-      if (parent) {
-        // Steps replace config fields, never change them in place: a diagnostics-only plan can share the values.
-        const config = this.graph.diagnosticsOnly ? { ...parent.config, config: { ...parent.config.config } } : cloneConfig(parent.config);
-        // ONBUILD triggers run in the stage built on this one; they do not carry over.
-        delete config.config.OnBuild;
-        this.state = { config, env: new Map(parent.env), args: new Map(parent.args), cmdSet: false, baseKnown: parent.baseKnown, last: parent.last };
-        this.state.last = this.graph.add({
-          stage: stage.index, op: { kind: 'from', base, platform: formatPlatform(stage.platform) }, range: stage.from.range, onbuild: false,
-          parent: parent.last, parentKind: 'base', inputs: [], config, history: null, args: {}, context: null,
-        });
-        return;
+    const parent = base.kind === 'stage' ? this.graph.stageResult(base.stage) : undefined;
+    if (parent) {
+      // A diagnostics-only plan changes no config: it can share its base stage's.
+      const config = this.plan ? cloneConfig(parent.config) : parent.config;
+      // ONBUILD triggers run in the stage built on this one; they do not carry over.
+      if (this.plan) delete config.config.OnBuild;
+      this.state = { config, env: new Map(parent.env), args: new Map(parent.args), cmdSet: false, baseKnown: parent.baseKnown, last: parent.last };
+    } else {
+      const known = stage.imageConfig;
+      const env = new Map<string, string>();
+      for (const e of known?.Env ?? []) env.set(envKey(e), envValue(e));
+      const config: ImageConfig = { architecture: stage.platform.architecture, os: stage.platform.os, config: known && this.plan ? structuredClone(known) : {} };
+      if (stage.platform.variant) config.variant = stage.platform.variant;
+      if (!env.has('PATH')) {
+        env.set('PATH', DEFAULT_PATH);
+        if (this.plan) config.config.Env = [...(config.config.Env ?? []), `PATH=${DEFAULT_PATH}`];
       }
+      delete config.config.OnBuild;
+      this.state = { config, env, args: new Map(), cmdSet: false, baseKnown: base.kind !== 'image' || known !== undefined, last: -1 };
     }
-    const known = stage.imageConfig;
-    const config: ImageConfig = { architecture: stage.platform.architecture, os: stage.platform.os, config: known ? structuredClone(known) : {} };
-    if (stage.platform.variant) config.variant = stage.platform.variant;
-    const env = config.config.Env ?? [];
-    if (!env.some((e) => envKey(e) === 'PATH')) config.config.Env = [...env, `PATH=${DEFAULT_PATH}`];
-    delete config.config.OnBuild;
-    this.state = {
-      config, env: new Map(config.config.Env!.map((e) => [envKey(e), envValue(e)])), args: new Map(), cmdSet: false,
-      baseKnown: base.kind !== 'image' || known !== undefined, last: -1,
-    };
+    if (!this.plan) return;
     this.state.last = this.graph.add({
       stage: stage.index, op: { kind: 'from', base, platform: formatPlatform(stage.platform) }, range: stage.from.range, onbuild: false,
-      parent: null, inputs: [], config, history: null, args: {}, context: null,
+      parent: parent ? parent.last : null, parentKind: parent ? 'base' : undefined, inputs: [], config: this.state.config, history: null, args: {}, context: null,
     });
   }
 
   /** Variables the current step read that were unset. */
-  private stepUnset: string[] = [];
+  private readonly stepUnset: string[] = [];
 
   /** Set while running a base image's ONBUILD triggers, whose text is not in this Dockerfile: they are located at FROM. */
   at: Range | undefined;
 
   step(node: Instruction, onbuild: boolean): void {
-    this.stepUnset = [];
+    this.stepUnset.length = 0;
     const name = node.name;
     switch (name) {
       case undefined:
@@ -95,12 +103,13 @@ class StageDispatch {
       case 'LABEL':
         return this.keyValues(node, onbuild);
       case 'MAINTAINER':
+        if (!this.plan) return;
         if (node.value) this.state.config.author = node.value.value;
         return this.meta(node, 'MAINTAINER', onbuild, `MAINTAINER ${node.value?.value ?? ''}`, {});
       case 'USER': {
         if (!node.value) return;
         const user = this.expand(node.value);
-        if (user === undefined) return;
+        if (user === undefined || !this.plan) return;
         // Docker leaves an empty User out of the config.
         if (user.value === '') delete this.state.config.config.User;
         else this.state.config.config.User = user.value;
@@ -114,6 +123,7 @@ class StageDispatch {
         if (signal === undefined) return;
         const checked = checkSignal(signal.value);
         if (!checked.ok) return this.report('IR013', checked.message, node.value.range);
+        if (!this.plan) return;
         this.state.config.config.StopSignal = signal.value;
         return this.meta(node, 'STOPSIGNAL', onbuild, `STOPSIGNAL ${signal.value}`, signal.args);
       }
@@ -122,17 +132,18 @@ class StageDispatch {
       case 'VOLUME':
         return this.volume(node, onbuild);
       case 'SHELL':
-        if (node.command?.form !== 'exec') return;
+        if (node.command?.form !== 'exec' || !this.plan) return;
         this.state.config.config.Shell = node.command.items.map((w) => w.value);
-        return this.meta(node, 'SHELL', onbuild, () => `SHELL ${goList(this.state.config.config.Shell!)}`, {});
+        return this.meta(node, 'SHELL', onbuild, `SHELL ${goList(this.state.config.config.Shell!)}`, {});
       case 'CMD':
       case 'ENTRYPOINT':
+        if (!this.plan) return;
         return this.command(node, name, onbuild);
       case 'HEALTHCHECK':
         return this.healthcheck(node, onbuild);
       case 'ONBUILD': {
         const expression = node.args?.value.trim();
-        if (!expression) return;
+        if (!expression || !this.plan) return;
         const c = this.state.config.config;
         c.OnBuild = [...(c.OnBuild ?? []), expression];
         return this.meta(node, 'ONBUILD', onbuild, null, {});
@@ -162,23 +173,27 @@ class StageDispatch {
 
   /** Expands one word against the stage's variables; reports failures. `args` are the ARGs it read. */
   private expand(word: Word): { value: string; args: Record<string, string> } | undefined {
-    const result = expandWord(word.value, this.state.env, { escapeChar: this.escapeChar });
-    this.stepUnset.push(...result.unset);
+    const result = expandWord(word.value, this.state.env, this.expandOptions);
+    this.noteUnset(result.unset);
     if (!result.ok) {
       this.report('IR002', result.error.message, wordRange(word, result.error));
       return undefined;
     }
-    return { value: result.value, args: this.graph.diagnosticsOnly ? NO_ARGS : this.argsRead(result.read) };
+    return { value: result.value, args: this.plan ? this.argsRead(result.read) : NO_ARGS };
   }
 
   private expandText(text: string, range: Range, what: string): { value: string; args: Record<string, string> } | undefined {
-    const result = expandWord(text, this.state.env, { escapeChar: this.escapeChar });
-    this.stepUnset.push(...result.unset);
+    const result = expandWord(text, this.state.env, this.expandOptions);
+    this.noteUnset(result.unset);
     if (!result.ok) {
       this.report('IR002', `${what}: ${result.error.message}`, range);
       return undefined;
     }
-    return { value: result.value, args: this.graph.diagnosticsOnly ? NO_ARGS : this.argsRead(result.read) };
+    return { value: result.value, args: this.plan ? this.argsRead(result.read) : NO_ARGS };
+  }
+
+  private noteUnset(names: readonly string[]): void {
+    for (const name of names) this.stepUnset.push(name);
   }
 
   private argsRead(names: readonly string[]): Record<string, string> {
@@ -196,15 +211,14 @@ class StageDispatch {
     return this.argsRead([...this.state.args.keys()]);
   }
 
-  /** A step that changes only the config; `createdBy` is its history text (made only for a full plan). */
-  private meta(node: Instruction, instruction: MetaInstruction, onbuild: boolean, createdBy: string | null | (() => string), args: Record<string, string>): void {
+  /** A step that changes only the config; `createdBy` is its history text. Full plans only. */
+  private meta(node: Instruction, instruction: MetaInstruction, onbuild: boolean, createdBy: string | null, args: Record<string, string>): void {
     const config = this.state.config;
     const before = this.graph.vertices[this.state.last]?.config;
-    const changes = this.graph.diagnosticsOnly ? {} : configChanges(before ?? null, config);
-    const text = this.graph.diagnosticsOnly || createdBy === null ? null : typeof createdBy === 'function' ? createdBy() : createdBy;
+    const changes = configChanges(before ?? null, config);
     this.state.last = this.graph.add({
       stage: this.stage.index, op: { kind: 'meta', instruction, changes }, range: this.at ?? node.range, onbuild,
-      parent: this.state.last, inputs: [], config, history: text === null ? null : { created_by: text, empty_layer: true }, args, context: null,
+      parent: this.state.last, inputs: [], config, history: createdBy === null ? null : { created_by: createdBy, empty_layer: true }, args, context: null,
     });
   }
 
@@ -227,15 +241,15 @@ class StageDispatch {
       }
       if (value !== undefined) this.state.env.set(name, value);
       this.state.args.set(name, value);
-      declared.push(value === undefined ? name : `${name}=${value}`);
+      if (this.plan) declared.push(value === undefined ? name : `${name}=${value}`);
     }
+    if (!this.plan) return;
     // BuildKit records an ARG in the history (no layer). Its key reads no argument: a changed
     // build arg misses only the steps that read it, not every step after the ARG.
     this.meta(node, 'ARG', onbuild, `ARG ${declared.join(' ')}`, {});
   }
 
   private keyValues(node: KeyValueInstruction, onbuild: boolean): void {
-    const plan = !this.graph.diagnosticsOnly;
     // Every pair expands against the variables from before this instruction.
     const pairs: [string, string][] = [];
     let args: Record<string, string> = {};
@@ -245,19 +259,17 @@ class StageDispatch {
       if (key === undefined || value === undefined) return;
       if (key.value === '') return this.report('IR014', `${node.name} names can not be blank (${pair.key.value} expands to nothing)`, pair.key.range);
       pairs.push([key.value, value.value]);
-      if (plan) args = { ...args, ...key.args, ...value.args };
+      if (this.plan) args = { ...args, ...key.args, ...value.args };
     }
+    // Words expand against state.env; the config's Env is for the plan.
+    if (node.name === 'ENV') for (const [key, value] of pairs) this.state.env.set(key, value);
+    if (!this.plan) return;
     const c = this.state.config.config;
     for (const [key, value] of pairs) {
-      if (node.name === 'ENV') {
-        // Words expand against state.env; the config's Env and Labels only go into a full plan.
-        if (plan) c.Env = setEnv(c.Env ?? [], key, value);
-        this.state.env.set(key, value);
-      } else if (plan) {
-        c.Labels = sortedRecord({ ...(c.Labels ?? {}), [key]: value });
-      }
+      if (node.name === 'ENV') c.Env = setEnv(c.Env ?? [], key, value);
+      else c.Labels = sortedRecord({ ...(c.Labels ?? {}), [key]: value });
     }
-    this.meta(node, node.name, onbuild, plan ? `${node.name} ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}` : null, args);
+    this.meta(node, node.name, onbuild, `${node.name} ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`, args);
   }
 
   private workdir(node: SingleValueInstruction, onbuild: boolean): void {
@@ -265,6 +277,7 @@ class StageDispatch {
     const requested = this.expand(node.value);
     if (requested === undefined) return;
     if (requested.value === '') return this.report('IR014', `WORKDIR ${node.value.value} expands to nothing`, node.value.range);
+    if (!this.plan) return;
     const c = this.state.config.config;
     const path = resolveWorkdir(c.WorkingDir, requested.value);
     c.WorkingDir = path;
@@ -278,26 +291,25 @@ class StageDispatch {
     const ports: string[] = [];
     let args: Record<string, string> = {};
     for (const item of node.items) {
-      const result = expandWords(item.value, this.state.env, { escapeChar: this.escapeChar });
-      this.stepUnset.push(...result.unset);
+      const result = expandWords(item.value, this.state.env, this.expandOptions);
+      this.noteUnset(result.unset);
       if (!result.ok) return this.report('IR002', result.error.message, wordRange(item, result.error));
-      if (!this.graph.diagnosticsOnly) args = { ...args, ...this.argsRead(result.read) };
+      if (this.plan) args = { ...args, ...this.argsRead(result.read) };
       for (const spec of result.value) {
         const parsed = parsePortSpec(spec);
         if (!parsed.ok) return this.report('IR011', parsed.message, item.range);
         if (parsed.value.hostPartDropped) {
           this.report('IR017', `EXPOSE ${spec}: an image cannot publish ports on the host; only the container port is kept (publish with docker run -p)`, item.range);
         }
-        ports.push(...parsed.value.ports);
+        if (this.plan) ports.push(...parsed.value.ports);
       }
     }
+    if (!this.plan) return;
     const c = this.state.config.config;
-    if (!this.graph.diagnosticsOnly) {
-      const all = { ...(c.ExposedPorts ?? {}) };
-      for (const p of ports) all[p] = {};
-      c.ExposedPorts = sortedRecord(all);
-    }
-    this.meta(node, 'EXPOSE', onbuild, () => `EXPOSE ${ports.join(' ')}`, args);
+    const all = { ...(c.ExposedPorts ?? {}) };
+    for (const p of ports) all[p] = {};
+    c.ExposedPorts = sortedRecord(all);
+    this.meta(node, 'EXPOSE', onbuild, `EXPOSE ${ports.join(' ')}`, args);
   }
 
   private volume(node: ListInstruction, onbuild: boolean): void {
@@ -308,15 +320,14 @@ class StageDispatch {
       if (v === undefined) return;
       if (v.value === '') return this.report('IR014', 'VOLUME specified can not be an empty string', item.range);
       paths.push(v.value);
-      if (!this.graph.diagnosticsOnly) args = { ...args, ...v.args };
+      if (this.plan) args = { ...args, ...v.args };
     }
+    if (!this.plan) return;
     const c = this.state.config.config;
-    if (!this.graph.diagnosticsOnly) {
-      const all = { ...(c.Volumes ?? {}) };
-      for (const p of paths) all[p] = {};
-      c.Volumes = sortedRecord(all);
-    }
-    this.meta(node, 'VOLUME', onbuild, () => `VOLUME ${goList(paths)}`, args);
+    const all = { ...(c.Volumes ?? {}) };
+    for (const p of paths) all[p] = {};
+    c.Volumes = sortedRecord(all);
+    this.meta(node, 'VOLUME', onbuild, `VOLUME ${goList(paths)}`, args);
   }
 
   private command(node: CommandInstruction, name: 'CMD' | 'ENTRYPOINT', onbuild: boolean): void {
@@ -332,7 +343,7 @@ class StageDispatch {
       // A new ENTRYPOINT drops the base's CMD, unless this stage set one before it.
       if (!this.state.cmdSet) delete c.Cmd;
     }
-    this.meta(node, name, onbuild, () => `${name} ${goQuotedList(argv)}`, {});
+    this.meta(node, name, onbuild, `${name} ${goQuotedList(argv)}`, {});
   }
 
   private healthcheck(node: HealthcheckInstruction, onbuild: boolean): void {
@@ -358,14 +369,65 @@ class StageDispatch {
     } else if (type !== 'NONE') {
       return;
     }
+    if (!this.plan) return;
     this.state.config.config.Healthcheck = health;
-    this.meta(node, 'HEALTHCHECK', onbuild, () => `HEALTHCHECK ${canonicalJSON(health)}`, {});
+    this.meta(node, 'HEALTHCHECK', onbuild, `HEALTHCHECK ${canonicalJSON(health)}`, {});
   }
 
   private run(node: CommandInstruction, onbuild: boolean): void {
     const cmd = node.command;
     if (!cmd) return;
     const c = this.state.config.config;
+    const mounts: RunMount[] = [];
+    const inputs: { id: number; kind: Edge['kind'] }[] = [];
+    const contextPaths: string[] = [];
+    let keyArgs = this.plan ? this.argsInScope() : {};
+    let network = 'default';
+    let security = 'sandbox';
+    for (const flag of node.flags) {
+      if (flag.value === undefined) continue;
+      const range = flag.valueRange ?? flag.range;
+      if (flag.name === 'network') {
+        if (!['default', 'none', 'host'].includes(flag.value)) return this.report('IR016', `--network=${flag.value}: use default, none or host`, range);
+        network = flag.value;
+      } else if (flag.name === 'security') {
+        if (!['sandbox', 'insecure'].includes(flag.value)) return this.report('IR016', `--security=${flag.value}: use sandbox or insecure`, range);
+        security = flag.value;
+      } else if (flag.name === 'mount') {
+        let failed = false;
+        const parsed = parseMount(flag.value, (v) => {
+          const e = this.expandText(v, range, '--mount');
+          if (e === undefined) {
+            failed = true;
+            return undefined;
+          }
+          if (this.plan) keyArgs = { ...keyArgs, ...e.args };
+          return e.value;
+        }, c.WorkingDir ?? '/');
+        if (failed) return;
+        if (!parsed.ok) return this.report('IR015', `--mount: ${parsed.message}`, range);
+        let from: FileSource | null = null;
+        if (parsed.from !== undefined) {
+          const source = this.fileSource(flag, range, 'mount');
+          if (source === undefined) return;
+          from = source.from;
+          if (source.input !== undefined) inputs.push({ id: source.input, kind: 'mount' });
+        } else if (parsed.mount.type === 'bind') {
+          from = { kind: 'context' };
+          contextPaths.push(parsed.mount.source ?? '/');
+        }
+        if (this.plan) mounts.push({ ...parsed.mount, options: sortedRecord(parsed.mount.options), from });
+      }
+    }
+
+    // Also in a diagnostics-only plan, whose args still say which build args were used.
+    const proxyEnv: Record<string, string> = {};
+    for (const [name, value] of this.proxyArgs) {
+      proxyEnv[name] = value;
+      this.graph.usedArgs.add(name);
+    }
+    if (!this.plan) return;
+
     let args: string[];
     const files: RunFile[] = [];
     if (cmd.form === 'exec') args = cmd.items.map((w) => w.value);
@@ -392,64 +454,9 @@ class StageDispatch {
         args = withShell(c, text);
       }
     }
-
-    const mounts: RunMount[] = [];
-    const inputs: { id: number; kind: Edge['kind'] }[] = [];
-    const contextPaths: string[] = [];
-    const plan = !this.graph.diagnosticsOnly;
-    let keyArgs = plan ? this.argsInScope() : {};
-    let network = 'default';
-    let security = 'sandbox';
-    for (const flag of node.flags) {
-      if (flag.value === undefined) continue;
-      const range = flag.valueRange ?? flag.range;
-      if (flag.name === 'network') {
-        if (!['default', 'none', 'host'].includes(flag.value)) return this.report('IR016', `--network=${flag.value}: use default, none or host`, range);
-        network = flag.value;
-      } else if (flag.name === 'security') {
-        if (!['sandbox', 'insecure'].includes(flag.value)) return this.report('IR016', `--security=${flag.value}: use sandbox or insecure`, range);
-        security = flag.value;
-      } else if (flag.name === 'mount') {
-        let failed = false;
-        const parsed = parseMount(flag.value, (v) => {
-          const e = this.expandText(v, range, '--mount');
-          if (e === undefined) {
-            failed = true;
-            return undefined;
-          }
-          if (plan) keyArgs = { ...keyArgs, ...e.args };
-          return e.value;
-        }, c.WorkingDir ?? '/');
-        if (failed) return;
-        if (!parsed.ok) return this.report('IR015', `--mount: ${parsed.message}`, range);
-        let from: FileSource | null = null;
-        if (parsed.from !== undefined) {
-          const source = this.fileSource(flag, range, 'mount');
-          if (source === undefined) return;
-          from = source.from;
-          if (source.input !== undefined) inputs.push({ id: source.input, kind: 'mount' });
-        } else if (parsed.mount.type === 'bind') {
-          from = { kind: 'context' };
-          contextPaths.push(parsed.mount.source ?? '/');
-        }
-        mounts.push({ ...parsed.mount, options: sortedRecord(parsed.mount.options), from });
-      }
-    }
-
-    const proxyEnv: Record<string, string> = {};
-    for (const name of PROXY_ARGS) {
-      const v = this.options.buildArgs.get(name);
-      if (v !== undefined) {
-        proxyEnv[name] = v;
-        this.graph.usedArgs.add(name);
-      }
-    }
-    const env = plan ? [...this.state.env].map(([k, v]) => `${k}=${v}`) : [];
-    let history: HistoryEntry | null = null;
-    if (plan) {
-      const argList = Object.entries(this.argsInScope()).map(([k, v]) => `${k}=${v}`);
-      history = { created_by: `RUN ${argList.length > 0 ? `|${argList.length} ${argList.join(' ')} ` : ''}${args.join(' ')} # buildkit`, empty_layer: false };
-    }
+    const env = [...this.state.env].map(([k, v]) => `${k}=${v}`);
+    const argList = Object.entries(this.argsInScope()).map(([k, v]) => `${k}=${v}`);
+    const history: HistoryEntry = { created_by: `RUN ${argList.length > 0 ? `|${argList.length} ${argList.join(' ')} ` : ''}${args.join(' ')} # buildkit`, empty_layer: false };
     this.state.last = this.graph.add({
       stage: this.stage.index,
       op: { kind: 'run', args, form: cmd.form, env, user: c.User ?? '', workdir: c.WorkingDir ?? '/', mounts, network, security, files, proxyEnv },
@@ -461,7 +468,7 @@ class StageDispatch {
 
   /** Resolves a COPY --from or mount from= flag to files and the vertex that produces them. */
   private fileSource(flag: Flag, range: Range, kind: 'copy' | 'mount'): { from: FileSource; input: number | undefined } | undefined {
-    const target = this.graph.fromTarget(flag);
+    const target = this.setup.references[this.stage.index]!.find((r) => r.flag === flag)?.target;
     if (target === undefined) return undefined; // reported while setting up the stages
     if (target.kind === 'image') {
       const id = this.graph.imageVertex(target.ref, target.normalized, this.stage.platform);
@@ -487,7 +494,7 @@ class StageDispatch {
       if (flag?.value === undefined) return null;
       const e = this.expandText(flag.value, flag.valueRange ?? flag.range, `--${name}`);
       if (e === undefined) return undefined;
-      if (e.args !== NO_ARGS) args = { ...args, ...e.args };
+      if (this.plan) args = { ...args, ...e.args };
       return e.value;
     };
     const boolFlag = (name: string): boolean | null => {
@@ -509,7 +516,7 @@ class StageDispatch {
       if (flag.name !== 'exclude' || flag.value === undefined) continue;
       const e = this.expandText(flag.value, flag.valueRange ?? flag.range, '--exclude');
       if (e === undefined) return;
-      if (e.args !== NO_ARGS) args = { ...args, ...e.args };
+      if (this.plan) args = { ...args, ...e.args };
       exclude.push(e.value);
     }
 
@@ -526,39 +533,38 @@ class StageDispatch {
     const sources: CopySource[] = [];
     let heredoc = 0;
     for (const word of node.sources) {
-      if (node.form === 'shell' && /^\d?<<-?/.test(word.value) && node.heredocs[heredoc]) {
+      if (node.heredocs[heredoc] && node.form === 'shell' && /^\d?<<-?/.test(word.value)) {
         const h = node.heredocs[heredoc++]!;
         let content = h.chomp ? stripLeadingTabs(h.content) : h.content;
         if (h.expand) {
-          const e = expandWord(content, this.state.env, { escapeChar: this.escapeChar, rawQuotes: true });
-          this.stepUnset.push(...e.unset);
+          const e = expandWord(content, this.state.env, { escapeChar: this.expandOptions.escapeChar, rawQuotes: true });
+          this.noteUnset(e.unset);
           if (!e.ok) return this.report('IR002', `heredoc ${h.name}: ${e.error.message}`, h.contentRange);
           content = e.value;
-          args = { ...args, ...this.argsRead(e.read) };
+          if (this.plan) args = { ...args, ...this.argsRead(e.read) };
         }
         sources.push({ path: h.name, kind: 'heredoc', content });
         continue;
       }
       const e = this.expand(word);
       if (e === undefined) return;
-      if (e.args !== NO_ARGS) args = { ...args, ...e.args };
+      if (this.plan) args = { ...args, ...e.args };
       if (e.value === '') return this.report('IR014', `source ${word.value} expands to nothing`, word.range);
       sources.push({ path: e.value, kind: node.name === 'ADD' ? addSourceKind(e.value) : 'path' });
     }
     const dest = this.expand(node.destination);
-    if (dest === undefined) return;
-    if (dest.args !== NO_ARGS) args = { ...args, ...dest.args };
+    if (dest === undefined || !this.plan) return;
+    args = { ...args, ...dest.args };
     const c = this.state.config.config;
     const destination = resolveDestination(c.WorkingDir, dest.value);
 
     const contextPaths = from.kind === 'context' ? sources.filter((s) => s.kind === 'path').map((s) => s.path) : [];
     const kind = node.name === 'COPY' ? 'copy' : 'add';
-    let history: HistoryEntry | null = null;
-    if (!this.graph.diagnosticsOnly) {
-      const expanded: Record<string, string | null> = { chown, chmod, checksum };
-      const flagsText = node.flags.map((f) => (expanded[f.name] != null ? `--${f.name}=${expanded[f.name]}` : f.text)).join(' ');
-      history = { created_by: `${node.name} ${flagsText ? `${flagsText} ` : ''}${sources.map((s) => s.path).join(' ')} ${destination} # buildkit`, empty_layer: false };
-    }
+    const expanded: Record<string, string | null> = { chown, chmod, checksum };
+    const flagsText = node.flags.map((f) => (expanded[f.name] != null ? `--${f.name}=${expanded[f.name]}` : f.text)).join(' ');
+    const history: HistoryEntry = {
+      created_by: `${node.name} ${flagsText ? `${flagsText} ` : ''}${sources.map((s) => s.path).join(' ')} ${destination} # buildkit`, empty_layer: false,
+    };
     this.state.last = this.graph.add({
       stage: this.stage.index,
       op: {
@@ -619,10 +625,10 @@ function configChanges(before: ImageConfig | null, after: ImageConfig): Record<s
 export function dispatchStage(graph: GraphBuilder, setup: StageSetup, options: DispatchOptions, stage: StageHeader): Diagnostic[] {
   const d = new StageDispatch(graph, setup, options, stage);
   d.start();
-  for (const { node, onbuild, fromImage } of stageSteps(stage, setup.stages)) {
+  forEachStep(stage, setup.stages, (node, onbuild, fromImage) => {
     d.at = fromImage ? stage.from.range : undefined;
     d.step(node, onbuild);
-  }
+  });
   d.at = undefined;
   graph.setStageResult(stage.index, d.state);
   return d.diagnostics;

@@ -1,15 +1,12 @@
 // The build graph as it grows: vertices in dependency order, their edges and cache-key inputs,
 // the shared image vertices, and where each dispatched stage ended.
-import type { Flag, Range } from '@dfc/syntax';
+import type { Range } from '@dfc/syntax';
 import { opDigest, sortedRecord } from './cache-key.js';
 import { cloneConfig, type ImageConfig } from './config.js';
 import { plainRange } from './diagnostics.js';
 import { formatPlatform, type Platform } from './platform.js';
 import type { CacheKeyInputs, Edge, HistoryEntry, Op, Vertex } from './plan.js';
-import type { FromTarget, StageSetup } from './stages.js';
-
-/** The cache key of every vertex of a diagnostics-only plan: nothing is built from it. */
-const NO_CACHE_KEY: CacheKeyInputs = Object.freeze({ parent: null, op: '', args: {}, inputs: [], context: null });
+import type { StageSetup } from './stages.js';
 
 /** A stage's state between steps. */
 export interface StageState {
@@ -30,20 +27,19 @@ export class GraphBuilder {
   readonly vertices: Vertex[] = [];
   readonly edges: Edge[] = [];
   readonly stageVertices = new Map<number, number[]>();
+  /** The build args an ARG declared or a RUN read: the setup's set, which the steps add to. */
   readonly usedArgs: Set<string>;
   private readonly results = new Map<number, StageState>();
   private readonly images = new Map<string, number>();
-  private readonly fromTargets = new Map<Flag, FromTarget | undefined>();
 
   constructor(
     setup: StageSetup,
     /** Ranges (by start offset) of references already reported as part of a cycle. */
     private readonly cycleOffsets: ReadonlySet<number>,
-    /** Skip what only the plan needs: config copies, history, cache keys, plain ranges (see PlanOptions.diagnosticsOnly). */
+    /** Make no vertices or edges, only the stage results that later stages start from (see PlanOptions.diagnosticsOnly). */
     readonly diagnosticsOnly = false,
   ) {
-    this.usedArgs = new Set(setup.usedArgs);
-    for (const refs of setup.references) for (const ref of refs) this.fromTargets.set(ref.flag, ref.target);
+    this.usedArgs = setup.usedArgs;
   }
 
   /** Records where a dispatched stage ended, for the stages built on it or copying from it. */
@@ -55,15 +51,12 @@ export class GraphBuilder {
     return this.results.get(index);
   }
 
-  fromTarget(flag: Flag): FromTarget | undefined {
-    return this.fromTargets.get(flag);
-  }
-
   isCycleReference(range: Range): boolean {
     return this.cycleOffsets.has(range.start.offset);
   }
 
   imageVertex(ref: string, normalized: string, platform: Platform): number {
+    if (this.diagnosticsOnly) return -1;
     const key = `${normalized} ${formatPlatform(platform)}`;
     const known = this.images.get(key);
     if (known !== undefined) return known;
@@ -86,12 +79,12 @@ export class GraphBuilder {
       id,
       stage: v.stage,
       op: v.op,
-      range: v.range && !this.diagnosticsOnly ? plainRange(v.range) : v.range,
+      range: v.range && plainRange(v.range),
       onbuild: v.onbuild,
       deps,
-      config: v.config && !this.diagnosticsOnly ? cloneConfig(v.config) : null,
+      config: v.config && cloneConfig(v.config),
       history: v.history,
-      cacheKey: this.diagnosticsOnly ? NO_CACHE_KEY : { parent: v.parent, op: opDigest(v.op), args: sortedRecord(v.args), inputs: [...new Set(v.inputs.map((i) => i.id))], context: v.context },
+      cacheKey: { parent: v.parent, op: opDigest(v.op), args: sortedRecord(v.args), inputs: [...new Set(v.inputs.map((i) => i.id))], context: v.context },
     });
     if (v.parent !== null) this.edges.push({ from: v.parent, to: id, kind: v.parentKind ?? 'parent' });
     if (v.inputs.length > 0) {

@@ -165,10 +165,9 @@ export interface Vertex {
   onbuild: boolean;
   /** Vertices this one needs: the parent first, then inputs. */
   deps: number[];
-  /** The image config as this step leaves it; null for an image vertex (its config comes from the registry) and in a diagnostics-only plan. */
+  /** The image config as this step leaves it; null for an image vertex (its config comes from the registry). */
   config: ImageConfig | null;
   history: HistoryEntry | null;
-  /** Empty (no parent, no op digest) in a diagnostics-only plan. */
   cacheKey: CacheKeyInputs;
 }
 

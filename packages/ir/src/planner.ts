@@ -25,9 +25,9 @@ export interface PlanOptions {
   /** Dispatch every stage, also those the target does not need (they are still listed in `pruned`). For lint. */
   allStages?: boolean;
   /**
-   * Only the diagnostics are wanted (lint): vertices get no config copy, no config changes, no
-   * history, no RUN environment and no cache key, which is most of the planner's cost. The
-   * diagnostics are the same as a full plan's.
+   * Only the diagnostics are wanted (lint): each step stops once its diagnostics are known, and the
+   * plan has no stages, vertices or edges (they are most of the planner's cost). The diagnostics
+   * are the same as a full plan's.
    */
   diagnosticsOnly?: boolean;
 }
@@ -74,7 +74,7 @@ export function planBuild(ast: Dockerfile, options: PlanOptions = {}): BuildPlan
     if (options.allStages || needed.has(stage.index)) diagnostics.push(...dispatchStage(graph, setup, dispatchOptions, stage));
   }
 
-  const stages: PlanStage[] = setup.stages.map((s) => ({
+  const stages: PlanStage[] = graph.diagnosticsOnly ? [] : setup.stages.map((s) => ({
     index: s.index,
     name: s.name,
     base: s.base,
@@ -131,6 +131,7 @@ function plainDiagnostic(d: Diagnostic): Diagnostic {
 }
 
 function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  if (list.length < 2) return list;
   return list
     .map((d, i) => ({ d, i }))
     .sort((a, b) => a.d.range.start.offset - b.d.range.start.offset || (a.d.code < b.d.code ? -1 : a.d.code > b.d.code ? 1 : a.i - b.i))

@@ -51,8 +51,9 @@ export function parseImageReference(text: string): { ok: true; value: ImageRefer
   if (domain === 'index.docker.io') domain = 'docker.io';
   const components = path.split('/');
   for (const c of components) {
-    if (c !== c.toLowerCase() && PATH_COMPONENT.test(c.toLowerCase())) return { ok: false, message: 'repository name must be lowercase' };
-    if (!PATH_COMPONENT.test(c)) return { ok: false, message: 'invalid reference format' };
+    if (PATH_COMPONENT.test(c)) continue;
+    if (PATH_COMPONENT.test(c.toLowerCase())) return { ok: false, message: 'repository name must be lowercase' };
+    return { ok: false, message: 'invalid reference format' };
   }
   if (domain === 'docker.io' && components.length === 1) path = `library/${path}`;
   const name = `${domain}/${path}`;

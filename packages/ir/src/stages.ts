@@ -180,33 +180,31 @@ function setUpStage(
   }
   const stagePlatform = platform ?? options.targetPlatform;
   const imageConfig = base.kind === 'image' ? options.baseImageConfig?.(base.normalized, stagePlatform) : undefined;
-  const imageTriggers = (imageConfig?.OnBuild ?? []).flatMap((trigger) => parse(trigger).ast.instructions.slice(0, 1));
+  const imageTriggers = imageConfig?.OnBuild ? imageConfig.OnBuild.flatMap((trigger) => parse(trigger).ast.instructions.slice(0, 1)) : [];
   return { index, name, from: node, instructions: [], base, platform: stagePlatform, imageConfig, imageTriggers };
 }
 
-export interface StageStep {
-  node: Instruction;
-  /** An ONBUILD trigger of the base stage or image. */
-  onbuild: boolean;
-  /** A trigger from the base image's config: its text is not in this Dockerfile. */
-  fromImage: boolean;
-}
-
-/** The instructions a stage runs: its base's ONBUILD triggers first, then its own. */
-export function stageSteps(stage: StageHeader, stages: readonly StageHeader[]): StageStep[] {
-  const steps: StageStep[] = stage.imageTriggers.map((node) => ({ node, onbuild: true, fromImage: true }));
+/**
+ * Visits the instructions a stage runs: its base's ONBUILD triggers first (`onbuild`; `fromImage`
+ * for the base image's, whose text is not in this Dockerfile), then its own.
+ */
+export function forEachStep(
+  stage: StageHeader,
+  stages: readonly StageHeader[],
+  visit: (node: Instruction, onbuild: boolean, fromImage: boolean) => void,
+): void {
+  for (const node of stage.imageTriggers) visit(node, true, true);
   if (stage.base.kind === 'stage') {
     for (const node of stages[stage.base.stage]!.instructions) {
-      if (node.name === 'ONBUILD' && node.trigger) steps.push({ node: node.trigger, onbuild: true, fromImage: false });
+      if (node.name === 'ONBUILD' && node.trigger) visit(node.trigger, true, false);
     }
   }
-  for (const node of stage.instructions) steps.push({ node, onbuild: false, fromImage: false });
-  return steps;
+  for (const node of stage.instructions) visit(node, false, false);
 }
 
 function stageReferences(stage: StageHeader, stages: readonly StageHeader[], byName: ReadonlyMap<string, number>, diagnostics: Diagnostic[]): StageReference[] {
   const refs: StageReference[] = [];
-  for (const { node } of stageSteps(stage, stages)) {
+  forEachStep(stage, stages, (node) => {
     if (node.name === 'COPY') {
       const flag = node.flags.find((f) => f.name === 'from');
       if (flag?.value !== undefined && flag.value !== '') {
@@ -222,7 +220,7 @@ function stageReferences(stage: StageHeader, stages: readonly StageHeader[], byN
         refs.push({ instruction: node, flag, value: from, range, kind: 'mount', target: resolveFrom('from=', from, range, stages, byName, diagnostics) });
       }
     }
-  }
+  });
   return refs;
 }
 
