@@ -91,8 +91,12 @@ export function resolveWorkdir(current: string | undefined, requested: string): 
   return cleanPath(requested.startsWith('/') ? requested : `/${current ?? ''}/${requested}`);
 }
 
+/** A path with an empty, `.` or `..` segment, or a trailing slash: one cleanPath changes. */
+const UNCLEAN = /\/\/|\/\.\.?(?:\/|$)|.\/$/;
+
 /** Go's path.Clean for absolute paths. */
 export function cleanPath(p: string): string {
+  if (p.startsWith('/') && !UNCLEAN.test(p)) return p;
   const out: string[] = [];
   for (const part of p.split('/')) {
     if (part === '' || part === '.') continue;

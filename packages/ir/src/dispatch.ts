@@ -68,13 +68,16 @@ class StageDispatch {
       const known = stage.imageConfig;
       const env = new Map<string, string>();
       for (const e of known?.Env ?? []) env.set(envKey(e), envValue(e));
-      const config: ImageConfig = { architecture: stage.platform.architecture, os: stage.platform.os, config: known && this.plan ? structuredClone(known) : {} };
+      const config: ImageConfig = { architecture: stage.platform.architecture, os: stage.platform.os, config: {} };
       if (stage.platform.variant) config.variant = stage.platform.variant;
+      if (known && this.plan) {
+        config.config = structuredClone(known);
+        delete config.config.OnBuild;
+      }
       if (!env.has('PATH')) {
         env.set('PATH', DEFAULT_PATH);
         if (this.plan) config.config.Env = [...(config.config.Env ?? []), `PATH=${DEFAULT_PATH}`];
       }
-      delete config.config.OnBuild;
       this.state = { config, env, args: new Map(), cmdSet: false, baseKnown: base.kind !== 'image' || known !== undefined, last: -1 };
     }
     if (!this.plan) return;
@@ -85,13 +88,13 @@ class StageDispatch {
   }
 
   /** Variables the current step read that were unset. */
-  private readonly stepUnset: string[] = [];
+  private stepUnset: string[] = [];
 
   /** Set while running a base image's ONBUILD triggers, whose text is not in this Dockerfile: they are located at FROM. */
   at: Range | undefined;
 
   step(node: Instruction, onbuild: boolean): void {
-    this.stepUnset.length = 0;
+    if (this.stepUnset.length > 0) this.stepUnset = [];
     const name = node.name;
     switch (name) {
       case undefined:
@@ -193,7 +196,8 @@ class StageDispatch {
   }
 
   private noteUnset(names: readonly string[]): void {
-    for (const name of names) this.stepUnset.push(name);
+    // Most words read no unset variable.
+    if (names.length > 0) this.stepUnset.push(...names);
   }
 
   private argsRead(names: readonly string[]): Record<string, string> {

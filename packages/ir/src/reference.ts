@@ -14,6 +14,7 @@ export interface ImageReference {
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
 const DOMAIN = new RegExp(`^(?:${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*|\\[[a-fA-F0-9:]+\\])(?::[0-9]+)?$`);
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
+const PATH = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]{32,}$/;
 const MAX_NAME = 255;
@@ -49,13 +50,15 @@ export function parseImageReference(text: string): { ok: true; value: ImageRefer
     }
   }
   if (domain === 'index.docker.io') domain = 'docker.io';
-  const components = path.split('/');
-  for (const c of components) {
-    if (PATH_COMPONENT.test(c)) continue;
-    if (PATH_COMPONENT.test(c.toLowerCase())) return { ok: false, message: 'repository name must be lowercase' };
-    return { ok: false, message: 'invalid reference format' };
+  // The whole path at once; component by component only to say what is wrong.
+  if (!PATH.test(path)) {
+    for (const c of path.split('/')) {
+      if (PATH_COMPONENT.test(c)) continue;
+      if (PATH_COMPONENT.test(c.toLowerCase())) return { ok: false, message: 'repository name must be lowercase' };
+      return { ok: false, message: 'invalid reference format' };
+    }
   }
-  if (domain === 'docker.io' && components.length === 1) path = `library/${path}`;
+  if (domain === 'docker.io' && !path.includes('/')) path = `library/${path}`;
   const name = `${domain}/${path}`;
   if (name.length > MAX_NAME) return { ok: false, message: `repository name must not be more than ${MAX_NAME} characters` };
   const effectiveTag = tag ?? (digest === undefined ? 'latest' : undefined);
