@@ -62,6 +62,9 @@ const RBRACE = 125;
 const TERMINATORS = new Set(['then', 'elif', 'else', 'fi', 'do', 'done', 'esac', '}']);
 const RESERVED = new Set([...TERMINATORS, 'if', 'while', 'until', 'for', 'select', 'case', 'function', 'time', 'coproc', '{', '[[', ']]']);
 const DECLARATIONS = new Set(['declare', 'local', 'export', 'readonly', 'typeset', 'nameref', 'let']);
+/** Reserved words and declarations by length, so that a word is compared without being cut out of the text. */
+const RESERVED_BY_LENGTH: string[][] = [];
+for (const word of [...RESERVED, ...DECLARATIONS]) (RESERVED_BY_LENGTH[word.length] ??= []).push(word);
 
 function isBlank(c: number): boolean {
   return c === SPACE || c === TAB || c === CR;
@@ -77,7 +80,7 @@ function isNameStart(c: number): boolean {
 }
 
 function isNameChar(c: number): boolean {
-  return isNameStart(c) || isDigit(c);
+  return c < 128 && NAME_CHAR[c] === 1;
 }
 
 function isDigit(c: number): boolean {
@@ -88,6 +91,10 @@ function isDigit(c: number): boolean {
 function isSpecialParam(c: number): boolean {
   return c === AT || c === STAR || c === HASH || c === QUESTION || c === MINUS || c === DOLLAR || c === BANG;
 }
+
+/** Letters, digits and `_`, by code (below 128). */
+const NAME_CHAR = new Uint8Array(128);
+for (let c = 0; c < 128; c++) NAME_CHAR[c] = isNameStart(c) || isDigit(c) ? 1 : 0;
 
 /** Characters that are text wherever they stand in an unquoted word, by code (below 128). */
 const PLAIN_IN_WORD = new Uint8Array(128);
@@ -133,6 +140,9 @@ class Parser {
   private heredocs: PendingHeredoc[] = [];
   /** Inside the offset or length of `${a:1:2}`, where `}` ends the arithmetic. */
   private inSlice = false;
+  /** The last peekReserved: where, and what it found. */
+  private peekedAt = -1;
+  private peeked: string | undefined;
 
   constructor(
     private readonly s: string,
@@ -165,31 +175,36 @@ class Parser {
 
   // ---- blanks, comments, newlines
 
-  /** Spaces, tabs and line continuations. */
-  private skipBlanks(): void {
+  /** Past spaces, tabs and line continuations; returns the character after them (NaN at the end). */
+  private skipBlanks(): number {
+    const s = this.s;
+    let i = this.i;
     for (;;) {
-      const c = this.at();
-      if (c === SPACE || c === TAB || c === CR) this.i++;
-      else if (c === BACKSLASH && this.at(1) === NL) this.i += 2;
-      else if (c === BACKSLASH && this.at(1) === CR && this.at(2) === NL) this.i += 3;
-      else return;
+      const c = s.charCodeAt(i);
+      if (c === SPACE || c === TAB || c === CR) i++;
+      else if (c === BACKSLASH && s.charCodeAt(i + 1) === NL) i += 2;
+      else if (c === BACKSLASH && s.charCodeAt(i + 1) === CR && s.charCodeAt(i + 2) === NL) i += 3;
+      else {
+        this.i = i;
+        return c;
+      }
     }
   }
 
-  /** Blanks and a comment, up to (not past) the end of the line. */
-  private skipBlanksAndComment(): void {
-    this.skipBlanks();
-    if (this.at() === HASH) {
-      const nl = this.s.indexOf('\n', this.i);
-      this.i = nl < 0 ? this.s.length : nl;
-    }
+  /** Past blanks and a comment, up to (not past) the end of the line; returns the character there. */
+  private skipBlanksAndComment(): number {
+    const c = this.skipBlanks();
+    if (c !== HASH) return c;
+    const nl = this.s.indexOf('\n', this.i);
+    this.i = nl < 0 ? this.s.length : nl;
+    return this.s.charCodeAt(this.i);
   }
 
-  /** Blanks, comments and newlines (reading here-document bodies at each newline). */
-  private skipLines(): void {
+  /** Past blanks, comments and newlines (reading here-document bodies at each newline); returns the character after them. */
+  private skipLines(): number {
     for (;;) {
-      this.skipBlanksAndComment();
-      if (this.at() !== NL) return;
+      const c = this.skipBlanksAndComment();
+      if (c !== NL) return c;
       this.newline();
     }
   }
@@ -239,15 +254,29 @@ class Parser {
   /** The reserved word at the cursor, if one stands there as a whole word. */
   private peekReserved(): string | undefined {
     const s = this.s;
-    let j = this.i;
+    const i = this.i;
+    // A statement's start is looked at twice or more (by the list, then the command).
+    if (i === this.peekedAt) return this.peeked;
+    let j = i;
     for (;;) {
       const c = s.charCodeAt(j);
       if ((c >= 97 && c <= 122) || c === LBRACE || c === RBRACE || c === LBRACKET || c === RBRACKET) j++;
       else break;
     }
-    if (j === this.i || j - this.i > 8 || !isDelimiter(s.charCodeAt(j))) return undefined;
-    const word = s.slice(this.i, j);
-    return RESERVED.has(word) || DECLARATIONS.has(word) ? word : undefined;
+    let found: string | undefined;
+    const candidates = RESERVED_BY_LENGTH[j - i];
+    if (candidates !== undefined && isDelimiter(s.charCodeAt(j))) {
+      const first = s.charCodeAt(i);
+      for (const word of candidates) {
+        if (word.charCodeAt(0) === first && s.startsWith(word, i)) {
+          found = word;
+          break;
+        }
+      }
+    }
+    this.peekedAt = i;
+    this.peeked = found;
+    return found;
   }
 
   private expectReserved(word: string, context: string): void {
@@ -263,26 +292,26 @@ class Parser {
    * `else` closes only the lists of an `if` (elsewhere mvdan/sh reads it as a command name).
    */
   private list(elseEnds = false): number {
+    const s = this.s;
     let count = 0;
     for (;;) {
-      this.skipLines();
-      if (this.atEnd) return count;
-      const c = this.at();
-      if (c === RPAREN) return count;
+      const c = this.skipLines();
+      if (c !== c || c === RPAREN) return count;
       if (c === SEMI) {
-        if (this.at(1) === SEMI || this.at(1) === AMP) return count;
+        const n = s.charCodeAt(this.i + 1);
+        if (n === SEMI || n === AMP) return count;
         this.fail('; can only immediately follow a statement');
       }
-      if (c === AMP && this.at(1) !== GT) this.fail('& can only immediately follow a statement');
+      if (c === AMP && s.charCodeAt(this.i + 1) !== GT) this.fail('& can only immediately follow a statement');
       if (c === PIPE) this.fail('| must follow a statement');
       const reserved = this.peekReserved();
       if (reserved !== undefined && TERMINATORS.has(reserved) && (reserved !== 'else' || elseEnds)) return count;
       this.andOr();
       count++;
-      this.skipBlanksAndComment();
-      const sep = this.at();
+      const sep = this.skipBlanksAndComment();
       if (sep === SEMI) {
-        if (this.at(1) === SEMI || this.at(1) === AMP) return count;
+        const n = s.charCodeAt(this.i + 1);
+        if (n === SEMI || n === AMP) return count;
         this.i++;
       } else if (sep === AMP) {
         this.i++;
@@ -300,11 +329,11 @@ class Parser {
   private andOr(): void {
     this.pipeline();
     for (;;) {
-      this.skipBlanks();
-      const c = this.at();
+      const c = this.skipBlanks();
+      const n = this.s.charCodeAt(this.i + 1);
       let op: '&&' | '||';
-      if (c === AMP && this.at(1) === AMP) op = '&&';
-      else if (c === PIPE && this.at(1) === PIPE) op = '||';
+      if (c === AMP && n === AMP) op = '&&';
+      else if (c === PIPE && n === PIPE) op = '||';
       else return;
       this.i += 2;
       this.skipLines();
@@ -313,19 +342,17 @@ class Parser {
   }
 
   private pipeline(after?: string): void {
-    this.skipBlanks();
+    const s = this.s;
     let negated = false;
-    if (this.at() === BANG && isDelimiter(this.at(1))) {
+    if (this.skipBlanks() === BANG && isDelimiter(s.charCodeAt(this.i + 1))) {
       negated = true;
       this.i++;
-      this.skipBlanks();
-      if (this.at() === BANG && isDelimiter(this.at(1))) this.fail('cannot negate a command multiple times');
+      if (this.skipBlanks() === BANG && isDelimiter(s.charCodeAt(this.i + 1))) this.fail('cannot negate a command multiple times');
     }
     if (!this.command()) this.fail(negated ? '"!" cannot form a statement alone' : `${after ?? 'a statement'} must be followed by a statement`);
     for (;;) {
-      this.skipBlanks();
-      if (this.at() !== PIPE || this.at(1) === PIPE) break;
-      const op = this.at(1) === AMP ? '|&' : '|';
+      if (this.skipBlanks() !== PIPE || s.charCodeAt(this.i + 1) === PIPE) break;
+      const op = s.charCodeAt(this.i + 1) === AMP ? '|&' : '|';
       this.i += op.length;
       this.skipLines();
       if (this.at() === BANG && isDelimiter(this.at(1))) this.fail('"!" can only be used in full statements');
@@ -336,11 +363,10 @@ class Parser {
 
   /** One command with its redirections; false when none starts here. */
   private command(): boolean {
-    this.skipBlanks();
-    const c = this.at();
-    if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH || (c === AMP && this.at(1) !== GT)) return false;
+    const c = this.skipBlanks();
+    if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH || (c === AMP && this.s.charCodeAt(this.i + 1) !== GT)) return false;
     if (c === LPAREN) {
-      if (this.at(1) === LPAREN) {
+      if (this.s.charCodeAt(this.i + 1) === LPAREN) {
         this.i += 2;
         this.arithmetic('((');
       } else {
@@ -590,24 +616,23 @@ class Parser {
 
   /** A command's words, its assignments and redirections; the words are read. */
   private simpleCommand(): void {
+    const s = this.s;
     let assigns = 0;
     let redirects = 0;
     const args: RawPart[][] = [];
     let arrays = false;
     let nameStart = this.i;
     for (;;) {
-      this.skipBlanks();
-      const c = this.at();
-      if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN) break;
-      if (c === AMP && this.at(1) !== GT) break;
-      if (c === HASH) break;
+      const c = this.skipBlanks();
+      if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH) break;
+      if (c === AMP && s.charCodeAt(this.i + 1) !== GT) break;
       if ((c === LT || c === GT || c === AMP || isDigit(c)) && this.redirect()) {
         redirects++;
         continue;
       }
       if (c === LPAREN) {
         if (args.length === 1 && assigns === 0 && redirects === 0) {
-          const name = this.s.slice(nameStart, this.i).trimEnd();
+          const name = s.slice(nameStart, this.i).trimEnd();
           if (isFunctionName(name)) {
             this.i++;
             this.skipBlanks();
@@ -619,17 +644,18 @@ class Parser {
         }
         this.fail('a command can only contain words and redirects; encountered (');
       }
-      if (args.length === 0 && this.atAssignment()) {
-        if (this.assignment() !== 'scalar') arrays = true;
-        assigns++;
-      } else {
-        if (args.length === 0) {
-          nameStart = this.i;
-          // `name[` first in a command is an array element assignment or nothing (as in mvdan/sh).
-          if (this.atIndexedName()) this.fail('[ must follow a name in an assignment');
+      if (args.length === 0) {
+        const nameEnd = this.nameEnd();
+        if (this.atAssignment(nameEnd)) {
+          if (this.assignment() !== 'scalar') arrays = true;
+          assigns++;
+          continue;
         }
-        args.push(this.word());
+        nameStart = this.i;
+        // `name[` first in a command is an array element assignment or nothing (as in mvdan/sh).
+        if (nameEnd > this.i && s.charCodeAt(nameEnd) === LBRACKET) this.fail('[ must follow a name in an assignment');
       }
+      args.push(this.word());
     }
     if (arrays && args.length > 0) this.fail('inline variables cannot be arrays');
     if ((assigns > 0 || args.length > 0) && this.hidden === 0) this.out.commands.push(args);
@@ -691,12 +717,14 @@ class Parser {
     return true;
   }
 
-  /** `NAME[` at the cursor. */
-  private atIndexedName(): boolean {
+  /** Where the NAME at the cursor ends; the cursor when none starts there. */
+  private nameEnd(): number {
+    const s = this.s;
     let j = this.i;
-    if (!isNameStart(this.s.charCodeAt(j))) return false;
-    while (isNameChar(this.s.charCodeAt(j))) j++;
-    return this.s.charCodeAt(j) === LBRACKET;
+    if (!isNameStart(s.charCodeAt(j))) return j;
+    do j++;
+    while (isNameChar(s.charCodeAt(j)));
+    return j;
   }
 
   /** `2>`, `10<`…: a file descriptor number that starts a redirection, not a word. */
@@ -718,12 +746,11 @@ class Parser {
     }
   }
 
-  /** `NAME=`, `NAME+=` or `NAME[…]=` at the cursor. */
-  private atAssignment(): boolean {
+  /** `NAME=`, `NAME+=` or `NAME[…]=` at the cursor (its NAME ends at `nameEnd`). */
+  private atAssignment(nameEnd = this.nameEnd()): boolean {
     const s = this.s;
-    let j = this.i;
-    if (!isNameStart(s.charCodeAt(j))) return false;
-    while (isNameChar(s.charCodeAt(j))) j++;
+    let j = nameEnd;
+    if (j === this.i) return false;
     if (s.charCodeAt(j) === LBRACKET) {
       const close = s.indexOf(']', j);
       if (close < 0) return false;
@@ -768,6 +795,16 @@ class Parser {
 
   /** An unquoted word; the caller has checked that one starts at the cursor. */
   private word(): RawPart[] {
+    // Most words are plain text up to a blank or an operator: one part, no more to look at.
+    const s = this.s;
+    const start = this.i;
+    let i = start;
+    let c = s.charCodeAt(i);
+    while (c >= 128 || PLAIN_IN_WORD[c] === 1) c = s.charCodeAt(++i);
+    if (i > start && c !== LPAREN && !((c === LT || c === GT) && s.charCodeAt(i + 1) === LPAREN) && isDelimiter(c)) {
+      this.i = i;
+      return [{ lit: s.slice(start, i) }];
+    }
     const parts: RawPart[] = [];
     this.wordParts(0, parts);
     return parts;
