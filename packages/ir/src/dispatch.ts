@@ -21,12 +21,23 @@ import { forEachStep, type StageHeader, type StageSetup } from './stages.js';
 
 export interface DispatchOptions {
   buildArgs: ReadonlyMap<string, string>;
+  /** The build args among PROXY_ARGS, with their values: every RUN gets them. */
+  proxyArgs: [string, string][];
 }
 
 /** The build args a step read, in a diagnostics-only plan (which has no cache keys to put them in). */
 const NO_ARGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 const PROXY_ARGS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'FTP_PROXY', 'ftp_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'];
+
+export function dispatchOptions(buildArgs: ReadonlyMap<string, string>): DispatchOptions {
+  const proxyArgs: [string, string][] = [];
+  for (const name of PROXY_ARGS) {
+    const value = buildArgs.get(name);
+    if (value !== undefined) proxyArgs.push([name, value]);
+  }
+  return { buildArgs, proxyArgs };
+}
 
 class StageDispatch {
   readonly diagnostics: Diagnostic[] = [];
@@ -37,8 +48,6 @@ class StageDispatch {
    */
   private readonly plan: boolean;
   private readonly expandOptions: { escapeChar: EscapeChar };
-  /** The build args among PROXY_ARGS, with their values: every RUN gets them. */
-  private readonly proxyArgs: [string, string][] = [];
 
   constructor(
     private readonly graph: GraphBuilder,
@@ -48,10 +57,6 @@ class StageDispatch {
   ) {
     this.plan = !graph.diagnosticsOnly;
     this.expandOptions = { escapeChar: setup.escapeChar };
-    for (const name of PROXY_ARGS) {
-      const value = options.buildArgs.get(name);
-      if (value !== undefined) this.proxyArgs.push([name, value]);
-    }
   }
 
   start(): void {
@@ -426,7 +431,7 @@ class StageDispatch {
 
     // Also in a diagnostics-only plan, whose args still say which build args were used.
     const proxyEnv: Record<string, string> = {};
-    for (const [name, value] of this.proxyArgs) {
+    for (const [name, value] of this.options.proxyArgs) {
       proxyEnv[name] = value;
       this.graph.usedArgs.add(name);
     }

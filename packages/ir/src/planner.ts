@@ -1,7 +1,7 @@
 // The entry point: a parsed Dockerfile and the build's options in, the build plan out.
 import { parse, type Diagnostic, type Dockerfile } from '@dfc/syntax';
 import type { BaseImageConfigs } from './config.js';
-import { dispatchStage } from './dispatch.js';
+import { dispatchOptions, dispatchStage } from './dispatch.js';
 import { GraphBuilder } from './graph.js';
 import { irDiagnostic, plainRange } from './diagnostics.js';
 import { DEFAULT_PLATFORM, formatPlatform, parsePlatform, type Platform } from './platform.js';
@@ -69,9 +69,9 @@ export function planBuild(ast: Dockerfile, options: PlanOptions = {}): BuildPlan
 
   const needed = target ? neededStages(setup, target.index) : new Set<number>();
   const graph = new GraphBuilder(setup, new Set(cycles.map((d) => d.range.start.offset)), options.diagnosticsOnly === true);
-  const dispatchOptions = { buildArgs };
+  const dispatch = dispatchOptions(buildArgs);
   for (const stage of setup.stages) {
-    if (options.allStages || needed.has(stage.index)) diagnostics.push(...dispatchStage(graph, setup, dispatchOptions, stage));
+    if (options.allStages || needed.has(stage.index)) diagnostics.push(...dispatchStage(graph, setup, dispatch, stage));
   }
 
   const stages: PlanStage[] = graph.diagnosticsOnly ? [] : setup.stages.map((s) => ({
