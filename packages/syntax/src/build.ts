@@ -14,7 +14,7 @@ import { joinStream, sourceEndAt, sourceOffsetAt, type LogicalLine } from './log
 import { checkStream } from './parser.js';
 import { LineMap } from './positions.js';
 import { Kind, tokenStream, type TokenStream } from './tokens.js';
-import { isAsciiBlankCode, isSpaceCode, splitRawWords } from './words.js';
+import { isAsciiBlankCode, isSpaceCode, rawWordBounds } from './words.js';
 import { checkInstruction } from './validate.js';
 
 const MAX_LINE_BYTES = 65535;
@@ -32,6 +32,8 @@ export interface BuildContext {
   lastStart: number;
   lastEnd: number;
   lastRange: Range | undefined;
+  /** The first `<<` in the text at or after where mayHoldMarker looked last (the text's length if none). */
+  nextMarker: number;
 }
 
 const NO_LINE: LogicalLine = { text: '', pieceCount: 0, pieceStarts: [], pieceSources: [] };
@@ -40,7 +42,7 @@ export function buildDockerfile(text: string): { ast: Dockerfile; diagnostics: D
   const scan = scanDirectives(text);
   const lines = new LineMap(text);
   const ctx: BuildContext = {
-    text, lines, escape: scan.escape, diagnostics: [], logical: NO_LINE, from: 0, lastStart: -1, lastEnd: -1, lastRange: undefined,
+    text, lines, escape: scan.escape, diagnostics: [], logical: NO_LINE, from: 0, lastStart: -1, lastEnd: -1, lastRange: undefined, nextMarker: -1,
   };
   for (const p of scan.problems) ctx.diagnostics.push(diagnostic(p.code, p.message, lines.range(p.start, p.end)));
 
@@ -92,7 +94,7 @@ export function buildDockerfile(text: string): { ast: Dockerfile; diagnostics: D
         children.push(node);
       } else {
         const node = commentNode(ctx, start, ends[i]!);
-        const name = looksLikeDirective(withoutLineEnd(node.text));
+        const name = node.value.includes('=') ? looksLikeDirective(withoutLineEnd(node.text)) : undefined;
         if (name) {
           ctx.diagnostics.push(
             diagnostic('DF013', `parser directive "${name}" is ignored here: directives must come first in the file, before any comment, blank line or instruction`, node.range),
@@ -251,9 +253,12 @@ function instructionFromLine(
   ctx.logical = logical;
   ctx.from = from;
   ctx.lastStart = -1;
-  // Most keywords are written in upper case: those need no upper-case copy to look up.
-  const upper = INSTRUCTION_SET.has(parts.keyword) ? parts.keyword : parts.keyword.toUpperCase();
-  const name = INSTRUCTION_SET.has(upper) ? (upper as InstructionName) : undefined;
+  // Most keywords are written in upper case: splitLine knows those.
+  let name = parts.name;
+  if (name === undefined) {
+    const upper = parts.keyword.toUpperCase();
+    if (INSTRUCTION_SET.has(upper)) name = upper as InstructionName;
+  }
   const args = parts.args;
   const at = parts.argsStart;
 
@@ -350,13 +355,17 @@ function instructionFromLine(
     case 'ARG': {
       const declarations: ArgDeclaration[] = [];
       node.argNodes = [];
-      for (const w of splitRawWords(args, ctx.escape)) {
-        node.argNodes.push(word(ctx, w.value, at + w.start));
-        const eq = w.value.indexOf('=');
+      const count = rawWordBounds(args, ctx.escape, WORDS);
+      for (let k = 0; k < count; k++) {
+        const start = WORDS[2 * k]!;
+        const end = WORDS[2 * k + 1]!;
+        const text = args.slice(start, end);
+        node.argNodes.push(word(ctx, text, at + start));
+        const eq = text.indexOf('=');
         declarations.push({
-          range: range(ctx, at + w.start, at + w.end),
-          name: word(ctx, eq < 0 ? w.value : w.value.slice(0, eq), at + w.start),
-          value: eq < 0 ? undefined : word(ctx, w.value.slice(eq + 1), at + w.start + eq + 1),
+          range: range(ctx, at + start, at + end),
+          name: word(ctx, eq < 0 ? text : args.slice(start, start + eq), at + start),
+          value: eq < 0 ? undefined : word(ctx, args.slice(start + eq + 1, end), at + start + eq + 1),
         });
       }
       fields['declarations'] = declarations;
@@ -393,7 +402,14 @@ function instructionFromLine(
 
 const INSTRUCTION_SET: ReadonlySet<string> = new Set(INSTRUCTION_NAMES);
 
+// Word bounds (rawWordBounds) of the ARG, ENV or LABEL being built.
+const WORDS: number[] = [];
+
 function rangeOf(ctx: BuildContext, logical: LogicalLine, start: number, end: number): Range {
+  if (logical.pieceCount === 1) {
+    const source = logical.pieceSources[0]!;
+    return ctx.lines.range(source + start, end > start ? source + end : source + start);
+  }
   const s = sourceOffsetAt(logical, start);
   const e = end > start ? sourceEndAt(logical, end) : s;
   return ctx.lines.range(s, e);
@@ -496,12 +512,18 @@ function listArgs(
   return { form: 'shell', items: splitBlank(ctx, args, at) };
 }
 
+/** Whether text[start, end) holds a `=`. */
+function hasEquals(text: string, start: number, end: number): boolean {
+  const eq = text.indexOf('=', start);
+  return eq >= 0 && eq < end;
+}
+
 function keyValues(
   ctx: BuildContext, args: string, at: number, name: 'ENV' | 'LABEL',
 ): { legacy: boolean; pairs: KeyValue[]; nodes: Word[] } {
-  const words = splitRawWords(args, ctx.escape);
-  if (words.length === 0) return { legacy: false, pairs: [], nodes: [] };
-  if (!words[0]!.value.includes('=')) {
+  const count = rawWordBounds(args, ctx.escape, WORDS);
+  if (count === 0) return { legacy: false, pairs: [], nodes: [] };
+  if (!hasEquals(args, WORDS[0]!, WORDS[1]!)) {
     let k = 0;
     while (k < args.length && !isAsciiBlankCode(args.charCodeAt(k))) k++;
     let v = k;
@@ -515,21 +537,24 @@ function keyValues(
   }
   const pairs: KeyValue[] = [];
   const nodes: Word[] = [];
-  for (const w of words) {
-    const eq = w.value.indexOf('=');
+  for (let k = 0; k < count; k++) {
+    const start = WORDS[2 * k]!;
+    const end = WORDS[2 * k + 1]!;
+    let eq = args.indexOf('=', start);
+    if (eq >= end) eq = -1;
     if (eq < 0) {
       ctx.diagnostics.push(
-        diagnostic('DF009', `can't find = in "${w.value}": ${name} needs the form name=value`, range(ctx, at + w.start, at + w.end)),
+        diagnostic('DF009', `can't find = in "${args.slice(start, end)}": ${name} needs the form name=value`, range(ctx, at + start, at + end)),
       );
       continue;
     }
-    const key = word(ctx, w.value.slice(0, eq), at + w.start);
-    const value = word(ctx, w.value.slice(eq + 1), at + w.start + eq + 1);
+    const key = word(ctx, args.slice(start, eq), at + start);
+    const value = word(ctx, args.slice(eq + 1, end), at + eq + 1);
     if (key.value === '') {
-      ctx.diagnostics.push(diagnostic('DF008', `${name} names can not be blank`, range(ctx, at + w.start, at + w.end)));
+      ctx.diagnostics.push(diagnostic('DF008', `${name} names can not be blank`, range(ctx, at + start, at + end)));
     }
-    pairs.push({ range: range(ctx, at + w.start, at + w.end), key, value });
-    nodes.push(key, value, word(ctx, '=', at + w.start + eq));
+    pairs.push({ range: range(ctx, at + start, at + end), key, value });
+    nodes.push(key, value, word(ctx, '=', at + eq));
   }
   return { legacy: false, pairs, nodes };
 }
@@ -537,9 +562,20 @@ function keyValues(
 // --- heredocs ------------------------------------------------------------------------------
 
 /** Attaches the heredoc bodies, tokens [bodies, to) of the stream, to the markers of the line. */
+/** False when the line has no `<<`, so no heredocs (one search of the source for a line of one piece). */
+function mayHoldMarker(ctx: BuildContext, logical: LogicalLine): boolean {
+  if (logical.pieceCount !== 1) return true;
+  const start = logical.pieceSources[0]!;
+  if (ctx.nextMarker < start) {
+    ctx.nextMarker = ctx.text.indexOf('<<', start);
+    if (ctx.nextMarker < 0) ctx.nextMarker = ctx.text.length;
+  }
+  return ctx.nextMarker + 2 <= start + logical.text.length;
+}
+
 function attachHeredocs(ctx: BuildContext, node: Instruction, logical: LogicalLine, stream: TokenStream, bodies: number, to: number): void {
   const inner = node.name === 'ONBUILD' ? node.trigger : node;
-  if (!inner) return;
+  if (!inner || !mayHoldMarker(ctx, logical)) return;
   const markers = heredocMarkersOfLine(logical.text);
   if (markers.length === 0) return;
   const kind = inner.name;

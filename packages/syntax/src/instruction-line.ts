@@ -1,5 +1,6 @@
 // The first cut of a logical line, as BuildKit makes it: the keyword, the `--flags`, and the
 // argument text. Positions are indices into the logical line.
+import { INSTRUCTION_NAMES, type InstructionName } from './ast.js';
 import { findHeredocs, type HeredocMarker } from './heredoc.js';
 import { parseJsonArray } from './json-array.js';
 import { isAsciiBlankCode, isSpaceCode } from './words.js';
@@ -13,6 +14,8 @@ export interface LineFlag {
 
 export interface LineParts {
   keyword: string;
+  /** The keyword when it is an instruction's name as BuildKit writes it (upper case). */
+  name: InstructionName | undefined;
   keywordStart: number;
   keywordEnd: number;
   flags: LineFlag[];
@@ -33,10 +36,11 @@ export function splitLine(line: string): LineParts {
   while (end > start && isSpaceCode(line.charCodeAt(end - 1))) end--;
   let k = start;
   while (k < end && !isAsciiBlankCode(line.charCodeAt(k))) k++;
-  const keyword = line.slice(start, k);
+  const name = instructionNameAt(line, start, k);
+  const keyword = name ?? line.slice(start, k);
   let rest = k;
   while (rest < end && isAsciiBlankCode(line.charCodeAt(rest))) rest++;
-  const parts: LineParts = { keyword, keywordStart: start, keywordEnd: k, flags: NO_FLAGS, args: '', argsStart: end };
+  const parts: LineParts = { keyword, name, keywordStart: start, keywordEnd: k, flags: NO_FLAGS, args: '', argsStart: end };
   if (rest >= end) return parts;
   const argsAt = extractFlags(line, rest, end, parts);
   let a = argsAt;
@@ -44,6 +48,23 @@ export function splitLine(line: string): LineParts {
   parts.args = line.slice(a, end);
   parts.argsStart = a;
   return parts;
+}
+
+// Instruction names by their first letter.
+const NAMES_BY_INITIAL: (InstructionName[] | undefined)[] = [];
+for (const name of INSTRUCTION_NAMES) (NAMES_BY_INITIAL[name.charCodeAt(0)] ??= []).push(name);
+
+/** The instruction name line[start, end) spells, in upper case (the usual way), if any. */
+function instructionNameAt(line: string, start: number, end: number): InstructionName | undefined {
+  const names = NAMES_BY_INITIAL[line.charCodeAt(start)];
+  if (!names) return undefined;
+  for (const name of names) {
+    if (name.length !== end - start) continue;
+    let i = 1;
+    while (i < name.length && line.charCodeAt(start + i) === name.charCodeAt(i)) i++;
+    if (i === name.length) return name;
+  }
+  return undefined;
 }
 
 /** Reads `--flag` words from `from`; returns where the arguments begin. */

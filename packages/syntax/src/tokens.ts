@@ -446,23 +446,6 @@ function textEnd(text: string, offset: number, nl: number, esc: number): number 
   return b > offset && text.charCodeAt(b - 1) === esc ? b - 1 : end;
 }
 
-/** The commentLine pattern at `offset`: its end, or -1. */
-function commentLineEnd(text: string, offset: number): number {
-  let i = offset;
-  while (isSpaceChar(text.charCodeAt(i))) i++;
-  if (text.charCodeAt(i) !== HASH) return -1;
-  const nl = text.indexOf('\n', i);
-  return nl < 0 ? text.length : nl + 1;
-}
-
-/** The emptyLine pattern at `offset`: its end, or -1. */
-function emptyLineEnd(text: string, offset: number): number {
-  let i = offset;
-  while (isSpaceChar(text.charCodeAt(i))) i++;
-  if (text.charCodeAt(i) === NL) return i + 1;
-  return i >= text.length && i > offset ? i : -1;
-}
-
 /** matchContinuation: an escape, not itself escaped, with only blanks after it on its line. */
 function continuationEnd(text: string, offset: number, esc: number): number {
   if (text.charCodeAt(offset) !== esc || text.charCodeAt(offset - 1) === esc) return -1;
@@ -554,9 +537,18 @@ function scanTokens(text: string, esc: number, lineStarts: readonly number[], ou
       }
     } else {
       // instruction: Text, ContinuationComment, EmptyContinuationLine, InstructionEnd, Continuation, Escape
-      const afterContinuation = isContinuationKind(last);
-      const comment = afterContinuation ? commentLineEnd(text, offset) : -1;
-      const empty = afterContinuation && comment < 0 ? emptyLineEnd(text, offset) : -1;
+      // After a continuation: the commentLine and emptyLine patterns (their ends, or -1), which
+      // start with the same blanks.
+      let comment = -1;
+      let empty = -1;
+      if (isContinuationKind(last)) {
+        let i = offset;
+        while (isSpaceChar(text.charCodeAt(i))) i++;
+        const b = text.charCodeAt(i);
+        if (b === HASH) comment = nextNl < n ? nextNl + 1 : n;
+        else if (b === NL) empty = i + 1;
+        else if (i >= n && i > offset) empty = i;
+      }
       if (comment < 0 && empty < 0) {
         const e = textEnd(text, offset, nextNl, esc);
         if (e > offset) {

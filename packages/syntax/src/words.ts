@@ -9,20 +9,34 @@ export interface RawWord {
 }
 
 export function isSpaceCode(c: number): boolean {
-  return (
-    c === 32 || (c >= 9 && c <= 13) || c === 0x85 || c === 0xa0 || c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000
-  );
+  if (c < 0x85) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000;
 }
 
 /** The `[\t\v\f\r ]` set BuildKit splits FROM, EXPOSE, COPY… arguments on. */
 export function isAsciiBlankCode(c: number): boolean {
-  return c === 32 || c === 9 || c === 11 || c === 12 || c === 13;
+  return c <= 32 && (c === 32 || c === 9 || c === 11 || c === 12 || c === 13);
 }
 
 /** Words separated by unquoted Unicode whitespace, quotes and escapes kept (BuildKit's parseWords). */
 export function splitRawWords(text: string, escape: string): RawWord[] {
+  const bounds: number[] = [];
+  const n = rawWordBounds(text, escape, bounds);
   const words: RawWord[] = [];
+  for (let k = 0; k < n; k++) {
+    const start = bounds[2 * k]!;
+    const end = bounds[2 * k + 1]!;
+    words.push({ value: text.slice(start, end), start, end });
+  }
+  return words;
+}
+
+/**
+ * splitRawWords without making the words: the start and end of word k go to out[2k] and
+ * out[2k + 1] (what `out` held after those is left as it was). Returns how many words there are.
+ */
+export function rawWordBounds(text: string, escape: string, out: number[]): number {
+  let count = 0;
   const esc = escape.charCodeAt(0);
   let i = 0;
   const n = text.length;
@@ -57,9 +71,13 @@ export function splitRawWords(text: string, escape: string): RawWord[] {
       }
     }
     const end = dropLast ? i - 1 : i;
-    if (end > start) words.push({ value: text.slice(start, end), start, end });
+    if (end > start) {
+      out[2 * count] = start;
+      out[2 * count + 1] = end;
+      count++;
+    }
   }
-  return words;
+  return count;
 }
 
 /** Splits on the first run of `[\t\v\f\r ]`: BuildKit's split of a keyword from its arguments. */
