@@ -56,7 +56,7 @@ export class GraphBuilder {
   }
 
   imageVertex(ref: string, normalized: string, platform: Platform): number {
-    if (this.diagnosticsOnly) return -1;
+    if (this.diagnosticsOnly) return -1; // no vertices: nothing refers to this one
     const key = `${normalized} ${formatPlatform(platform)}`;
     const known = this.images.get(key);
     if (known !== undefined) return known;

@@ -26,8 +26,8 @@ export interface PlanOptions {
   allStages?: boolean;
   /**
    * Only the diagnostics are wanted (lint): each step stops once its diagnostics are known, and the
-   * plan has no stages, vertices or edges (they are most of the planner's cost). The diagnostics
-   * are the same as a full plan's.
+   * plan has no stages (so none pruned), vertices or edges: they are most of the planner's cost.
+   * The diagnostics are the same as a full plan's.
    */
   diagnosticsOnly?: boolean;
 }
