@@ -84,14 +84,15 @@ export const BUILDKIT_RULES: Rule[] = [
     check(ctx) {
       let upper = 0;
       let lower = 0;
-      const all = allInstructions(ctx).filter((i) => i.name !== undefined);
+      const all = allInstructions(ctx);
       for (const i of all) {
+        if (i.name === undefined) continue;
         if (isUpper(i.keyword)) upper++;
         else if (isLower(i.keyword)) lower++;
       }
       const wantLower = lower > upper;
       for (const i of all) {
-        if (wantLower ? isLower(i.keyword) : isUpper(i.keyword)) continue;
+        if (i.name === undefined || (wantLower ? isLower(i.keyword) : isUpper(i.keyword))) continue;
         const want = wantLower ? i.keyword.toLowerCase() : i.keyword.toUpperCase();
         ctx.report('ConsistentInstructionCasing', i.keywordRange, `Command '${i.keyword}' should match the case of the command majority (${wantLower ? 'lowercase' : 'uppercase'})`, {
           title: `Write '${want}'`,
@@ -239,6 +240,7 @@ export const BUILDKIT_RULES: Rule[] = [
     check(ctx) {
       for (const s of ctx.model.stages) {
         for (const name of ['CMD', 'ENTRYPOINT', 'HEALTHCHECK'] as const) {
+          if (ctx.ofKind(name).length < 2) continue;
           const list = s.body.filter((i) => i.name === name);
           for (const i of list.slice(0, -1))
             ctx.report('MultipleInstructionsDisallowed', firstLine(ctx, i), `Multiple ${name} instructions should not be used in the same stage because only the last one will be used`);
@@ -435,7 +437,9 @@ function listInstructions(ctx: RuleContext): readonly Instruction[] {
 }
 
 export function flag(instr: Instruction, name: string): Flag | undefined {
-  return instr.flags.find((f) => f.name === name);
+  // Most instructions have no flags; rules ask every instruction.
+  for (const f of instr.flags) if (f.name === name) return f;
+  return undefined;
 }
 
 function hasShell(stage: import('../model.js').StageModel | undefined): boolean {

@@ -94,6 +94,7 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nHEALTHCHECK CMD a\nHEALTHCHECK CMD b\n',
     good: 'FROM alpine\nHEALTHCHECK CMD b\n',
     check(ctx) {
+      if (ctx.ofKind('HEALTHCHECK').length < 2) return;
       for (const s of ctx.model.stages) for (const i of s.body.filter((x) => x.name === 'HEALTHCHECK').slice(1)) ctx.report('DL3012', firstLine(ctx, i), 'Multiple HEALTHCHECK instructions');
     },
   }),
@@ -426,6 +427,7 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nCMD ["a"]\nCMD ["b"]\n',
     good: 'FROM alpine\nCMD ["b"]\n',
     check(ctx) {
+      if (ctx.ofKind('CMD').length < 2) return;
       for (const s of ctx.model.stages) for (const i of s.body.filter((x) => x.name === 'CMD').slice(1)) ctx.report('DL4003', firstLine(ctx, i), 'Multiple CMD instructions found. If you list more than one CMD then only the last CMD will take effect');
     },
   }),
@@ -437,6 +439,7 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nENTRYPOINT ["a"]\nENTRYPOINT ["b"]\n',
     good: 'FROM alpine\nENTRYPOINT ["b"]\n',
     check(ctx) {
+      if (ctx.ofKind('ENTRYPOINT').length < 2) return;
       for (const s of ctx.model.stages) for (const i of s.body.filter((x) => x.name === 'ENTRYPOINT').slice(1)) ctx.report('DL4004', firstLine(ctx, i), 'Multiple ENTRYPOINT instructions found. If you list more than one ENTRYPOINT then only the last ENTRYPOINT will take effect');
     },
   }),

@@ -33,6 +33,7 @@ export const STAGE_RULES: Rule[] = [
     good: 'FROM golang:1.23\nRUN go install golang.org/x/tools/gopls@v0.16.2\nFROM alpine:3.20\nCOPY --from=0 /go/bin/gopls /usr/local/bin/\n',
     check(ctx) {
       const stages = ctx.model.stages;
+      if (stages.length < 2) return; // the last stage is the one built
       const used = new Set<number>();
       const refer = (v: string | undefined, before: number) => {
         if (v === undefined) return;
@@ -43,6 +44,7 @@ export const STAGE_RULES: Rule[] = [
       for (const s of stages) {
         if (s.baseStage) used.add(s.baseStage.index);
         for (const i of s.body) {
+          if (i.flags.length === 0) continue;
           refer(flag(i, 'from')?.value, s.index + 1);
           for (const m of i.flags) {
             if (m.name !== 'mount' || !m.value) continue;
