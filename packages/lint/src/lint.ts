@@ -3,7 +3,7 @@
 import { parse } from '@dfc/syntax';
 import type { Diagnostic, Severity } from '@dfc/syntax';
 import { planBuild } from '@dfc/ir';
-import { buildModel } from './model.js';
+import { buildModel, type FileModel } from './model.js';
 import { LineIndex } from './positions.js';
 import { RuleContext, type Finding } from './rule.js';
 import { ALL_RULES, SAME_AS, ruleMeta } from './registry.js';
@@ -35,7 +35,7 @@ export function lintText(text: string, options: LintOptions = {}): LintResult {
 
   const out: Diagnostic[] = [];
   for (const d of syntax) if (!REPLACED_SYNTAX_CODES.has(d.code) && !suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
-  if (options.ir !== false) for (const d of planDiagnostics(ast)) if (!suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
+  if (options.ir !== false) for (const d of planDiagnostics(ast, model)) if (!suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
   // Where a DL rule and its BuildKit twin both fire, the BuildKit one is shown.
   const fired = ctx.findings.some((f) => SAME_AS[f.rule] !== undefined) ? new Set(ctx.findings.map((f) => `${f.rule}@${f.range.start.offset}`)) : undefined;
   for (const f of ctx.findings) {
@@ -48,12 +48,14 @@ export function lintText(text: string, options: LintOptions = {}): LintResult {
 }
 
 /** The IR's own diagnostics (what a build would reject), for the same file. */
-function planDiagnostics(ast: LintResult['ast']): Diagnostic[] {
+function planDiagnostics(ast: LintResult['ast'], model: FileModel): Diagnostic[] {
   try {
+    const found = planBuild(ast, { allStages: true, diagnosticsOnly: true }).diagnostics;
+    if (found.length === 0) return found;
     // A FROM built from ARGs is checked with their defaults by InvalidDefaultArgInFrom (a warning:
     // such files are usually built with --build-arg); the IR's error would say it twice.
-    const fromWithVars = new Set(ast.instructions.filter((i) => i.name === 'FROM' && i.image?.value.includes('$')).map((i) => i.range.start.line));
-    return planBuild(ast, { allStages: true, diagnosticsOnly: true }).diagnostics.filter((d) => !IR_COVERED.has(d.code) && !((d.code === 'IR003' || d.code === 'IR004') && fromWithVars.has(d.range.start.line)));
+    const fromWithVars = new Set(model.stages.filter((s) => s.from.image?.value.includes('$')).map((s) => s.from.range.start.line));
+    return found.filter((d) => !IR_COVERED.has(d.code) && !((d.code === 'IR003' || d.code === 'IR004') && fromWithVars.has(d.range.start.line)));
   } catch {
     return [];
   }
