@@ -248,19 +248,21 @@ function instructionFromLine(
   ctx: BuildContext, logical: LogicalLine, from: number, to: number,
   placeRange: Range | undefined, placeText: string, continuations: Range[], comments: Comment[], emptyLines: Range[],
 ): Instruction {
-  const line = logical.text.slice(from, to);
-  const parts = splitLine(line);
+  // A line of one piece is read in the source, where it is.
+  const onePiece = logical.pieceCount === 1;
+  const text = onePiece ? ctx.text : logical.text;
+  const base = onePiece ? logical.pieceSources[0]! + from : from;
+  const parts = splitLine(text, base, base + to - from);
+  const { keyword, keywordStart, keywordEnd, flags, args, argsStart: at } = parts;
   ctx.logical = logical;
   ctx.from = from;
   ctx.lastStart = -1;
   // Most keywords are written in upper case: splitLine knows those.
   let name = parts.name;
   if (name === undefined) {
-    const upper = parts.keyword.toUpperCase();
+    const upper = keyword.toUpperCase();
     if (INSTRUCTION_SET.has(upper)) name = upper as InstructionName;
   }
-  const args = parts.args;
-  const at = parts.argsStart;
 
   // One literal with every kind's fields (undefined where a kind has none; JSON leaves them out),
   // in an order that keeps each kind's fields in its own order: all instructions share one
@@ -270,11 +272,11 @@ function instructionFromLine(
   const node = {
     kind: 'instruction',
     name,
-    range: placeRange ?? range(ctx, parts.keywordStart, to - from),
+    range: placeRange ?? range(ctx, keywordStart, to - from),
     text: placeText,
-    keyword: parts.keyword,
-    keywordRange: range(ctx, parts.keywordStart, parts.keywordEnd),
-    flags: flagNodes(ctx, line, parts.flags),
+    keyword,
+    keywordRange: range(ctx, keywordStart, keywordEnd),
+    flags: flagNodes(ctx, text, base, flags),
     args: args ? word(ctx, args, at) : undefined,
     argNodes: undefined as unknown as Word[], // set below: most kinds make their own list
     continuations,
@@ -436,22 +438,22 @@ function word(ctx: BuildContext, value: string, start: number): Word {
   return { value, range: range(ctx, start, start + value.length) };
 }
 
-/** The flags of `line`, the line being built. */
-function flagNodes(ctx: BuildContext, line: string, flags: readonly LineFlag[]): Flag[] {
+/** The flags of the line being built, which is text[base…]. */
+function flagNodes(ctx: BuildContext, text: string, base: number, flags: readonly LineFlag[]): Flag[] {
   const nodes: Flag[] = [];
   for (const f of flags) {
-    const text = f.text;
-    const eq = text.indexOf('=', 2);
+    const word = f.text;
+    const eq = word.indexOf('=', 2);
     // The `=` as written: the name's range ends there, the value's starts after it.
-    let rawEq = line.indexOf('=', f.start);
-    if (rawEq >= f.end) rawEq = -1;
+    let rawEq = text.indexOf('=', base + f.start);
+    rawEq = rawEq < 0 || rawEq >= base + f.end ? -1 : rawEq - base;
     nodes.push({
       kind: 'flag',
       range: range(ctx, f.start, f.end),
-      text,
-      name: eq < 0 ? text.slice(2) : text.slice(2, eq),
+      text: word,
+      name: eq < 0 ? word.slice(2) : word.slice(2, eq),
       nameRange: range(ctx, f.start, rawEq < 0 ? f.end : rawEq),
-      value: eq < 0 ? undefined : text.slice(eq + 1),
+      value: eq < 0 ? undefined : word.slice(eq + 1),
       valueRange: eq < 0 || rawEq < 0 ? undefined : range(ctx, rawEq + 1, f.end),
     });
   }

@@ -20,7 +20,7 @@ export interface LineParts {
   keywordEnd: number;
   flags: LineFlag[];
   /** The `--` that ended flag reading, if any. */
-  flagsEnd?: { start: number; end: number };
+  flagsEnd: { start: number; end: number } | undefined;
   /** The arguments with surrounding whitespace removed, and where they start. */
   args: string;
   argsStart: number;
@@ -29,24 +29,41 @@ export interface LineParts {
 // Most lines have no flags: they share this empty list (which no one adds to).
 const NO_FLAGS: LineFlag[] = [];
 
-export function splitLine(line: string): LineParts {
-  let start = 0;
-  let end = line.length;
-  while (start < end && isSpaceCode(line.charCodeAt(start))) start++;
-  while (end > start && isSpaceCode(line.charCodeAt(end - 1))) end--;
+// splitLine's answer, made again at each call.
+const shared: LineParts = {
+  keyword: '', name: undefined, keywordStart: 0, keywordEnd: 0, flags: NO_FLAGS, flagsEnd: undefined, args: '', argsStart: 0,
+};
+
+/**
+ * Splits the line text[from, to) (all of `text` by default); positions in the answer count from
+ * `from`. A line of the source is read in place, without a copy of it to read. The answer is
+ * valid until the next call.
+ */
+export function splitLine(text: string, from = 0, to = text.length): LineParts {
+  let start = from;
+  let end = to;
+  while (start < end && isSpaceCode(text.charCodeAt(start))) start++;
+  while (end > start && isSpaceCode(text.charCodeAt(end - 1))) end--;
   let k = start;
-  while (k < end && !isAsciiBlankCode(line.charCodeAt(k))) k++;
-  const name = instructionNameAt(line, start, k);
-  const keyword = name ?? line.slice(start, k);
+  while (k < end && !isAsciiBlankCode(text.charCodeAt(k))) k++;
+  const name = instructionNameAt(text, start, k);
+  const parts = shared;
+  parts.keyword = name ?? text.slice(start, k);
+  parts.name = name;
+  parts.keywordStart = start - from;
+  parts.keywordEnd = k - from;
+  parts.flags = NO_FLAGS;
+  parts.flagsEnd = undefined;
+  parts.args = '';
+  parts.argsStart = end - from;
   let rest = k;
-  while (rest < end && isAsciiBlankCode(line.charCodeAt(rest))) rest++;
-  const parts: LineParts = { keyword, name, keywordStart: start, keywordEnd: k, flags: NO_FLAGS, args: '', argsStart: end };
+  while (rest < end && isAsciiBlankCode(text.charCodeAt(rest))) rest++;
   if (rest >= end) return parts;
-  const argsAt = extractFlags(line, rest, end, parts);
+  const argsAt = extractFlags(text, rest, end, parts, from);
   let a = argsAt;
-  while (a < end && isSpaceCode(line.charCodeAt(a))) a++;
-  parts.args = line.slice(a, end);
-  parts.argsStart = a;
+  while (a < end && isSpaceCode(text.charCodeAt(a))) a++;
+  parts.args = text.slice(a, end);
+  parts.argsStart = a - from;
   return parts;
 }
 
@@ -67,9 +84,9 @@ function instructionNameAt(line: string, start: number, end: number): Instructio
   return undefined;
 }
 
-/** Reads `--flag` words from `from`; returns where the arguments begin. */
-function extractFlags(line: string, from: number, end: number, parts: LineParts): number {
-  let pos = from;
+/** Reads `--flag` words from `at`; returns where the arguments begin. (Flags' positions count from `from`.) */
+function extractFlags(line: string, at: number, end: number, parts: LineParts, from: number): number {
+  let pos = at;
   for (;;) {
     while (pos < end && isSpaceCode(line.charCodeAt(pos))) pos++;
     if (pos >= end) return end;
@@ -104,12 +121,12 @@ function extractFlags(line: string, from: number, end: number, parts: LineParts)
       pos++;
     }
     if (word === '--') {
-      parts.flagsEnd = { start: wordStart, end: pos };
+      parts.flagsEnd = { start: wordStart - from, end: pos - from };
       return pos;
     }
     if (blankOK || word.length > 0) {
       if (parts.flags === NO_FLAGS) parts.flags = [];
-      parts.flags.push({ text: word, start: wordStart, end: pos });
+      parts.flags.push({ text: word, start: wordStart - from, end: pos - from });
     }
   }
 }

@@ -2,10 +2,16 @@
 // no column, so columns match what an editor shows.
 import type { Position, Range } from './ast.js';
 
+// lineStartsOf's list as it grows: the answer is a copy of exactly its length, and a list
+// grown by pushing would leave a copy behind at each doubling.
+const scratch: number[] = [0];
+
 /** The offset of the first character of each line. */
 export function lineStartsOf(text: string): number[] {
-  const starts = [0];
-  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts.push(nl + 1);
+  let count = 1;
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) scratch[count++] = nl + 1;
+  const starts = scratch.slice(0, count);
+  if (scratch.length > 1 << 16) scratch.length = 1;
   return starts;
 }
 

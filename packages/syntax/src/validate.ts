@@ -125,8 +125,8 @@ function missingArguments(report: Diagnostic[], node: Instruction, what: string)
 function checkFlags(ctx: BuildContext, name: InstructionName, flags: Flag[]): void {
   if (flags.length === 0) return;
   const allowed = INSTRUCTION_FLAGS[name];
-  const seen = new Set<string>();
-  for (const flag of flags) {
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
     const kind = allowed[flag.name];
     if (!kind) {
       const known = Object.keys(allowed).map((k) => `--${k}`);
@@ -135,10 +135,9 @@ function checkFlags(ctx: BuildContext, name: InstructionName, flags: Flag[]): vo
       );
       continue;
     }
-    if (kind !== 'multi' && seen.has(flag.name)) {
+    if (kind !== 'multi' && seenBefore(flags, i)) {
       ctx.diagnostics.push(diagnostic('DF004', `duplicate flag specified: --${flag.name}`, flag.range));
     }
-    seen.add(flag.name);
     if (kind === 'bool') {
       if (flag.value !== undefined && flag.value !== 'true' && flag.value !== 'false') {
         ctx.diagnostics.push(diagnostic('DF004', `expecting boolean value for flag --${flag.name}, not: ${flag.value}`, flag.valueRange ?? flag.range));
@@ -147,6 +146,12 @@ function checkFlags(ctx: BuildContext, name: InstructionName, flags: Flag[]): vo
       ctx.diagnostics.push(diagnostic('DF004', `missing a value on flag: --${flag.name}`, flag.range));
     }
   }
+}
+
+/** Whether a flag before flags[i] has its name (an instruction has a few flags at most). */
+function seenBefore(flags: Flag[], i: number): boolean {
+  for (let j = 0; j < i; j++) if (flags[j]!.name === flags[i]!.name) return true;
+  return false;
 }
 
 /** The known instruction nearest to a misspelt keyword (edit distance ≤ 2), for "did you mean". */
