@@ -70,6 +70,7 @@ function checkComment(c: Comment): CheckDirective | undefined {
 /** `skip=A,B;error=true;experimental=C`; BuildKit ignores the value after its first space. */
 export function parseCheck(value: string): CheckDirective {
   const d: CheckDirective = { skipAll: false, skip: new Set(), error: false, experimental: new Set(), experimentalAll: false };
+  if (value === '') return d; // most files have no check directive
   for (const part of value.trim().split(/\s/)[0]!.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0) continue;
