@@ -88,6 +88,13 @@ export function scanDirectives(text: string): DirectiveScan {
 /** Whether a comment line outside the directive block looks like a directive (it is ignored). */
 export function looksLikeDirective(commentText: string): DirectiveName | undefined {
   if (!commentText.includes('=')) return undefined;
+  // A comment from its `#`: the name, after any blanks, must start as one of the three do.
+  if (commentText.charCodeAt(0) === 35) {
+    let i = 1;
+    while (commentText.charCodeAt(i) === 32 || commentText.charCodeAt(i) === 9) i++;
+    const initial = commentText.charCodeAt(i) | 0x20;
+    if (initial !== 0x73 && initial !== 0x65 && initial !== 0x63) return undefined; // s, e, c
+  }
   const m = directiveLine.exec(commentText);
   if (!m) return undefined;
   const name = m[2]!.toLowerCase();
