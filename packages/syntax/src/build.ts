@@ -175,7 +175,7 @@ function withoutLineEnd(image: string): string {
 
 function checkLineLengths(ctx: BuildContext): void {
   const { text, lines } = ctx;
-  if (text.length * 3 <= MAX_LINE_BYTES) return; // (see below)
+  if (text.length * 3 <= MAX_LINE_BYTES) return; // no line this short can be too long (see below)
   for (let line = 1; line <= lines.lineCount; line++) {
     const start = lines.lineStart(line);
     const end = line < lines.lineCount ? lines.lineStart(line + 1) : text.length;

@@ -40,6 +40,9 @@ export function scanDirectives(text: string): DirectiveScan {
   while (lineStart < text.length) {
     const nl = text.indexOf('\n', lineStart);
     const next = nl < 0 ? text.length : nl + 1;
+    // A line that starts with a letter (most files' first: FROM, ARG) is no directive.
+    const initial = text.charCodeAt(lineStart) | 0x20;
+    if (initial >= 0x61 && initial <= 0x7a) break;
     let contentEnd = nl < 0 ? text.length : nl;
     while (contentEnd > lineStart && text.charCodeAt(contentEnd - 1) === 13) contentEnd--;
     const m = directiveLine.exec(text.slice(lineStart, contentEnd));
