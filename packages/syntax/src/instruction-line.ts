@@ -44,9 +44,11 @@ export function splitLine(text: string, from = 0, to = text.length): LineParts {
   let end = to;
   while (start < end && isSpaceCode(text.charCodeAt(start))) start++;
   while (end > start && isSpaceCode(text.charCodeAt(end - 1))) end--;
+  // The keyword runs to the first blank: an instruction name written out in full, or any word.
+  const name = instructionNameAt(text, start, end);
   let k = start;
-  while (k < end && !isAsciiBlankCode(text.charCodeAt(k))) k++;
-  const name = instructionNameAt(text, start, k);
+  if (name !== undefined) k += name.length;
+  else while (k < end && !isAsciiBlankCode(text.charCodeAt(k))) k++;
   const parts = shared;
   parts.keyword = name ?? text.slice(start, k);
   parts.name = name;
@@ -71,12 +73,16 @@ export function splitLine(text: string, from = 0, to = text.length): LineParts {
 const NAMES_BY_INITIAL: (InstructionName[] | undefined)[] = [];
 for (const name of INSTRUCTION_NAMES) (NAMES_BY_INITIAL[name.charCodeAt(0)] ??= []).push(name);
 
-/** The instruction name line[start, end) spells, in upper case (the usual way), if any. */
+/**
+ * The instruction name, in upper case (the usual way), that is the word at line[start…] up to a
+ * blank or `end`, if any.
+ */
 function instructionNameAt(line: string, start: number, end: number): InstructionName | undefined {
   const names = NAMES_BY_INITIAL[line.charCodeAt(start)];
   if (!names) return undefined;
   for (const name of names) {
-    if (name.length !== end - start) continue;
+    const after = start + name.length;
+    if (after > end || (after < end && !isAsciiBlankCode(line.charCodeAt(after)))) continue;
     let i = 1;
     while (i < name.length && line.charCodeAt(start + i) === name.charCodeAt(i)) i++;
     if (i === name.length) return name;
@@ -90,7 +96,7 @@ function extractFlags(line: string, at: number, end: number, parts: LineParts, f
   for (;;) {
     while (pos < end && isSpaceCode(line.charCodeAt(pos))) pos++;
     if (pos >= end) return end;
-    if (line[pos] !== '-' || line[pos + 1] !== '-') return pos;
+    if (pos + 1 >= end || line.charCodeAt(pos) !== 45 || line.charCodeAt(pos + 1) !== 45) return pos; // --
     const wordStart = pos;
     // Up to the first quote or escape the word is as written.
     for (;;) {
