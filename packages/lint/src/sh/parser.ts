@@ -26,6 +26,17 @@ class SyntaxFailure {
   ) {}
 }
 
+/**
+ * What the parser reads past the end of the text. Not NaN (what charCodeAt gives there): a NaN
+ * among the characters makes the optimizer treat every character as a float, about twice as slow.
+ */
+const EOF = -1;
+
+/** The character at `j`; EOF past the end. */
+function codeAt(s: string, j: number): number {
+  return j < s.length ? s.charCodeAt(j) : EOF;
+}
+
 const TAB = 9;
 const NL = 10;
 /** A carriage return separates words, as in mvdan/sh (CRLF heredoc bodies read like LF ones). */
@@ -64,15 +75,18 @@ const RESERVED = new Set([...TERMINATORS, 'if', 'while', 'until', 'for', 'select
 const DECLARATIONS = new Set(['declare', 'local', 'export', 'readonly', 'typeset', 'nameref', 'let']);
 /** Reserved words and declarations by length, so that a word is compared without being cut out of the text. */
 const RESERVED_BY_LENGTH: string[][] = [];
-for (const word of [...RESERVED, ...DECLARATIONS]) (RESERVED_BY_LENGTH[word.length] ??= []).push(word);
+for (const word of [...RESERVED, ...DECLARATIONS]) {
+  while (RESERVED_BY_LENGTH.length <= word.length) RESERVED_BY_LENGTH.push([]);
+  RESERVED_BY_LENGTH[word.length]!.push(word);
+}
 
 function isBlank(c: number): boolean {
   return c === SPACE || c === TAB || c === CR;
 }
 
-/** Characters that end an unquoted word (NaN is the end of the text). */
+/** Characters that end an unquoted word, and the end of the text. */
 function isDelimiter(c: number): boolean {
-  return c === SPACE || c === TAB || c === CR || c === NL || c === SEMI || c === AMP || c === PIPE || c === LT || c === GT || c === LPAREN || c === RPAREN || c !== c;
+  return c === SPACE || c === TAB || c === CR || c === NL || c === SEMI || c === AMP || c === PIPE || c === LT || c === GT || c === LPAREN || c === RPAREN || c === EOF;
 }
 
 function isNameStart(c: number): boolean {
@@ -80,7 +94,7 @@ function isNameStart(c: number): boolean {
 }
 
 function isNameChar(c: number): boolean {
-  return c < 128 && NAME_CHAR[c] === 1;
+  return c >= 0 && c < 128 && NAME_CHAR[c] === 1;
 }
 
 function isDigit(c: number): boolean {
@@ -104,6 +118,16 @@ for (let c = 0; c < 128; c++) {
   const special = c === BACKSLASH || c === SQUOTE || c === DQUOTE || c === DOLLAR || c === BACKQUOTE;
   PLAIN_IN_WORD[c] = special || isDelimiter(c) ? 0 : 1;
   PLAIN_IN_BRACES[c] = special || c === RBRACE || c === SLASH ? 0 : 1;
+}
+
+/** Where the characters from `i` that `plain` (PLAIN_IN_WORD or PLAIN_IN_BRACES) marks as text end. */
+function plainEnd(s: string, i: number, plain: Uint8Array): number {
+  const n = s.length;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 128 && plain[c] === 0) return i;
+  }
+  return n;
 }
 
 /** Characters of an arithmetic operand (a number, a name, `16#ff`): anything but operators, blanks and brackets. */
@@ -160,7 +184,7 @@ class Parser {
   }
 
   private at(offset = 0): number {
-    return this.s.charCodeAt(this.i + offset);
+    return codeAt(this.s, this.i + offset);
   }
 
   private get atEnd(): boolean {
@@ -175,15 +199,15 @@ class Parser {
 
   // ---- blanks, comments, newlines
 
-  /** Past spaces, tabs and line continuations; returns the character after them (NaN at the end). */
+  /** Past spaces, tabs and line continuations; returns the character after them. */
   private skipBlanks(): number {
     const s = this.s;
     let i = this.i;
     for (;;) {
-      const c = s.charCodeAt(i);
+      const c = codeAt(s, i);
       if (c === SPACE || c === TAB || c === CR) i++;
-      else if (c === BACKSLASH && s.charCodeAt(i + 1) === NL) i += 2;
-      else if (c === BACKSLASH && s.charCodeAt(i + 1) === CR && s.charCodeAt(i + 2) === NL) i += 3;
+      else if (c === BACKSLASH && codeAt(s, i + 1) === NL) i += 2;
+      else if (c === BACKSLASH && codeAt(s, i + 1) === CR && codeAt(s, i + 2) === NL) i += 3;
       else {
         this.i = i;
         return c;
@@ -197,7 +221,7 @@ class Parser {
     if (c !== HASH) return c;
     const nl = this.s.indexOf('\n', this.i);
     this.i = nl < 0 ? this.s.length : nl;
-    return this.s.charCodeAt(this.i);
+    return codeAt(this.s, this.i);
   }
 
   /** Past blanks, comments and newlines (reading here-document bodies at each newline); returns the character after them. */
@@ -228,7 +252,7 @@ class Parser {
       let nl = s.indexOf('\n', line);
       if (nl < 0) nl = s.length;
       let from = line;
-      if (h.stripTabs) while (s.charCodeAt(from) === TAB) from++;
+      if (h.stripTabs) while (codeAt(s, from) === TAB) from++;
       if (nl - from === h.delimiter.length && s.startsWith(h.delimiter, from)) {
         body = s.slice(start, line);
         this.i = nl < s.length ? nl + 1 : nl;
@@ -259,15 +283,14 @@ class Parser {
     if (i === this.peekedAt) return this.peeked;
     let j = i;
     for (;;) {
-      const c = s.charCodeAt(j);
+      const c = codeAt(s, j);
       if ((c >= 97 && c <= 122) || c === LBRACE || c === RBRACE || c === LBRACKET || c === RBRACKET) j++;
       else break;
     }
     let found: string | undefined;
-    const candidates = RESERVED_BY_LENGTH[j - i];
-    if (candidates !== undefined && isDelimiter(s.charCodeAt(j))) {
-      const first = s.charCodeAt(i);
-      for (const word of candidates) {
+    if (j - i < RESERVED_BY_LENGTH.length && isDelimiter(codeAt(s, j))) {
+      const first = codeAt(s, i);
+      for (const word of RESERVED_BY_LENGTH[j - i]!) {
         if (word.charCodeAt(0) === first && s.startsWith(word, i)) {
           found = word;
           break;
@@ -296,13 +319,13 @@ class Parser {
     let count = 0;
     for (;;) {
       const c = this.skipLines();
-      if (c !== c || c === RPAREN) return count;
+      if (c === EOF || c === RPAREN) return count;
       if (c === SEMI) {
-        const n = s.charCodeAt(this.i + 1);
+        const n = codeAt(s, this.i + 1);
         if (n === SEMI || n === AMP) return count;
         this.fail('; can only immediately follow a statement');
       }
-      if (c === AMP && s.charCodeAt(this.i + 1) !== GT) this.fail('& can only immediately follow a statement');
+      if (c === AMP && codeAt(s, this.i + 1) !== GT) this.fail('& can only immediately follow a statement');
       if (c === PIPE) this.fail('| must follow a statement');
       const reserved = this.peekReserved();
       if (reserved !== undefined && TERMINATORS.has(reserved) && (reserved !== 'else' || elseEnds)) return count;
@@ -310,14 +333,14 @@ class Parser {
       count++;
       const sep = this.skipBlanksAndComment();
       if (sep === SEMI) {
-        const n = s.charCodeAt(this.i + 1);
+        const n = codeAt(s, this.i + 1);
         if (n === SEMI || n === AMP) return count;
         this.i++;
       } else if (sep === AMP) {
         this.i++;
       } else if (sep === NL) {
         this.newline();
-      } else if (sep === RPAREN || sep !== sep) {
+      } else if (sep === RPAREN || sep === EOF) {
         return count;
       } else {
         const next = this.peekReserved();
@@ -330,7 +353,7 @@ class Parser {
     this.pipeline();
     for (;;) {
       const c = this.skipBlanks();
-      const n = this.s.charCodeAt(this.i + 1);
+      const n = codeAt(this.s, this.i + 1);
       let op: '&&' | '||';
       if (c === AMP && n === AMP) op = '&&';
       else if (c === PIPE && n === PIPE) op = '||';
@@ -344,15 +367,15 @@ class Parser {
   private pipeline(after?: string): void {
     const s = this.s;
     let negated = false;
-    if (this.skipBlanks() === BANG && isDelimiter(s.charCodeAt(this.i + 1))) {
+    if (this.skipBlanks() === BANG && isDelimiter(codeAt(s, this.i + 1))) {
       negated = true;
       this.i++;
-      if (this.skipBlanks() === BANG && isDelimiter(s.charCodeAt(this.i + 1))) this.fail('cannot negate a command multiple times');
+      if (this.skipBlanks() === BANG && isDelimiter(codeAt(s, this.i + 1))) this.fail('cannot negate a command multiple times');
     }
     if (!this.command()) this.fail(negated ? '"!" cannot form a statement alone' : `${after ?? 'a statement'} must be followed by a statement`);
     for (;;) {
-      if (this.skipBlanks() !== PIPE || s.charCodeAt(this.i + 1) === PIPE) break;
-      const op = s.charCodeAt(this.i + 1) === AMP ? '|&' : '|';
+      if (this.skipBlanks() !== PIPE || codeAt(s, this.i + 1) === PIPE) break;
+      const op = codeAt(s, this.i + 1) === AMP ? '|&' : '|';
       this.i += op.length;
       this.skipLines();
       if (this.at() === BANG && isDelimiter(this.at(1))) this.fail('"!" can only be used in full statements');
@@ -364,9 +387,9 @@ class Parser {
   /** One command with its redirections; false when none starts here. */
   private command(): boolean {
     const c = this.skipBlanks();
-    if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH || (c === AMP && this.s.charCodeAt(this.i + 1) !== GT)) return false;
+    if (c === EOF || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH || (c === AMP && codeAt(this.s, this.i + 1) !== GT)) return false;
     if (c === LPAREN) {
-      if (this.s.charCodeAt(this.i + 1) === LPAREN) {
+      if (codeAt(this.s, this.i + 1) === LPAREN) {
         this.i += 2;
         this.arithmetic('((');
       } else {
@@ -419,7 +442,7 @@ class Parser {
         if (this.at() === HASH) this.skipLines();
         if (this.at() === BANG && isDelimiter(this.at(1))) this.fail('"time" cannot time a negated command');
         const next = this.at();
-        if (!(next !== next || next === NL || next === SEMI || next === AMP || next === RPAREN || next === PIPE)) this.pipeline('time');
+        if (!(next === EOF || next === NL || next === SEMI || next === AMP || next === RPAREN || next === PIPE)) this.pipeline('time');
         return true;
       }
       case 'coproc':
@@ -494,7 +517,7 @@ class Parser {
         for (;;) {
           this.skipBlanks();
           const c = this.at();
-          if (c === SEMI || c === NL || c !== c || c === HASH) break;
+          if (c === SEMI || c === NL || c === EOF || c === HASH) break;
           if (isDelimiter(c)) this.fail('for words must be separated by ; or a newline');
           this.word();
         }
@@ -592,7 +615,7 @@ class Parser {
     for (;;) {
       this.skipBlanks();
       const c = this.at();
-      if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH) break;
+      if (c === EOF || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH) break;
       if (c === AMP && this.at(1) !== GT) break;
       if (this.redirect()) {
         redirects++;
@@ -624,8 +647,8 @@ class Parser {
     let nameStart = this.i;
     for (;;) {
       const c = this.skipBlanks();
-      if (c !== c || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH) break;
-      if (c === AMP && s.charCodeAt(this.i + 1) !== GT) break;
+      if (c === EOF || c === NL || c === SEMI || c === PIPE || c === RPAREN || c === HASH) break;
+      if (c === AMP && codeAt(s, this.i + 1) !== GT) break;
       if ((c === LT || c === GT || c === AMP || isDigit(c)) && this.redirect()) {
         redirects++;
         continue;
@@ -653,7 +676,7 @@ class Parser {
         }
         nameStart = this.i;
         // `name[` first in a command is an array element assignment or nothing (as in mvdan/sh).
-        if (nameEnd > this.i && s.charCodeAt(nameEnd) === LBRACKET) this.fail('[ must follow a name in an assignment');
+        if (nameEnd > this.i && codeAt(s, nameEnd) === LBRACKET) this.fail('[ must follow a name in an assignment');
       }
       args.push(this.word());
     }
@@ -672,22 +695,22 @@ class Parser {
   private redirect(): boolean {
     const s = this.s;
     let j = this.i;
-    while (isDigit(s.charCodeAt(j))) j++;
-    const c = s.charCodeAt(j);
+    while (isDigit(codeAt(s, j))) j++;
+    const c = codeAt(s, j);
     let op: string;
     if (c === LT) {
-      const n = s.charCodeAt(j + 1);
+      const n = codeAt(s, j + 1);
       if (n === LPAREN) return false;
-      if (n === LT) op = s.charCodeAt(j + 2) === LT ? '<<<' : s.charCodeAt(j + 2) === MINUS ? '<<-' : '<<';
+      if (n === LT) op = codeAt(s, j + 2) === LT ? '<<<' : codeAt(s, j + 2) === MINUS ? '<<-' : '<<';
       else if (n === GT) op = '<>';
       else if (n === AMP) op = '<&';
       else op = '<';
     } else if (c === GT) {
-      const n = s.charCodeAt(j + 1);
+      const n = codeAt(s, j + 1);
       if (n === LPAREN) return false;
       op = n === GT ? '>>' : n === PIPE ? '>|' : n === AMP ? '>&' : '>';
-    } else if (c === AMP && j === this.i && s.charCodeAt(j + 1) === GT) {
-      op = s.charCodeAt(j + 2) === GT ? '&>>' : '&>';
+    } else if (c === AMP && j === this.i && codeAt(s, j + 1) === GT) {
+      op = codeAt(s, j + 2) === GT ? '&>>' : '&>';
     } else {
       return false;
     }
@@ -721,17 +744,17 @@ class Parser {
   private nameEnd(): number {
     const s = this.s;
     let j = this.i;
-    if (!isNameStart(s.charCodeAt(j))) return j;
+    if (!isNameStart(codeAt(s, j))) return j;
     do j++;
-    while (isNameChar(s.charCodeAt(j)));
+    while (isNameChar(codeAt(s, j)));
     return j;
   }
 
   /** `2>`, `10<`…: a file descriptor number that starts a redirection, not a word. */
   private atRedirectWithFd(): boolean {
     let j = this.i;
-    while (isDigit(this.s.charCodeAt(j))) j++;
-    const c = this.s.charCodeAt(j);
+    while (isDigit(codeAt(this.s, j))) j++;
+    const c = codeAt(this.s, j);
     return j > this.i && (c === LT || c === GT);
   }
 
@@ -739,7 +762,7 @@ class Parser {
   private atBadAssignment(): boolean {
     const s = this.s;
     for (let j = this.i; ; j++) {
-      const c = s.charCodeAt(j);
+      const c = codeAt(s, j);
       if (c === EQ) return j > this.i;
       if (c === BACKSLASH) j++;
       else if (isDelimiter(c) || c === SQUOTE || c === DQUOTE || c === DOLLAR || c === BACKQUOTE) return false;
@@ -751,13 +774,13 @@ class Parser {
     const s = this.s;
     let j = nameEnd;
     if (j === this.i) return false;
-    if (s.charCodeAt(j) === LBRACKET) {
+    if (codeAt(s, j) === LBRACKET) {
       const close = s.indexOf(']', j);
       if (close < 0) return false;
       j = close + 1;
     }
-    if (s.charCodeAt(j) === PLUS) j++;
-    return s.charCodeAt(j) === EQ;
+    if (codeAt(s, j) === PLUS) j++;
+    return codeAt(s, j) === EQ;
   }
 
   /** Past the assignment at the cursor (its words are not read): `a=1`, `a[i]=1` (indexed) or `a=(1 2)` (array). */
@@ -781,7 +804,7 @@ class Parser {
           this.i++;
           break;
         }
-        if (c !== c) this.fail('reached the end without matching ( with )');
+        if (c === EOF) this.fail('reached the end without matching ( with )');
         if (isDelimiter(c)) this.fail('array elements must be words');
         this.word();
       }
@@ -798,10 +821,9 @@ class Parser {
     // Most words are plain text up to a blank or an operator: one part, no more to look at.
     const s = this.s;
     const start = this.i;
-    let i = start;
-    let c = s.charCodeAt(i);
-    while (c >= 128 || PLAIN_IN_WORD[c] === 1) c = s.charCodeAt(++i);
-    if (i > start && c !== LPAREN && !((c === LT || c === GT) && s.charCodeAt(i + 1) === LPAREN) && isDelimiter(c)) {
+    const i = plainEnd(s, start, PLAIN_IN_WORD);
+    const c = codeAt(s, i);
+    if (i > start && c !== LPAREN && !((c === LT || c === GT) && codeAt(s, i + 1) === LPAREN) && isDelimiter(c)) {
       this.i = i;
       return [{ lit: s.slice(start, i) }];
     }
@@ -820,18 +842,17 @@ class Parser {
     let lit = '';
     let start = this.i;
     for (;;) {
-      let i = this.i;
-      let c = s.charCodeAt(i);
-      // Most of a word is plain text: skip it in one tight loop (NaN, the end, is not plain).
-      while (c >= 128 || plain[c] === 1) c = s.charCodeAt(++i);
+      // Most of a word is plain text: skip it in one tight loop.
+      const i = plainEnd(s, this.i, plain);
+      const c = codeAt(s, i);
       this.i = i;
       if (stop === 0) {
         if (c === LPAREN) {
           // `@(…)` and its kind: an extended glob, when the character before is unquoted.
-          const prev = s.charCodeAt(i - 1);
-          if (i > start && (prev === AT || prev === BANG || prev === STAR || prev === PLUS || prev === QUESTION)) {
+          const prev = i > start ? s.charCodeAt(i - 1) : EOF;
+          if (prev === AT || prev === BANG || prev === STAR || prev === PLUS || prev === QUESTION) {
             lit = addPart(parts, lit + s.slice(start, i - 1), OPAQUE);
-            if (s.charCodeAt(i + 1) === RPAREN) this.fail('an extended glob needs a pattern');
+            if (codeAt(s, i + 1) === RPAREN) this.fail('an extended glob needs a pattern');
             this.hidden++;
             this.skipParens();
             this.hidden--;
@@ -840,7 +861,7 @@ class Parser {
           }
           break;
         }
-        if ((c === LT || c === GT) && s.charCodeAt(i + 1) === LPAREN) {
+        if ((c === LT || c === GT) && codeAt(s, i + 1) === LPAREN) {
           // <(…), >(…)
           lit = addPart(parts, lit + s.slice(start, i), OPAQUE);
           this.i += 2;
@@ -855,7 +876,7 @@ class Parser {
         if (isDelimiter(c)) break;
       } else if (c === stop || c === RBRACE) {
         break;
-      } else if (c !== c) {
+      } else if (c === EOF) {
         this.fail('reached the end without matching ${ with }');
       } else if (c === SLASH) {
         this.i++;
@@ -863,10 +884,10 @@ class Parser {
       }
       if (c === BACKSLASH) {
         lit += s.slice(start, i);
-        const n = s.charCodeAt(i + 1);
+        const n = codeAt(s, i + 1);
         if (n === NL) this.i += 2;
-        else if (n === CR && s.charCodeAt(i + 2) === NL) this.i += 3;
-        else if (n !== n) {
+        else if (n === CR && codeAt(s, i + 2) === NL) this.i += 3;
+        else if (n === EOF) {
           lit += '\\';
           this.i++;
         } else {
@@ -908,11 +929,11 @@ class Parser {
     this.i++;
     let start = this.i;
     for (;;) {
-      const c = s.charCodeAt(this.i);
+      const c = codeAt(s, this.i);
       if (c === DQUOTE) break;
-      if (c !== c) this.fail('reached the end without closing quote "');
+      if (c === EOF) this.fail('reached the end without closing quote "');
       if (c === BACKSLASH) {
-        const n = s.charCodeAt(this.i + 1);
+        const n = codeAt(s, this.i + 1);
         if (n === DOLLAR || n === BACKQUOTE || n === DQUOTE || n === BACKSLASH || n === NL) {
           lit += s.slice(start, this.i);
           if (n !== NL) lit += s[this.i + 1];
@@ -938,10 +959,10 @@ class Parser {
    */
   private dollar(quoted: boolean, parts: RawPart[], lit: string): string {
     const s = this.s;
-    const n = s.charCodeAt(this.i + 1);
+    const n = codeAt(s, this.i + 1);
     if (n === LBRACE) return addPart(parts, lit, this.braceParam());
     if (n === LPAREN) {
-      if (s.charCodeAt(this.i + 2) === LPAREN) {
+      if (codeAt(s, this.i + 2) === LPAREN) {
         this.i += 3;
         this.arithmetic('$((');
         return addPart(parts, lit, OPAQUE);
@@ -960,8 +981,8 @@ class Parser {
     if (!quoted && n === SQUOTE) {
       let j = this.i + 2;
       for (;;) {
-        const c = s.charCodeAt(j);
-        if (c !== c) this.fail("reached the end without closing quote '");
+        const c = codeAt(s, j);
+        if (c === EOF) this.fail("reached the end without closing quote '");
         if (c === SQUOTE) break;
         j += c === BACKSLASH ? 2 : 1;
       }
@@ -975,7 +996,7 @@ class Parser {
     }
     if (isNameStart(n)) {
       let j = this.i + 2;
-      while (isNameChar(s.charCodeAt(j))) j++;
+      while (isNameChar(codeAt(s, j))) j++;
       const name = s.slice(this.i + 1, j);
       this.i = j;
       return addPart(parts, lit, { param: name });
@@ -1037,7 +1058,7 @@ class Parser {
         }
       } else if (c === AT && isNameStart(n)) {
         this.i += 2;
-      } else if ((c === AT || c === STAR) && s.charCodeAt(this.i + 1) === RBRACE && !plain) {
+      } else if ((c === AT || c === STAR) && codeAt(s, this.i + 1) === RBRACE && !plain) {
         // ${!prefix*}, ${!prefix@}
         this.i++;
       } else {
@@ -1074,11 +1095,11 @@ class Parser {
     let j = this.i + 1;
     let start = j;
     for (;;) {
-      const c = s.charCodeAt(j);
-      if (c !== c) this.fail('reached the end without closing quote `');
+      const c = codeAt(s, j);
+      if (c === EOF) this.fail('reached the end without closing quote `');
       if (c === BACKQUOTE) break;
       if (c === BACKSLASH) {
-        const n = s.charCodeAt(j + 1);
+        const n = codeAt(s, j + 1);
         if (n === BACKQUOTE || n === DOLLAR || n === BACKSLASH) {
           inner += s.slice(start, j);
           start = j + 1;
@@ -1097,8 +1118,8 @@ class Parser {
     const s = this.s;
     let depth = 0;
     for (;;) {
-      const c = s.charCodeAt(this.i);
-      if (c !== c) this.fail('reached the end without matching ( with )');
+      const c = codeAt(s, this.i);
+      if (c === EOF) this.fail('reached the end without matching ( with )');
       if (c === LPAREN) depth++;
       else if (c === RPAREN) {
         depth--;
@@ -1249,7 +1270,7 @@ class Parser {
     const s = this.s;
     for (const op of ARITH_BINARY) {
       if (!s.startsWith(op, this.i)) continue;
-      const after = s.charCodeAt(this.i + op.length);
+      const after = codeAt(s, this.i + op.length);
       if (after === EQ && op !== '<=' && op !== '>=' && op !== '==' && op !== '!=' && op !== '&&' && op !== '||' && op !== '**') return undefined;
       return op;
     }
@@ -1258,7 +1279,7 @@ class Parser {
 
   private arithAtEnd(): boolean {
     const c = this.at();
-    return c !== c || c === RPAREN || c === RBRACKET || c === SEMI || c === COLON || c === RBRACE || c === 44;
+    return c === EOF || c === RPAREN || c === RBRACKET || c === SEMI || c === COLON || c === RBRACE || c === 44;
   }
 
   private arithUnary(): void {
@@ -1296,7 +1317,7 @@ class Parser {
     let any = false;
     for (;;) {
       const d = this.at();
-      if (d < 128 ? ARITH_OPERAND[d] === 1 && !(d === RBRACE && this.inSlice) && !(d === HASH && !any) : d === d) {
+      if (d >= 128 || (d >= 0 && ARITH_OPERAND[d] === 1 && !(d === RBRACE && this.inSlice) && !(d === HASH && !any))) {
         this.i++;
       } else if (d === DOLLAR || d === SQUOTE || d === DQUOTE || d === BACKQUOTE) {
         this.skipPiece(d);
@@ -1378,8 +1399,8 @@ class Parser {
     if (this.at() !== MINUS) return undefined;
     const s = this.s;
     let j = this.i + 1;
-    while (isNameChar(s.charCodeAt(j))) j++;
-    const c = s.charCodeAt(j);
+    while (isNameChar(codeAt(s, j))) j++;
+    const c = codeAt(s, j);
     return isBlank(c) || c === NL ? s.slice(this.i, j) : undefined;
   }
 
@@ -1388,7 +1409,7 @@ class Parser {
     if (c === LT || c === GT) return String.fromCharCode(c);
     const s = this.s;
     let j = this.i;
-    while (!isDelimiter(s.charCodeAt(j))) j++;
+    while (!isDelimiter(codeAt(s, j))) j++;
     const word = s.slice(this.i, j);
     return TEST_BINARY.has(word) ? word : undefined;
   }
@@ -1405,7 +1426,7 @@ class Parser {
     const start = this.i;
     for (;;) {
       const c = this.at();
-      if (c !== c || c === NL || ((isBlank(c) || c === SEMI || c === AMP || c === PIPE || c === LT || c === GT) && depth === 0)) break;
+      if (c === EOF || c === NL || ((isBlank(c) || c === SEMI || c === AMP || c === PIPE || c === LT || c === GT) && depth === 0)) break;
       if (c === RPAREN && depth === 0) break;
       if (c === LPAREN) depth++;
       else if (c === RPAREN) depth--;
