@@ -2,9 +2,9 @@
 // at that point. The rules see simple commands with their words, never raw text.
 import type { Scope } from './model.js';
 import { parseScript } from './sh/parser.js';
-import type { RawPart, RawScript } from './sh/script.js';
+import type { RawScript, RawWord } from './sh/script.js';
 
-export type { RawPart, RawScript } from './sh/script.js';
+export type { RawPart, RawScript, RawWord } from './sh/script.js';
 
 /** One word of a command. `known` is false when part of it is a variable or substitution we cannot see through. */
 export interface ShellWord {
@@ -60,9 +60,10 @@ export function parseRaw(text: string): RawScript | null {
   return parseScript(text);
 }
 
-function resolveWord(parts: RawPart[], scope: Scope): ShellWord {
+function resolveWord(word: RawWord, scope: Scope): ShellWord {
+  if (typeof word === 'string') return { text: word, known: true };
   const out = { text: '', known: true };
-  for (const p of parts) {
+  for (const p of word) {
     if ('lit' in p) out.text += p.lit;
     else if ('param' in p) {
       const value = scope.get(p.param);

@@ -2,7 +2,7 @@
 // the parser lint used before it had its own, read into the same RawScript as src/shell.ts builds.
 // Only tests load it; mvdan-sh is a devDependency.
 import { createRequire } from 'node:module';
-import type { RawPart, RawScript } from '../src/shell.js';
+import type { RawPart, RawScript, RawWord } from '../src/shell.js';
 
 type Syntax = typeof import('mvdan-sh').syntax;
 let parser: ReturnType<Syntax['NewParser']> | undefined;
@@ -125,10 +125,13 @@ function visitSubstitutions(part: GoNode, script: RawScript): void {
   else if (t === '*syntax.DblQuoted') for (const p of items(part.Parts)) visitSubstitutions(p, script);
 }
 
-function rawWord(word: GoNode): RawPart[] {
+function rawWord(word: GoNode): RawWord {
   const out: RawPart[] = [];
   for (const part of items(word.Parts)) rawPart(part, out, false);
-  return out;
+  // Literal text only: the word is its text.
+  const first = out[0];
+  if (first === undefined) return '';
+  return out.length === 1 && 'lit' in first ? first.lit : out;
 }
 
 function rawPart(part: GoNode, out: RawPart[], quoted: boolean): void {

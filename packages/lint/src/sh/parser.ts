@@ -3,14 +3,14 @@
 // stream) and gives what lint keeps of a script (script.ts): each simple command's words as its
 // end is reached, no tree. What it accepts and rejects follows mvdan/sh (the reference lint used
 // before; test/shell-differential checks the two agree).
-import type { RawPart, RawScript } from './script.js';
+import type { RawPart, RawScript, RawWord } from './script.js';
 
 /** Parses a script; null when it is not valid shell (an unclosed quote, `if` without `fi`, a stray `)`…). */
 export function parseScript(text: string): RawScript | null {
   const script: RawScript = { commands: [], hasPipe: false };
   try {
     new Parser(text, script, 0).script();
-    return script;
+    return { commands: script.commands.slice(), hasPipe: script.hasPipe };
   } catch (err) {
     // RangeError: nesting deeper than the stack; still "not a script we can read".
     if (err instanceof SyntaxFailure || err instanceof RangeError) return null;
@@ -642,7 +642,7 @@ class Parser {
     const s = this.s;
     let assigns = 0;
     let redirects = 0;
-    const args: RawPart[][] = [];
+    const args: RawWord[] = [];
     let arrays = false;
     let nameStart = this.i;
     for (;;) {
@@ -681,7 +681,8 @@ class Parser {
       args.push(this.word());
     }
     if (arrays && args.length > 0) this.fail('inline variables cannot be arrays');
-    if ((assigns > 0 || args.length > 0) && this.hidden === 0) this.out.commands.push(args);
+    // A copy of the exact size: parsed scripts are kept (shell.ts), and args has grown in steps.
+    if ((assigns > 0 || args.length > 0) && this.hidden === 0) this.out.commands.push(args.slice());
   }
 
   private trailingRedirects(): void {
@@ -817,7 +818,7 @@ class Parser {
   // ---- words
 
   /** An unquoted word; the caller has checked that one starts at the cursor. */
-  private word(): RawPart[] {
+  private word(): RawWord {
     // Most words are plain text up to a blank or an operator: one part, no more to look at.
     const s = this.s;
     const start = this.i;
@@ -825,11 +826,13 @@ class Parser {
     const c = codeAt(s, i);
     if (i > start && c !== LPAREN && !((c === LT || c === GT) && codeAt(s, i + 1) === LPAREN) && isDelimiter(c)) {
       this.i = i;
-      return [{ lit: s.slice(start, i) }];
+      return s.slice(start, i);
     }
     const parts: RawPart[] = [];
     this.wordParts(0, parts);
-    return parts;
+    if (parts.length === 0) return '';
+    const first = parts[0]!;
+    return parts.length === 1 && 'lit' in first ? first.lit : parts;
   }
 
   /**

@@ -9,6 +9,13 @@
  */
 export type RawPart = { lit: string } | { param: string } | { opaque: true };
 
+/**
+ * A word: its text when it is literal text only (most words are), else its parts. Parsed scripts
+ * are kept (shell.ts), and a string alone costs the heap and the collector less than an array
+ * holding an object.
+ */
+export type RawWord = string | RawPart[];
+
 export interface RawScript {
   /**
    * The words of each simple command (its assignments left out; `a=1` alone has none), in the
@@ -16,7 +23,7 @@ export interface RawScript {
    * in the words of assignments, redirections, declarations, `for`, `case` and `[[ … ]]`, inside
    * `${…}`, arithmetic, `<(…)` and here-documents are not read.
    */
-  commands: RawPart[][][];
+  commands: RawWord[][];
   /** A `|` or `|&` pipeline appears among the commands read. */
   hasPipe: boolean;
 }
