@@ -153,16 +153,27 @@ function directiveNode(ctx: BuildContext, d: ScannedDirective, start: number, en
 
 /** The comment line text[start, end), which may carry the line's CRs and newline. */
 function commentNode(ctx: BuildContext, start: number, tokenEnd: number): Comment {
-  const image = ctx.text.slice(start, tokenEnd);
-  const hash = image.indexOf('#');
-  let end = image.length;
-  while (end > hash && (image.charCodeAt(end - 1) === 10 || image.charCodeAt(end - 1) === 13)) end--;
+  const { text } = ctx;
+  const hash = text.indexOf('#', start);
+  let end = tokenEnd;
+  while (end > hash && (text.charCodeAt(end - 1) === 10 || text.charCodeAt(end - 1) === 13)) end--;
+  // The value is what follows the #, trimmed as String.prototype.trim trims.
+  let valueStart = hash + 1;
+  let valueEnd = end;
+  while (valueStart < valueEnd && isTrimmedByTrim(text.charCodeAt(valueStart))) valueStart++;
+  while (valueEnd > valueStart && isTrimmedByTrim(text.charCodeAt(valueEnd - 1))) valueEnd--;
   return {
     kind: 'comment',
-    range: ctx.lines.range(start + hash, start + end),
-    text: image,
-    value: image.slice(hash + 1, end).trim(),
+    range: ctx.lines.range(hash, end),
+    text: text.slice(start, tokenEnd),
+    value: text.slice(valueStart, valueEnd),
   };
+}
+
+/** JavaScript's white space and line terminators: what String.prototype.trim removes. */
+function isTrimmedByTrim(c: number): boolean {
+  if (c < 0xa0) return c === 32 || (c >= 9 && c <= 13);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** A comment token's text without its newline and the CRs before it. */

@@ -48,6 +48,11 @@ export function rawWordBounds(text: string, escape: string, out: number[]): numb
     let dropLast = false;
     while (i < n) {
       const c = text.charCodeAt(i);
+      // Most characters are none of blank, quote or escape: `"` is 34, `'` 39, the first non-ASCII blank 0x85.
+      if (c > 39 && c < 0x85 && c !== esc) {
+        i++;
+        continue;
+      }
       if (quote === 0) {
         if (isSpaceCode(c)) break;
         if (c === esc) {
