@@ -60,6 +60,20 @@ describe('lint semantics', () => {
     expect(lines).to.deep.equal([2]);
   });
 
+  it('DL3067 reports copying all of a stage the file builds, not of a scratch stage, an image, or a squash into scratch', () => {
+    const build = 'FROM golang:1.23 AS build\nRUN go build -o /out/app .\n';
+    expect(fired(build + 'FROM alpine:3.20\nCOPY --from=build / /\n', 'DL3067')).to.equal(true);
+    expect(fired(build + 'FROM build AS more\nFROM alpine:3.20\nCOPY --from=more /. /\n', 'DL3067')).to.equal(true);
+    expect(fired(build + 'FROM alpine:3.20\nCOPY --from=0 / /\n', 'DL3067')).to.equal(true);
+    // A stage FROM scratch holds only what was put there.
+    expect(fired(build + 'FROM scratch AS out\nCOPY --from=build /out/app /\nFROM alpine:3.20\nCOPY --from=out / /usr/local/bin/\n', 'DL3067')).to.equal(false);
+    // Images made to be copied whole, named directly or through a stage with no instructions.
+    expect(fired('FROM tonistiigi/xx:1.6.1 AS xx\nFROM golang:1.23\nCOPY --from=xx / /\n', 'DL3067')).to.equal(false);
+    expect(fired('FROM golang:1.23\nCOPY --from=docker/buildx-bin:0.17 / /usr/libexec/docker/cli-plugins/\n', 'DL3067')).to.equal(false);
+    // Squashing a stage into one layer.
+    expect(fired(build + 'FROM scratch\nCOPY --from=build / /\n', 'DL3067')).to.equal(false);
+  });
+
   it('reports IR errors a build would hit, next to the lint findings', () => {
     expect(codes('FROM alpine:3.20\nCOPY --from=7 /a /b\n')).to.include('IR007');
   });

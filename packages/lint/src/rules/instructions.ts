@@ -398,12 +398,17 @@ export const INSTRUCTION_RULES: Rule[] = [
     id: 'DL3067',
     title: 'Do not copy the whole file system of another image',
     severity: 'warning',
-    why: 'COPY --from=x / copies every file of the other stage or image, including its package databases and caches; copy what you need.',
-    bad: 'FROM golang AS build\nFROM alpine\nCOPY --from=build / /\n',
-    good: 'FROM golang AS build\nFROM alpine\nCOPY --from=build /out/app /usr/local/bin/app\n',
+    why: 'COPY --from=stage / copies every file of a stage this Dockerfile builds, its base image included: package databases, caches, a whole distribution. Copy what you need. Not reported: a stage built FROM scratch (it holds only what the Dockerfile put there), and an image named directly or through a stage with no instructions, since images made to be copied whole (cross-compilation helpers such as tonistiigi/xx, static tool images) are used that way; and `FROM scratch` + `COPY --from=stage / /`, which squashes a stage into one layer.',
+    bad: 'FROM golang:1.23 AS build\nRUN go build -o /out/app .\nFROM alpine:3.20\nCOPY --from=build / /\n',
+    good: 'FROM golang AS build\nRUN go build -o /out/app .\nFROM scratch AS out\nCOPY --from=build /out/app /app\nFROM alpine\nCOPY --from=out / /usr/local/bin/\n',
     check(ctx) {
       for (const i of [...ctx.ofKind('COPY'), ...ctx.ofKind('ADD')]) {
-        if (!flag(i, 'from')) continue;
+        const from = flag(i, 'from');
+        if (!from?.value) continue;
+        const stage = namedStage(ctx, i, from.value);
+        if (!stage || builtFromScratch(stage) || !buildsSomething(stage)) continue;
+        const into = ctx.model.stageOf.get(i);
+        if (into && builtFromScratch(into) && i.destination?.value === '/') continue; // squashing a stage
         for (const src of i.sources) if (src.value === '/' || src.value === '/.') ctx.report('DL3067', src.range, `${i.name} --from copies the whole file system of ${flag(i, 'from')!.value}`);
       }
     },
@@ -468,6 +473,29 @@ function imageRef(s: StageModel, stages: StageModel[]): BaseRef | undefined {
   const colon = name.lastIndexOf(':');
   const tagWritten = colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
   return { tagWritten, digest };
+}
+
+/** The earlier stage `--from=` names (by name or by index), as a build finds it. */
+function namedStage(ctx: RuleContext, i: Instruction, value: string): StageModel | undefined {
+  const stages = ctx.model.stages;
+  const here = ctx.model.stageOf.get(i)?.index ?? stages.length;
+  if (/^\d+$/.test(value)) return Number(value) < here ? stages[Number(value)] : undefined;
+  const lower = value.toLowerCase();
+  for (let k = here - 1; k >= 0; k--) if (stages[k]!.name === lower) return stages[k];
+  return undefined;
+}
+
+/** The stage and the stages it builds on start from scratch: it holds only what the Dockerfile put in it. */
+function builtFromScratch(stage: StageModel): boolean {
+  let s = stage;
+  while (s.baseStage) s = s.baseStage;
+  return s.imageKnown && s.image?.toLowerCase() === 'scratch';
+}
+
+/** The stage or a stage it builds on has instructions of its own (it is not just a name for an image). */
+function buildsSomething(stage: StageModel): boolean {
+  for (let s: StageModel | undefined = stage; s; s = s.baseStage) if (s.body.length > 0) return true;
+  return false;
 }
 
 function hasWorkdir(stage: StageModel | undefined): boolean {
