@@ -7,8 +7,9 @@
 // continuation's escape must not be escaped itself, a continuation skips comment and empty
 // lines, and heredoc bodies follow the line that opened them.
 //
-// The Chevrotain lexer is the definition; tokenize() runs a scanner written from it (the same
-// patterns, tried in the same order), and test/lexer checks that the two make the same tokens.
+// The Chevrotain lexer is the definition; tokenStream() runs a scanner written from it (the same
+// patterns, tried in the same order) that writes the tokens as a TokenStream of offsets, and
+// test/lexer checks that the two make the same tokens.
 import type { CustomPatternMatcherReturn, IToken, TokenType } from 'chevrotain';
 import { createToken, Lexer } from './chevrotain.js';
 import type { HeredocMarker } from './heredoc.js';
@@ -28,7 +29,7 @@ export interface HeredocBodyPayload {
   bodyLength: number;
 }
 
-// The escape character of the text being tokenized; set by tokenize() for the duration of a call.
+// The escape character of the text being tokenized; set by tokenizeWithChevrotain() for the duration of a call.
 let escapeInUse: EscapeChar = '\\';
 
 const spaceRun = new RegExp(`[${SPACE_CHARS}]+`);
