@@ -87,14 +87,55 @@ export class RuleContext {
     const t = instr.text;
     const word = needle.trim();
     for (let at = word ? t.indexOf(word, after) : -1; at >= 0; at = t.indexOf(word, at + 1)) {
-      const before = t[at - 1] ?? ' ';
-      const next = t[at + word.length] ?? ' ';
-      if (/[\w.-]/.test(before) && /\w/.test(word[0]!) || /[\w-]/.test(next) && /\w/.test(word[word.length - 1]!)) continue;
-      const lineStart = t.lastIndexOf('\n', at) + 1;
-      if (/^\s*#/.test(t.slice(lineStart, at + 1)) && lineStart > 0) continue;
-      return this.range(start + at, start + at + word.length);
+      if (standsAsWord(t, word, at)) return this.range(start + at, start + at + word.length);
     }
     return firstLine(this, instr);
+  }
+
+  /**
+   * The range of a command name in a RUN: the first match where a command starts (at the start of
+   * the script, after `;`, `&&`, `|`, `(`, a newline, or `sudo`, `then`, `do`…), so that
+   * `apt-get install wget && wget …` points at the second wget. Else what locate() finds.
+   */
+  locateCommand(instr: Instruction, name: string): Range {
+    const t = instr.text;
+    const word = name.trim();
+    for (let at = word ? t.indexOf(word) : -1; at >= 0; at = t.indexOf(word, at + 1)) {
+      if (standsAsWord(t, word, at) && startsCommand(t, at)) return this.range(instr.range.start.offset + at, instr.range.start.offset + at + word.length);
+    }
+    return this.locate(instr, word);
+  }
+}
+
+/** The match of `word` at `at` is not part of a longer name, nor on a comment line. */
+function standsAsWord(t: string, word: string, at: number): boolean {
+  const before = t[at - 1] ?? ' ';
+  const next = t[at + word.length] ?? ' ';
+  if ((/[\w.-]/.test(before) && /\w/.test(word[0]!)) || (/[\w-]/.test(next) && /\w/.test(word[word.length - 1]!))) return false;
+  const lineStart = t.lastIndexOf('\n', at) + 1;
+  return !(/^\s*#/.test(t.slice(lineStart, at + 1)) && lineStart > 0);
+}
+
+/** Words after which the next word is a command. */
+const COMMAND_PREFIXES = new Set(['sudo', 'then', 'do', 'else', 'exec', 'time', 'nohup', 'env', 'xargs']);
+
+/** Whether a command starts at `at` of an instruction's text (what stands before it, blanks and line continuations skipped). */
+function startsCommand(t: string, at: number): boolean {
+  let k = at;
+  for (;;) {
+    while (k > 0) {
+      const c = t[k - 1];
+      if (c === ' ' || c === '\t' || c === '\r') k--;
+      else if (c === '\n' && /\\\r?\n$/.test(t.slice(Math.max(0, k - 3), k))) k -= t[k - 2] === '\r' ? 3 : 2;
+      else break;
+    }
+    if (k === 0) return true;
+    if (';&|({`!\n'.includes(t[k - 1]!)) return true;
+    let s = k;
+    while (s > 0 && !/\s/.test(t[s - 1]!)) s--;
+    const token = t.slice(s, k);
+    if (!token.startsWith('--')) return COMMAND_PREFIXES.has(token) || token.toUpperCase() === 'RUN';
+    k = s; // a flag of RUN (--mount=…) or of the command before
   }
 }
 

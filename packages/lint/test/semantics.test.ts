@@ -74,6 +74,23 @@ describe('lint semantics', () => {
     expect(fired(build + 'FROM scratch\nCOPY --from=build / /\n', 'DL3067')).to.equal(false);
   });
 
+  it('points a finding about a command at the command, not at a package or path with its name', () => {
+    const at = (text: string, code: string) => {
+      const d = lintText(text).diagnostics.find((x) => x.code === code)!;
+      return text.slice(d.range.start.offset - 3, d.range.end.offset);
+    };
+    expect(at('FROM debian:12\nRUN apt-get install -y --no-install-recommends wget=1 && wget http://example.com/x\n', 'DL3047')).to.equal('&& wget');
+    expect(at('FROM debian:12\nRUN echo deb x > /etc/apt/sources.list && \\\n  apt update\n', 'DL3027')).to.equal('\n  apt');
+    expect(at('FROM alpine:3.20\nRUN --mount=type=bind,target=/x sudo wget http://example.com/x\n', 'DL3047')).to.equal('do wget');
+    expect(at('FROM debian:12\nRUN if true; then curl -o /x http://example.com/x; fi && wget http://example.com/y\n', 'DL4001')).to.equal('en curl');
+  });
+
+  it('DL3060 counts yarn install, add and a bare yarn, not yarn --version', () => {
+    expect(fired('FROM node:22\nRUN yarn\n', 'DL3060')).to.equal(true);
+    expect(fired('FROM node:22\nRUN yarn add left-pad@1.3.0\n', 'DL3060')).to.equal(true);
+    expect(fired('FROM node:22\nRUN ln -s /opt/yarn/bin/yarn /usr/local/bin/yarn && yarn --version\n', 'DL3060')).to.equal(false);
+  });
+
   it('reports IR errors a build would hit, next to the lint findings', () => {
     expect(codes('FROM alpine:3.20\nCOPY --from=7 /a /b\n')).to.include('IR007');
   });

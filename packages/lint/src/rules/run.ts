@@ -137,8 +137,9 @@ function cacheMounted(run: Instruction, ...dirs: string[]): boolean {
   return false;
 }
 
-function report(ctx: RuleContext, id: string, step: RunStep, needle: string, message: string): void {
-  ctx.report(id, ctx.locate(step.run, needle), message);
+/** Reports at `needle` in the RUN: a package or an option, or (`at: 'command'`) a command name. */
+function report(ctx: RuleContext, id: string, step: RunStep, needle: string, message: string, at: 'word' | 'command' = 'word'): void {
+  ctx.report(id, at === 'command' ? ctx.locateCommand(step.run, needle) : ctx.locate(step.run, needle), message);
 }
 
 /** Some `rm` removes the directory (or what is in it: `dir/*`, `dir*`). */
@@ -160,7 +161,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN service nginx start\n',
     good: 'FROM debian:12\nCMD ["nginx", "-g", "daemon off;"]\n',
     check(ctx) {
-      for (const step of runSteps(ctx)) for (const c of step.commands) if (POINTLESS.has(c.name)) report(ctx, 'DL3001', step, c.name, `For some bash commands it makes no sense running them in a Docker container (${c.name})`);
+      for (const step of runSteps(ctx)) for (const c of step.commands) if (POINTLESS.has(c.name)) report(ctx, 'DL3001', step, c.name, `For some bash commands it makes no sense running them in a Docker container (${c.name})`, 'command');
     },
   }),
   pkgRule({
@@ -171,7 +172,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM alpine\nRUN cd /app && make\n',
     good: 'FROM alpine\nWORKDIR /app\nRUN make\n',
     check(ctx) {
-      for (const step of runSteps(ctx)) if (step.commands.some((c) => c.name === 'cd')) report(ctx, 'DL3003', step, 'cd ', 'Use WORKDIR to switch to a directory');
+      for (const step of runSteps(ctx)) if (step.commands.some((c) => c.name === 'cd')) report(ctx, 'DL3003', step, 'cd ', 'Use WORKDIR to switch to a directory', 'command');
     },
   }),
   pkgRule({
@@ -182,7 +183,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN sudo apt-get update\n',
     good: 'FROM debian:12\nUSER root\nRUN apt-get update\n',
     check(ctx) {
-      for (const step of runSteps(ctx)) if (step.commands.some((c) => c.name === 'sudo')) report(ctx, 'DL3004', step, 'sudo', 'Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root');
+      for (const step of runSteps(ctx)) if (step.commands.some((c) => c.name === 'sudo')) report(ctx, 'DL3004', step, 'sudo', 'Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root', 'command');
     },
   }),
   pkgRule({
@@ -214,7 +215,7 @@ export const RUN_RULES: Rule[] = [
         // `apt-get dist-clean` (apt 2.7+) removes the lists too.
         const distClean = step.commands.some((c) => (c.name === 'apt-get' || c.name === 'apt') && invocation(c, c.name).sub === 'dist-clean');
         if (!installs || distClean || removes(step.commands, '/var/lib/apt/lists') || cacheMounted(step.run, '/var/lib/apt/lists', '/var/lib/apt')) continue;
-        report(ctx, 'DL3009', step, 'apt-get', 'Delete the apt-get lists after installing something (rm -rf /var/lib/apt/lists/*)');
+        report(ctx, 'DL3009', step, 'apt-get', 'Delete the apt-get lists after installing something (rm -rf /var/lib/apt/lists/*)', 'command');
       }
     },
   }),
@@ -328,7 +329,7 @@ export const RUN_RULES: Rule[] = [
     check(ctx) {
       for (const { step, inv } of invocations(ctx, 'apk', ['add'])) {
         if (hasOption(inv, '--no-cache') || cacheMounted(step.run, '/var/cache/apk', '/etc/apk/cache')) continue;
-        report(ctx, 'DL3019', step, 'apk', 'Use the `--no-cache` switch to avoid the need to use `--update` and remove `/var/cache/apk/*` when done installing packages');
+        report(ctx, 'DL3019', step, 'apk', 'Use the `--no-cache` switch to avoid the need to use `--update` and remove `/var/cache/apk/*` when done installing packages', 'command');
       }
     },
   }),
@@ -340,7 +341,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN apt install -y curl\n',
     good: 'FROM debian:12\nRUN apt-get install -y --no-install-recommends curl\n',
     check(ctx) {
-      for (const step of runSteps(ctx)) if (step.commands.some((c) => c.name === 'apt')) report(ctx, 'DL3027', step, 'apt ', 'Do not use apt as it is meant to be a end-user tool, use apt-get or apt-cache instead');
+      for (const step of runSteps(ctx)) if (step.commands.some((c) => c.name === 'apt')) report(ctx, 'DL3027', step, 'apt ', 'Do not use apt as it is meant to be a end-user tool, use apt-get or apt-cache instead', 'command');
     },
   }),
   pkgRule({
@@ -369,7 +370,7 @@ export const RUN_RULES: Rule[] = [
     check(ctx) {
       for (const { step, inv } of invocations(ctx, 'zypper', ['install', 'in', 'remove', 'rm', 'source-install', 'si', 'patch', 'update', 'up', 'dist-upgrade', 'dup'])) {
         if (hasOption(inv, '-n', '--non-interactive', '-y', '--no-confirm')) continue;
-        report(ctx, 'DL3034', step, 'zypper', 'Non-interactive switch missing from `zypper` command: `zypper install -y`');
+        report(ctx, 'DL3034', step, 'zypper', 'Non-interactive switch missing from `zypper` command: `zypper install -y`', 'command');
       }
     },
   }),
@@ -382,7 +383,7 @@ export const RUN_RULES: Rule[] = [
     good: 'FROM opensuse/leap:15.6\nRUN zypper -n install curl=8.0.1\n',
     check(ctx) {
       for (const step of runSteps(ctx))
-        for (const c of step.commands) if (c.name === 'zypper' && ['dist-upgrade', 'dup'].includes(invocation(c, 'zypper').sub)) report(ctx, 'DL3035', step, 'zypper', 'Do not use `zypper dist-upgrade`');
+        for (const c of step.commands) if (c.name === 'zypper' && ['dist-upgrade', 'dup'].includes(invocation(c, 'zypper').sub)) report(ctx, 'DL3035', step, 'zypper', 'Do not use `zypper dist-upgrade`', 'command');
     },
   }),
   pkgRule({
@@ -396,7 +397,7 @@ export const RUN_RULES: Rule[] = [
       for (const step of runSteps(ctx)) {
         const installs = step.commands.some((c) => c.name === 'zypper' && ['install', 'in'].includes(invocation(c, 'zypper').sub));
         const cleans = step.commands.some((c) => c.name === 'zypper' && ['clean', 'cc'].includes(invocation(c, 'zypper').sub));
-        if (installs && !cleans && !cacheMounted(step.run, '/var/cache/zypp')) report(ctx, 'DL3036', step, 'zypper', '`zypper clean` missing after zypper use');
+        if (installs && !cleans && !cacheMounted(step.run, '/var/cache/zypp')) report(ctx, 'DL3036', step, 'zypper', '`zypper clean` missing after zypper use', 'command');
       }
     },
   }),
@@ -432,7 +433,7 @@ export const RUN_RULES: Rule[] = [
           if (!c) continue;
           const inv = invocation(c, 'pip');
           if (inv.sub !== 'install' || hasOption(inv, '--no-cache-dir', '--no-cache')) continue;
-          report(ctx, 'DL3042', step, 'pip', 'Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`');
+          report(ctx, 'DL3042', step, 'pip', 'Avoid use of cache directory with pip. Use `pip install --no-cache-dir <package>`', 'command');
         }
       }
     },
@@ -452,7 +453,7 @@ export const RUN_RULES: Rule[] = [
           const uid = idx >= 0 ? c.args[idx + 1]?.text : c.args.find((a) => a.text.startsWith('--uid='))?.text.slice(6);
           if (!uid || !/^\d+$/.test(uid) || Number(uid) <= 65535) continue;
           if (c.args.some((a) => a.text === '-l' || a.text === '--no-log-init' || /^-[a-zA-Z]*l[a-zA-Z]*$/.test(a.text))) continue;
-          report(ctx, 'DL3046', step, 'useradd', `useradd without flag -l and high UID (${uid}) will result in excessively large image`);
+          report(ctx, 'DL3046', step, 'useradd', `useradd without flag -l and high UID (${uid}) will result in excessively large image`, 'command');
         }
     },
   }),
@@ -468,7 +469,7 @@ export const RUN_RULES: Rule[] = [
         for (const c of step.commands) {
           if (c.name !== 'wget') continue;
           if (c.args.some((a) => /^--progress(=|$)|^--quiet$|^--no-verbose$|^-[a-zA-Z]*[qo]|^-nv$|^--output-file(=|$)|^-a$|^--append-output(=|$)/.test(a.text))) continue;
-          report(ctx, 'DL3047', step, 'wget', 'Avoid use of wget without progress bar. Use `wget --progress=dot:giga <url>` or `wget -q <url>`');
+          report(ctx, 'DL3047', step, 'wget', 'Avoid use of wget without progress bar. Use `wget --progress=dot:giga <url>` or `wget -q <url>`', 'command');
         }
     },
   }),
@@ -481,9 +482,14 @@ export const RUN_RULES: Rule[] = [
     good: 'FROM node:20\nRUN yarn install --frozen-lockfile && yarn cache clean\n',
     check(ctx) {
       for (const step of runSteps(ctx)) {
-        const installs = step.commands.some((c) => c.name === 'yarn' && ['install', 'add', ''].includes(invocation(c, 'yarn').sub));
+        // A bare `yarn` installs too, but `yarn --version` or `yarn -h` does not.
+        const installs = step.commands.some((c) => {
+          if (c.name !== 'yarn') return false;
+          const inv = invocation(c, 'yarn');
+          return inv.sub === 'install' || inv.sub === 'add' || (inv.sub === '' && !hasOption(inv, '--version', '-v', '--help', '-h'));
+        });
         const cleans = step.commands.some((c) => c.name === 'yarn' && invocation(c, 'yarn').sub === 'cache' && c.args.some((a) => a.text === 'clean'));
-        if (installs && !cleans && !cacheMounted(step.run, '/usr/local/share/.cache/yarn', '/root/.cache/yarn', '/root/.yarn')) report(ctx, 'DL3060', step, 'yarn', '`yarn cache clean` missing after `yarn install` was run.');
+        if (installs && !cleans && !cacheMounted(step.run, '/usr/local/share/.cache/yarn', '/root/.cache/yarn', '/root/.yarn')) report(ctx, 'DL3060', step, 'yarn', '`yarn cache clean` missing after `yarn install` was run.', 'command');
       }
     },
   }),
@@ -517,7 +523,7 @@ export const RUN_RULES: Rule[] = [
         const usesCurl = steps.filter((x) => x.run.text.includes('curl') && ctx.shell(x.run, true)?.commands.some((c) => c.name === 'curl'));
         if (usesCurl.length === 0) continue;
         const second = usesWget[0]!.run.range.start.offset > usesCurl[0]!.run.range.start.offset ? [usesWget[0]!, 'wget'] as const : [usesCurl[0]!, 'curl'] as const;
-        report(ctx, 'DL4001', second[0], second[1], 'Either use wget or curl but not both');
+        report(ctx, 'DL4001', second[0], second[1], 'Either use wget or curl but not both', 'command');
       }
     },
   }),
@@ -530,7 +536,7 @@ export const RUN_RULES: Rule[] = [
     good: 'FROM debian:12\nSHELL ["/bin/bash", "-c"]\n',
     check(ctx) {
       for (const step of runSteps(ctx))
-        for (const c of step.commands) if (c.name === 'ln' && c.args[c.args.length - 1]?.text === '/bin/sh') report(ctx, 'DL4005', step, 'ln', 'Use SHELL to change the default shell');
+        for (const c of step.commands) if (c.name === 'ln' && c.args[c.args.length - 1]?.text === '/bin/sh') report(ctx, 'DL4005', step, 'ln', 'Use SHELL to change the default shell', 'command');
     },
   }),
   pkgRule({
