@@ -85,6 +85,14 @@ describe('lint semantics', () => {
     expect(at('FROM debian:12\nRUN if true; then curl -o /x http://example.com/x; fi && wget http://example.com/y\n', 'DL4001')).to.equal('en curl');
   });
 
+  it('DL3059 leaves alone a RUN that chains more than two commands, and the RUN after it', () => {
+    expect(fired('FROM alpine:3.20\nRUN a && b\n# a comment\nRUN c | d\n', 'DL3059')).to.equal(true);
+    expect(fired('FROM alpine:3.20\nRUN a && b && c\nRUN d\n', 'DL3059')).to.equal(false);
+    expect(fired('FROM alpine:3.20\nRUN d\nRUN set -e; a; \\\n  b\n', 'DL3059')).to.equal(false);
+    expect(fired('FROM alpine:3.20\nRUN --mount=type=cache,target=/root/.cache a\nRUN b\n', 'DL3059')).to.equal(false);
+    expect(fired('FROM alpine:3.20\nRUN ["a"]\nRUN echo "x;y&z|w"\n', 'DL3059')).to.equal(true);
+  });
+
   it('DL3060 counts yarn install, add and a bare yarn, not yarn --version', () => {
     expect(fired('FROM node:22\nRUN yarn\n', 'DL3060')).to.equal(true);
     expect(fired('FROM node:22\nRUN yarn add left-pad@1.3.0\n', 'DL3060')).to.equal(true);

@@ -1,5 +1,5 @@
 // hadolint's rules about instructions (not RUN's commands), under their DL codes, in our own words.
-import type { CopyInstruction, Instruction, Range, Word } from '@dfc/syntax';
+import type { CommandInstruction, CopyInstruction, Instruction, Range, Word } from '@dfc/syntax';
 import { expandWord, parseImageReference } from '@dfc/ir';
 import type { StageModel } from '../model.js';
 import { firstLine, type Rule, type RuleContext } from '../rule.js';
@@ -306,14 +306,14 @@ export const INSTRUCTION_RULES: Rule[] = [
     id: 'DL3059',
     title: 'Consolidate consecutive RUN instructions',
     severity: 'info',
-    why: 'Each RUN makes a layer. Consecutive RUNs that belong together are smaller and faster as one (unless you want them cached apart).',
+    why: 'Each RUN makes a layer. Consecutive RUNs that belong together are smaller and faster as one (unless you want them cached apart). As in hadolint, a RUN that already chains more than two commands reads as a deliberate step of its own: it and the RUN after it are not reported.',
     bad: 'FROM alpine\nRUN apk add --no-cache curl\nRUN apk add --no-cache git\n',
     good: 'FROM alpine\nRUN apk add --no-cache curl git\n',
     check(ctx) {
       for (const s of ctx.model.stages) {
         let prev: Instruction | undefined;
         for (const i of s.body) {
-          if (i.name === 'RUN' && prev?.name === 'RUN' && sameFlags(prev, i) && i.heredocs.length === 0 && prev.heredocs.length === 0)
+          if (i.name === 'RUN' && prev?.name === 'RUN' && sameFlags(prev, i) && i.heredocs.length === 0 && prev.heredocs.length === 0 && !chains(ctx, prev) && !chains(ctx, i))
             ctx.report('DL3059', firstLine(ctx, i), 'Multiple consecutive `RUN` instructions. Consider consolidation.');
           prev = i;
         }
@@ -496,6 +496,14 @@ function builtFromScratch(stage: StageModel): boolean {
 function buildsSomething(stage: StageModel): boolean {
   for (let s: StageModel | undefined = stage; s; s = s.baseStage) if (s.body.length > 0) return true;
   return false;
+}
+
+/** A shell-form RUN runs more than two commands (`a && b && c`). */
+function chains(ctx: RuleContext, run: CommandInstruction): boolean {
+  const text = run.command?.form === 'shell' ? run.command.text.value : '';
+  // One command needs no parse: nothing separates a second one.
+  if (!/[;&|\n`]|\$\(/.test(text)) return false;
+  return (ctx.shell(run, true)?.commands.length ?? 0) > 2;
 }
 
 function hasWorkdir(stage: StageModel | undefined): boolean {
