@@ -17,7 +17,7 @@ export function lintText(text: string, options: LintOptions = {}): LintResult {
   const config = options.config ?? {};
   const { ast, diagnostics: syntax } = parse(text);
   const model = buildModel(ast);
-  const ctx = new RuleContext(text, ast, model, config, options.context, new LineIndex(text));
+  const ctx = new RuleContext(text, ast, model, config, options.context, new LineIndex(text, ast));
   ctx.images = options.images;
   const sup = readSuppressions(ast, model, !config.disableIgnorePragma);
 

@@ -1,10 +1,14 @@
 // Source positions for ranges lint makes itself (fix edits, a word inside an instruction).
-import type { Position, Range } from '@dfc/syntax';
+import { rangeIn, type Dockerfile, type Position, type Range } from '@dfc/syntax';
 
 /** Turns offsets into line/column positions (columns in UTF-16 units, from 1), as the AST counts them. */
 export class LineIndex {
   private starts: number[] | undefined;
-  constructor(private readonly text: string) {}
+  /** With the parsed tree, ranges come from the parse's own line map (the text is not read again). */
+  constructor(
+    private readonly text: string,
+    private readonly ast?: Dockerfile,
+  ) {}
 
   position(offset: number): Position {
     const starts = (this.starts ??= lineStarts(this.text));
@@ -21,7 +25,7 @@ export class LineIndex {
   }
 
   range(start: number, end: number): Range {
-    return { start: this.position(start), end: this.position(end) };
+    return (this.ast && rangeIn(this.ast, start, end)) ?? { start: this.position(start), end: this.position(end) };
   }
 }
 

@@ -8,8 +8,9 @@
 //   heredoc.ts       `<<EOF` markers;  json-array.ts  the exec form;  words.ts  word splitting
 //   print.ts         the lossless printer;  dump.ts  BuildKit's AST dump format
 //   reference.ts     what each instruction looks like;  grammar-docs.ts  grammar/ for readers
-import type { ParseResult } from './ast.js';
+import type { Dockerfile, ParseResult, Range } from './ast.js';
 import { buildDockerfile } from './build.js';
+import { SourceRange } from './positions.js';
 
 export type * from './ast.js';
 export { INSTRUCTION_NAMES } from './ast.js';
@@ -21,6 +22,15 @@ export { splitRawWords, type RawWord } from './words.js';
 export { grammar } from './parser.js';
 export { grammarDocs } from './grammar-docs.js';
 export { INSTRUCTION_REFERENCE, type InstructionReference } from './reference.js';
+
+/**
+ * A range of the text `ast` was parsed from, given by offsets, with lines and columns counted as
+ * the AST counts them (by the parse's own line map: the text is not read again). Undefined for a
+ * tree that `parse` did not make.
+ */
+export function rangeIn(ast: Dockerfile, start: number, end: number): Range | undefined {
+  return ast.range instanceof SourceRange ? ast.range.within(start, end) : undefined;
+}
 
 /** Parses Dockerfile text. Never throws: problems come back as diagnostics. */
 export function parse(text: string): ParseResult {

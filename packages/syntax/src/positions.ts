@@ -91,6 +91,11 @@ export class SourceRange implements Range {
     return this.#lines.position(this.#end);
   }
 
+  /** Another range of the same text, positioned by the same line map. */
+  within(start: number, end: number): SourceRange {
+    return new SourceRange(this.#lines, start, end);
+  }
+
   toJSON(): { start: Position; end: Position } {
     return { start: this.start, end: this.end };
   }
