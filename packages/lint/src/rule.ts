@@ -57,7 +57,23 @@ export class RuleContext {
    * read one or two kinds: they visit those, not every instruction.
    */
   ofKind<N extends InstructionName>(name: N): readonly (Instruction & { name: N })[] {
-    return (this.shared(instructionsByKind).get(name) ?? NONE) as (Instruction & { name: N })[];
+    return (this.shared(instructionsByKind).all.get(name) ?? NONE) as (Instruction & { name: N })[];
+  }
+
+  /**
+   * The instructions of one kind in the stages' bodies, in source order: what ofKind() gives
+   * without ONBUILD triggers and without what comes before the first FROM.
+   */
+  inStages<N extends InstructionName>(name: N): readonly (Instruction & { name: N })[] {
+    const index = this.shared(instructionsByKind);
+    const all = index.all.get(name) ?? NONE;
+    if (!index.mixed.has(name)) return all as (Instruction & { name: N })[];
+    let list = index.inStages.get(name);
+    if (!list) {
+      list = all.filter((i) => !index.outside.has(i));
+      index.inStages.set(name, list);
+    }
+    return list as (Instruction & { name: N })[];
   }
 
   scope(instr: Instruction): Scope {
@@ -141,19 +157,43 @@ function startsCommand(t: string, at: number): boolean {
 
 const NONE: readonly Instruction[] = [];
 
-function instructionsByKind(ctx: RuleContext): Map<string, Instruction[]> {
-  const out = new Map<string, Instruction[]>();
-  const add = (i: Instruction) => {
-    if (i.name === undefined) return;
-    const list = out.get(i.name);
-    if (list) list.push(i);
-    else out.set(i.name, [i]);
-  };
+interface KindIndex {
+  /** Every instruction by kind, ONBUILD triggers included. */
+  all: Map<string, Instruction[]>;
+  /** ONBUILD triggers and the instructions before the first FROM (no stage's body holds them). */
+  outside: Set<Instruction>;
+  /** The kinds that have some of `outside`. */
+  mixed: Set<string>;
+  /** inStages() of the mixed kinds, made when asked. */
+  inStages: Map<string, Instruction[]>;
+}
+
+function instructionsByKind(ctx: RuleContext): KindIndex {
+  const index: KindIndex = { all: new Map(), outside: new Set(), mixed: new Set(), inStages: new Map() };
+  let inStage = false;
   for (const i of ctx.ast.instructions) {
-    add(i);
-    if (i.name === 'ONBUILD' && i.trigger) add(i.trigger);
+    if (i.name === 'FROM') inStage = true;
+    else if (!inStage) outside(index, i);
+    addToIndex(index.all, i);
+    if (i.name === 'ONBUILD' && i.trigger) {
+      addToIndex(index.all, i.trigger);
+      outside(index, i.trigger);
+    }
   }
-  return out;
+  return index;
+}
+
+function outside(index: KindIndex, i: Instruction): void {
+  if (i.name === undefined) return;
+  index.outside.add(i);
+  index.mixed.add(i.name);
+}
+
+function addToIndex(index: Map<string, Instruction[]>, i: Instruction): void {
+  if (i.name === undefined) return;
+  const list = index.get(i.name);
+  if (list) list.push(i);
+  else index.set(i.name, [i]);
 }
 
 /**

@@ -5,14 +5,23 @@ import { firstLine, type Rule, type RuleContext } from '../rule.js';
 import { closest } from '../suggest.js';
 import { buildkitRule } from './define.js';
 
-const LOWER_ASCII = /[a-z]/;
-const UPPER_ASCII = /[A-Z]/;
-const isUpper = (s: string) => (isAscii(s) ? !LOWER_ASCII.test(s) : s === s.toUpperCase());
-const isLower = (s: string) => (isAscii(s) ? !UPPER_ASCII.test(s) : s === s.toLowerCase());
+/** No letter of `s` is lower case (a keyword: ASCII but for typos, whose case is then read with toUpperCase). */
+function isUpper(s: string): boolean {
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c > 127) return s === s.toUpperCase();
+    if (c >= 0x61 && c <= 0x7a) return false;
+  }
+  return true;
+}
 
-/** Keywords are ASCII but for typos: their case is then read without changing it. */
-function isAscii(s: string): boolean {
-  for (let k = 0; k < s.length; k++) if (s.charCodeAt(k) > 127) return false;
+/** No letter of `s` is upper case. */
+function isLower(s: string): boolean {
+  for (let k = 0; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    if (c > 127) return s === s.toLowerCase();
+    if (c >= 0x41 && c <= 0x5a) return false;
+  }
   return true;
 }
 
@@ -171,10 +180,11 @@ export const BUILDKIT_RULES: Rule[] = [
     check(ctx) {
       const globals = ctx.model.globalScope;
       for (const s of ctx.model.stages) {
+        // Only a word with a `$` names an ARG.
         const words: Word[] = [];
-        if (s.from.image) words.push(s.from.image);
+        if (s.from.image?.value.includes('$')) words.push(s.from.image);
         const platform = flag(s.from, 'platform');
-        if (platform?.value !== undefined && platform.valueRange) words.push({ value: platform.value, range: platform.valueRange });
+        if (platform?.value?.includes('$') && platform.valueRange) words.push({ value: platform.value, range: platform.valueRange });
         for (const w of words) {
           const x = expandWord(w.value, globals, { escapeChar: ctx.model.escapeChar });
           for (const name of x.unset) {
@@ -212,11 +222,14 @@ export const BUILDKIT_RULES: Rule[] = [
     bad: 'FROM alpine\nENV PATH=/opt/bin:$PAHT\n',
     good: 'FROM alpine\nENV PATH=/opt/bin:$PATH\n',
     check(ctx) {
-      for (const s of ctx.model.stages) {
-        for (const i of s.body) {
+      const options = { escapeChar: ctx.model.escapeChar };
+      for (const kind of EXPANDED_KINDS)
+        for (const i of ctx.inStages(kind)) {
+          const words = expandedWords(i);
+          if (words.length === 0) continue;
           const scope = ctx.scope(i);
-          for (const w of expandedWords(i)) {
-            const x = expandWord(w.value, scope, { escapeChar: ctx.model.escapeChar });
+          for (const w of words) {
+            const x = expandWord(w.value, scope, options);
             for (const name of x.unset) {
               if (scope.declared(name) || !/^[A-Za-z_]\w*$/.test(name) || IGNORED_VARS.has(name)) continue;
               // The base image's own ENV is not known here: in a stage on an image, only a one-edit
@@ -227,7 +240,6 @@ export const BUILDKIT_RULES: Rule[] = [
             }
           }
         }
-      }
     },
   }),
   buildkitRule({
@@ -256,10 +268,11 @@ export const BUILDKIT_RULES: Rule[] = [
     bad: 'FROM alpine\nENV VERSION 1.2\n',
     good: 'FROM alpine\nENV VERSION=1.2\n',
     check(ctx) {
-      for (const i of [...ctx.ofKind('ENV'), ...ctx.ofKind('LABEL')]) {
-        if (!i.legacy) continue;
-        ctx.report('LegacyKeyValueFormat', firstLine(ctx, i), `"${i.name} key=value" should be used instead of legacy "${i.name} key value" format`, legacyFix(i));
-      }
+      for (const kind of ['ENV', 'LABEL'] as const)
+        for (const i of ctx.ofKind(kind)) {
+          if (!i.legacy) continue;
+          ctx.report('LegacyKeyValueFormat', firstLine(ctx, i), `"${i.name} key=value" should be used instead of legacy "${i.name} key value" format`, legacyFix(i));
+        }
     },
   }),
   buildkitRule({
@@ -451,22 +464,24 @@ function isAbsolute(path: string): boolean {
   return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('\\');
 }
 
-/** The words of an instruction a build expands (RUN, CMD, ENTRYPOINT and the shell form are the shell's business) that hold a `$`: no other word reads a variable. */
+/** The instructions whose words a build expands (RUN, CMD, ENTRYPOINT and the shell form are the shell's business). */
+const EXPANDED_KINDS = ['ENV', 'LABEL', 'ARG', 'ADD', 'COPY', 'EXPOSE', 'VOLUME', 'USER', 'WORKDIR', 'STOPSIGNAL'] as const;
+
+/** The words of an instruction of EXPANDED_KINDS that hold a `$`: no other word reads a variable. */
 function expandedWords(i: Instruction): readonly Word[] {
-  let out: Word[] | undefined;
-  const add = (w: Word | undefined) => {
-    if (w?.value.includes('$')) (out ??= []).push(w);
-  };
+  // Most instructions hold no `$` at all.
+  if (!i.text.includes('$')) return NO_WORDS;
+  const out: Word[] = [];
   switch (i.name) {
     case 'ENV':
     case 'LABEL':
       for (const p of i.pairs) {
-        add(p.key);
-        add(p.value);
+        if (p.key.value.includes('$')) out.push(p.key);
+        if (p.value.value.includes('$')) out.push(p.value);
       }
       break;
     case 'ARG':
-      for (const d of i.declarations) add(d.value);
+      for (const d of i.declarations) if (d.value?.value.includes('$')) out.push(d.value);
       break;
     case 'ADD':
     case 'COPY':
@@ -475,10 +490,10 @@ function expandedWords(i: Instruction): readonly Word[] {
     case 'USER':
     case 'WORKDIR':
     case 'STOPSIGNAL':
-      for (const w of i.argNodes) add(w);
+      for (const w of i.argNodes) if (w.value.includes('$')) out.push(w);
       break;
   }
-  return out ?? NO_WORDS;
+  return out;
 }
 
 const NO_WORDS: readonly Word[] = [];
@@ -486,10 +501,13 @@ const NO_WORDS: readonly Word[] = [];
 const SECRET_TOKENS = ['apikey', 'auth', 'credential', 'credentials', 'key', 'password', 'pword', 'passwd', 'secret', 'token'];
 const EXEMPT_TOKENS = new Set(['public', 'file', 'version']);
 
-/** What a secret-looking name contains somewhere: most names contain none of the tokens. */
+/** What a secret-looking name contains somewhere, once lower-cased: most names contain none of the tokens. */
 const SECRET_SUBSTRING = new RegExp(SECRET_TOKENS.join('|'));
+/** The same in a name of any case (a name with other than ASCII is lower-cased to be sure: toLowerCase('K') is k). */
+const MAY_BE_SECRET = new RegExp(`${SECRET_TOKENS.join('|')}|[^\\x00-\\x7f]`, 'i');
 
 export function looksSecret(name: string): boolean {
+  if (!MAY_BE_SECRET.test(name)) return false;
   const lower = name.toLowerCase();
   if (!SECRET_SUBSTRING.test(lower)) return false;
   const parts = lower.split('_').filter(Boolean);

@@ -15,12 +15,11 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nWORKDIR app\n',
     good: 'FROM alpine\nWORKDIR /app\n',
     check(ctx) {
-      for (const s of ctx.model.stages)
-        for (const i of s.body) {
-          if (i.name !== 'WORKDIR' || !i.value) continue;
-          const v = known(ctx, i, i.value);
-          if (v !== undefined && !v.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(v)) ctx.report('DL3000', i.value.range, `Use absolute WORKDIR (got '${v}')`);
-        }
+      for (const i of ctx.inStages('WORKDIR')) {
+        if (!i.value) continue;
+        const v = known(ctx, i, i.value);
+        if (v !== undefined && !v.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(v)) ctx.report('DL3000', i.value.range, `Use absolute WORKDIR (got '${v}')`);
+      }
     },
   }),
   hadolintRule({
@@ -138,6 +137,7 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nCOPY --from=build /app /app\n',
     good: 'FROM golang AS build\nFROM alpine\nCOPY --from=build /app /app\n',
     check(ctx) {
+      if (!copiesFrom(ctx)) return;
       for (const s of ctx.model.stages)
         for (const i of s.body) {
           const f = i.name === 'COPY' ? flag(i, 'from') : undefined;
@@ -157,6 +157,7 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine AS app\nCOPY --from=app /a /b\n',
     good: 'FROM alpine AS build\nFROM alpine AS app\nCOPY --from=build /a /b\n',
     check(ctx) {
+      if (!copiesFrom(ctx)) return;
       for (const s of ctx.model.stages)
         for (const i of s.body) {
           const f = i.name === 'COPY' ? flag(i, 'from') : undefined;
@@ -273,6 +274,7 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM node:20\nCOPY package.json .\n',
     good: 'FROM node:20\nWORKDIR /app\nCOPY package.json .\n',
     check(ctx) {
+      if (ctx.inStages('COPY').length === 0) return;
       for (const s of ctx.model.stages) {
         let workdir = hasWorkdir(s.baseStage);
         for (const i of s.body) {
@@ -350,19 +352,8 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nENV DB_PASSWORD=hunter2\n',
     good: 'FROM alpine\nRUN --mount=type=secret,id=db_password ./setup.sh\n',
     check(ctx) {
-      const pairs: [Instruction, Word, Word | undefined][] = [];
-      for (const i of ctx.ofKind('ARG')) for (const d of i.declarations) if (d.value) pairs.push([i, d.name, d.value]);
-      for (const i of ctx.ofKind('ENV')) for (const p of i.pairs) pairs.push([i, p.key, p.value]);
-      {
-        for (const [i, k, v] of pairs) {
-          if (!v || !looksSecret(k.value)) continue;
-          const value = v.value.replace(/^["']|["']$/g, '');
-          // Public key fingerprints, file paths and on/off switches are not secrets.
-          if (value === '' || value.startsWith('$') || /^[./~]/.test(value) || /^(0|1|true|false|yes|no|on|off)$/i.test(value)) continue;
-          if (k.value.toLowerCase().split('_').some((t) => t === 'gpg' || t === 'pgp' || t === 'fingerprint')) continue;
-          ctx.report('DL3064', v.range, `Sensitive data in ${i.name} ${k.value}: its value is stored in the image`);
-        }
-      }
+      for (const i of ctx.ofKind('ARG')) for (const d of i.declarations) if (d.value) secretValue(ctx, i, d.name, d.value);
+      for (const i of ctx.ofKind('ENV')) for (const p of i.pairs) secretValue(ctx, i, p.key, p.value);
     },
   }),
   hadolintRule({
@@ -450,6 +441,16 @@ export const INSTRUCTION_RULES: Rule[] = [
   }),
 ];
 
+/** DL3064: a secret-looking name given a value that looks like one. */
+function secretValue(ctx: RuleContext, i: Instruction, k: Word, v: Word): void {
+  if (!looksSecret(k.value)) return;
+  const value = v.value.replace(/^["']|["']$/g, '');
+  // Public key fingerprints, file paths and on/off switches are not secrets.
+  if (value === '' || value.startsWith('$') || /^[./~]/.test(value) || /^(0|1|true|false|yes|no|on|off)$/i.test(value)) return;
+  if (k.value.toLowerCase().split('_').some((t) => t === 'gpg' || t === 'pgp' || t === 'fingerprint')) return;
+  ctx.report('DL3064', v.range, `Sensitive data in ${i.name} ${k.value}: its value is stored in the image`);
+}
+
 /** The value of a word with the variables known at the instruction; undefined when a variable's value is unknown. */
 export function known(ctx: RuleContext, i: Instruction, w: Word): string | undefined {
   const x = expandWord(w.value, ctx.scope(i), { escapeChar: ctx.model.escapeChar });
@@ -496,6 +497,11 @@ function builtFromScratch(stage: StageModel): boolean {
 function buildsSomething(stage: StageModel): boolean {
   for (let s: StageModel | undefined = stage; s; s = s.baseStage) if (s.body.length > 0) return true;
   return false;
+}
+
+/** Some COPY of a stage has --from (most files have none). */
+function copiesFrom(ctx: RuleContext): boolean {
+  return ctx.inStages('COPY').some((i) => flag(i, 'from') !== undefined);
 }
 
 /** A shell-form RUN runs more than two commands (`a && b && c`). */

@@ -108,6 +108,7 @@ function toolCallLists(): Map<string, { step: RunStep; inv: Invocation }[]> {
 
 /** pip, pip3, python -m pip, python3.12 -m pip… → the pip words. */
 function pipCommand(cmd: ShellCommand): ShellCommand | undefined {
+  if (!cmd.name.startsWith('p')) return undefined; // most commands are neither
   if (/^pip(\d+(\.\d+)?)?$/.test(cmd.name)) return cmd;
   if (/^python(\d+(\.\d+)?)?$/.test(cmd.name)) {
     const m = cmd.args.findIndex((a) => a.text === '-m');
@@ -227,6 +228,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM alpine\nCOPY app.tar.gz /tmp/\nRUN tar -xzf /tmp/app.tar.gz -C /opt\n',
     good: 'FROM alpine\nADD app.tar.gz /opt/\n',
     check(ctx) {
+      if (!ctx.inStages('COPY').some((i) => i.sources.some((src) => ARCHIVE.test(src.value)))) return;
       for (const s of ctx.model.stages) {
         const copied: string[] = [];
         for (const i of s.body) {
@@ -425,6 +427,7 @@ export const RUN_RULES: Rule[] = [
     good: 'FROM python:3.12\nRUN pip install --no-cache-dir requests==2.32.3\n',
     check(ctx) {
       for (const step of runSteps(ctx)) {
+        if (!step.commands.some((c) => pipCommand(c))) continue;
         const env = ctx.scope(step.run).get('PIP_NO_CACHE_DIR');
         if (env !== undefined && /^(1|true|yes|on|off|0|false|no)$/i.test(env)) continue;
         if (cacheMounted(step.run, '/root/.cache/pip', '/root/.cache')) continue;
@@ -547,6 +550,8 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN curl -fsSL https://example.com/x.tgz | tar -xz\n',
     good: 'FROM debian:12\nSHELL ["/bin/bash", "-o", "pipefail", "-c"]\nRUN curl -fsSL https://example.com/x.tgz | tar -xz\n',
     check(ctx) {
+      // A RUN of a stage with a pipe is among runSteps (with the same parse).
+      if (!runSteps(ctx).some((step) => step.hasPipe)) return;
       for (const s of ctx.model.stages) {
         let pipefail = shellHasPipefail(s.baseStage);
         for (const i of s.body) {
