@@ -59,11 +59,8 @@ export interface FileModel {
   beforeFrom: Instruction[];
   globalScope: Scope;
   stages: StageModel[];
-  stageOf: Map<Instruction, StageModel>;
   /** The scope in force when an instruction runs (before its own effect). */
   scopeAt: Map<Instruction, Scope>;
-  /** The comment lines directly above each instruction (no blank line between). */
-  commentsAbove: Map<Instruction, Comment[]>;
 }
 
 /** BuildKit's automatic platform ARGs, visible to FROM without a declaration. */
@@ -90,7 +87,6 @@ export function buildModel(ast: Dockerfile): FileModel {
   const globalArgs: ArgInstruction[] = [];
   const beforeFrom: Instruction[] = [];
   const stages: StageModel[] = [];
-  const stageOf = new Map<Instruction, StageModel>();
   const scopeAt = new Map<Instruction, Scope>();
   let globalScope = new Scope(EMPTY, PLATFORM_GLOBALS, false);
   let current: StageModel | undefined;
@@ -106,7 +102,6 @@ export function buildModel(ast: Dockerfile): FileModel {
       globalScope = current ? globalScope : scope;
       current = newStage(instr, stages, globalScope, escapeChar);
       stages.push(current);
-      stageOf.set(instr, current);
       scopeAt.set(instr, globalScope);
       const inherited = current.baseStage ? current.baseStage.finalScope.env : BASE_ENV;
       const openBase = current.baseStage ? current.baseStage.finalScope.openBase : current.image?.toLowerCase() !== 'scratch';
@@ -116,7 +111,6 @@ export function buildModel(ast: Dockerfile): FileModel {
     scopeAt.set(instr, scope);
     if (current) {
       current.body.push(instr);
-      stageOf.set(instr, current);
     } else if (instr.name === 'ARG') {
       globalArgs.push(instr);
     } else {
@@ -127,7 +121,16 @@ export function buildModel(ast: Dockerfile): FileModel {
   }
   finishStage();
   if (!current) globalScope = scope;
-  return { escapeChar, globalArgs, beforeFrom, globalScope, stages, stageOf, scopeAt, commentsAbove: commentBlocks(ast) };
+  return { escapeChar, globalArgs, beforeFrom, globalScope, stages, scopeAt };
+}
+
+/**
+ * The stage whose FROM or body holds the instruction; none for an ONBUILD trigger or what comes
+ * before the first FROM. A search: few rules ask, about few instructions.
+ */
+export function stageOf(model: FileModel, instr: Instruction): StageModel | undefined {
+  for (const s of model.stages) if (s.from === instr || s.body.includes(instr)) return s;
+  return undefined;
 }
 
 function newStage(from: FromInstruction, stages: StageModel[], globals: Scope, escapeChar: EscapeChar): StageModel {
@@ -173,7 +176,8 @@ function setEnv(instr: KeyValueInstruction, scope: Scope, escapeChar: EscapeChar
   return new Scope(env, scope.args, scope.openBase);
 }
 
-function commentBlocks(ast: Dockerfile): Map<Instruction, Comment[]> {
+/** The comment lines directly above each instruction (no blank line between). */
+export function commentsAbove(ast: Dockerfile): Map<Instruction, Comment[]> {
   const out = new Map<Instruction, Comment[]>();
   let block: Comment[] = [];
   for (const node of ast.children) {

@@ -2,7 +2,7 @@
 // optional reason may follow a second `#`), `# hadolint global ignore=…`, and BuildKit's
 // `# check=skip=…;error=…;experimental=…` directive with its per-instruction form.
 import type { Comment, Dockerfile, Instruction } from '@dfc/syntax';
-import type { FileModel } from './model.js';
+import { commentsAbove, type FileModel } from './model.js';
 
 export interface CheckDirective {
   skipAll: boolean;
@@ -22,14 +22,19 @@ export interface Suppressions {
 
 export function readSuppressions(ast: Dockerfile, model: FileModel, usePragmas: boolean): Suppressions {
   const sup: Suppressions = { global: new Set(), ranges: [], check: parseCheck(ast.directives.find((d) => d.name === 'check')?.value ?? '') };
-  if (usePragmas) {
-    for (const node of ast.children) {
-      if (node.kind !== 'comment' || !isPragma(node.value)) continue;
+  // Most files have no comment that may be a pragma or a check directive: nothing to read then.
+  let marked = false;
+  for (const node of ast.children) {
+    if (node.kind !== 'comment') continue;
+    if (isPragma(node.value)) {
+      marked = true;
+      if (!usePragmas) continue;
       const g = /^(?:hadolint|dfc)\s+global\s+ignore\s*=\s*(.*)$/.exec(node.value);
       if (g) for (const id of ruleList(g[1]!)) sup.global.add(id);
-    }
+    } else if (node.value.startsWith('check')) marked = true;
   }
-  for (const [instr, comments] of model.commentsAbove) {
+  if (!marked) return sup;
+  for (const [instr, comments] of commentsAbove(ast)) {
     const rules = new Set<string>();
     let all = false;
     for (const c of comments) {
@@ -85,7 +90,7 @@ export function parseCheck(value: string): CheckDirective {
 }
 
 function stageEnd(model: FileModel, from: Instruction): number {
-  const stage = model.stageOf.get(from);
+  const stage = model.stages.find((s) => s.from === from);
   const last = stage?.body[stage.body.length - 1];
   return (last ?? from).range.end.offset;
 }

@@ -1,5 +1,6 @@
 // BuildKit's build checks (`docker build --check`), under BuildKit's names, in our own words.
-import type { CommandInstruction, Flag, Instruction, KeyValueInstruction, Word } from '@dfc/syntax';
+import type { CommandInstruction, Comment, Flag, Instruction, KeyValueInstruction, Word } from '@dfc/syntax';
+import { commentsAbove } from '../model.js';
 import { expandWord, parseImageReference, parsePlatform } from '@dfc/ir';
 import { firstLine, type Rule, type RuleContext } from '../rule.js';
 import { closest } from '../suggest.js';
@@ -382,7 +383,7 @@ export const BUILDKIT_RULES: Rule[] = [
     good: '# build compiles the server\nFROM golang AS build\n',
     check(ctx) {
       for (const i of ctx.ast.instructions) {
-        const comments = ctx.model.commentsAbove.get(i);
+        const comments = ctx.shared(commentsOf).get(i);
         if (!comments?.length) continue;
         const names = i.name === 'FROM' && i.stageName ? [i.stageName.value] : i.name === 'ARG' && i.declarations.length === 1 ? [i.declarations[0]!.name.value] : [];
         if (names.length === 0) continue;
@@ -431,6 +432,10 @@ export const BUILDKIT_RULES: Rule[] = [
     },
   }),
 ];
+
+function commentsOf(ctx: RuleContext): Map<Instruction, Comment[]> {
+  return commentsAbove(ctx.ast);
+}
 
 /** Internal args BuildKit never reports (SBOM scanning). */
 const IGNORED_VARS = new Set(['BUILDKIT_SBOM_SCAN_CONTEXT', 'BUILDKIT_SBOM_SCAN_STAGE']);

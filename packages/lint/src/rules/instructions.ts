@@ -1,7 +1,7 @@
 // hadolint's rules about instructions (not RUN's commands), under their DL codes, in our own words.
 import type { CommandInstruction, CopyInstruction, Instruction, Range, Word } from '@dfc/syntax';
 import { expandWord, parseImageReference } from '@dfc/ir';
-import type { StageModel } from '../model.js';
+import { stageOf, type StageModel } from '../model.js';
 import { firstLine, type Rule, type RuleContext } from '../rule.js';
 import { hadolintRule } from './define.js';
 import { flag, looksSecret } from './buildkit.js';
@@ -398,7 +398,7 @@ export const INSTRUCTION_RULES: Rule[] = [
         if (!from?.value) continue;
         const stage = namedStage(ctx, i, from.value);
         if (!stage || builtFromScratch(stage) || !buildsSomething(stage)) continue;
-        const into = ctx.model.stageOf.get(i);
+        const into = stageOf(ctx.model, i);
         if (into && builtFromScratch(into) && i.destination?.value === '/') continue; // squashing a stage
         for (const src of i.sources) if (src.value === '/' || src.value === '/.') ctx.report('DL3067', src.range, `${i.name} --from copies the whole file system of ${flag(i, 'from')!.value}`);
       }
@@ -479,7 +479,7 @@ function imageRef(s: StageModel, stages: StageModel[]): BaseRef | undefined {
 /** The earlier stage `--from=` names (by name or by index), as a build finds it. */
 function namedStage(ctx: RuleContext, i: Instruction, value: string): StageModel | undefined {
   const stages = ctx.model.stages;
-  const here = ctx.model.stageOf.get(i)?.index ?? stages.length;
+  const here = stageOf(ctx.model, i)?.index ?? stages.length;
   if (/^\d+$/.test(value)) return Number(value) < here ? stages[Number(value)] : undefined;
   const lower = value.toLowerCase();
   for (let k = here - 1; k >= 0; k--) if (stages[k]!.name === lower) return stages[k];
