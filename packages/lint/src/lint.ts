@@ -21,9 +21,10 @@ export function lintText(text: string, options: LintOptions = {}): LintResult {
   ctx.images = options.images;
   const sup = readSuppressions(ast, model, !config.disableIgnorePragma);
 
-  for (const rule of ALL_RULES) {
-    if (!enabled(rule.meta, config, sup.check)) continue;
-    if (rule.meta.needsContext && !options.context) continue;
+  const plain = plainConfig(config, sup.check);
+  const rules = plain ? (options.context ? DEFAULT_RULES_WITH_CONTEXT : DEFAULT_RULES) : ALL_RULES;
+  for (const rule of rules) {
+    if (!plain && (!enabled(rule.meta, config, sup.check) || (rule.meta.needsContext && !options.context))) continue;
     try {
       rule.check(ctx);
     } catch (err) {
@@ -63,6 +64,15 @@ function planDiagnostics(ast: LintResult['ast'], model: FileModel): Diagnostic[]
 
 /** IR codes a lint rule reports at the same place with more to say. */
 const IR_COVERED = new Set(['IR006', 'IR017']);
+
+/** The rules a file runs when neither its config nor a check directive turns one on or off. */
+const DEFAULT_RULES = ALL_RULES.filter((r) => r.meta.enabledByDefault && !r.meta.needsContext);
+const DEFAULT_RULES_WITH_CONTEXT = ALL_RULES.filter((r) => r.meta.enabledByDefault);
+
+/** Neither the config nor the check directive enables or disables a rule: every file of most runs. */
+function plainConfig(config: LintConfig, check: CheckDirective): boolean {
+  return config.severities === undefined && config.enabled === undefined && !check.skipAll && check.skip.size === 0 && !check.experimentalAll && check.experimental.size === 0;
+}
 
 function enabled(meta: RuleMeta, config: LintConfig, check: CheckDirective): boolean {
   if (config.severities?.[meta.id] === 'off') return false;
