@@ -10,6 +10,7 @@ export type {
   BuildContextView, Diagnostic, FileReport, ImageLookup, LabelType, LintConfig, LintOptions, LintResult, RuleDocs, RuleMeta, RuleSource, Severity,
 } from './types.js';
 export { lintText, failsThreshold, DEFAULT_FAILURE_THRESHOLD } from './lint.js';
+export { keepParsedScripts } from './shell.js';
 export { RULES, ruleMeta } from './registry.js';
 export { applyFixes, fixText } from './fixes.js';
 export { ruleDocPages } from './docs.js';

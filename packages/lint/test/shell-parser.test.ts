@@ -2,7 +2,7 @@
 // words, variables resolved from ARG/ENV), whether a pipe appears, and which scripts are not shell.
 import { expect } from 'chai';
 import { Scope } from '../src/model.js';
-import { parseShell } from '../src/shell.js';
+import { keepParsedScripts, parseShell } from '../src/shell.js';
 
 const scope = new Scope(new Map([['V', '1.0']]), new Map([['A', 'arg']]), false);
 
@@ -207,5 +207,19 @@ describe('shell parser', () => {
     const chain = Array.from({ length: 500 }, (_, i) => `c${i}`).join(' && ');
     expect(commands(chain)).to.have.length(500);
     expect(commands('echo ' + '$('.repeat(100) + 'a' + ')'.repeat(100))).to.have.length(101);
+  });
+
+  it('reads the same with parsed scripts kept (a language server) as without, each with its own variables', () => {
+    const text = 'apt-get install -y "pkg=$V" && echo $A | sort';
+    const other = new Scope(new Map([['V', '2.0']]), new Map(), false);
+    const plain = [parseShell(text, scope), parseShell(text, other)];
+    keepParsedScripts(true);
+    try {
+      expect([parseShell(text, scope), parseShell(text, other), parseShell(text, scope)]).to.deep.equal([...plain, plain[0]]);
+    } finally {
+      keepParsedScripts(false);
+    }
+    expect(plain[0]!.commands[0]!.args.map((w) => w.text)).to.deep.equal(['install', '-y', 'pkg=1.0']);
+    expect(plain[1]!.commands[0]!.args.map((w) => w.text)).to.deep.equal(['install', '-y', 'pkg=2.0']);
   });
 });

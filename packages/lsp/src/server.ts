@@ -5,7 +5,7 @@ import {
   type Connection, type InitializeResult,
 } from 'vscode-languageserver/node.js';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { ImageLookup } from '@dfc/lint';
+import { keepParsedScripts, type ImageLookup } from '@dfc/lint';
 import { analyze, type Analysis } from './analysis.js';
 import { codeActions } from './code-actions.js';
 import { LintConfigs, userConfigPaths, type ConfigLookup } from './config.js';
@@ -43,6 +43,8 @@ export function startServer(options: ServerOptions): Promise<void> {
 }
 
 export function serve(connection: Connection, options: { debounceMs: number; configs: LintConfigs; images?: ImageLookup | undefined }): void {
+  // Every keystroke lints the document again: its RUN lines are parsed once.
+  keepParsedScripts(true);
   const documents = new TextDocuments(TextDocument);
   const analyses = new Map<string, { version: number; config: ConfigLookup; analysis: Analysis }>();
   const timers = new Map<string, NodeJS.Timeout>();
