@@ -453,8 +453,10 @@ function secretValue(ctx: RuleContext, i: Instruction, k: Word, v: Word): void {
 
 /** The value of a word with the variables known at the instruction; undefined when a variable's value is unknown. */
 export function known(ctx: RuleContext, i: Instruction, w: Word): string | undefined {
-  const x = expandWord(w.value, ctx.scope(i), { escapeChar: ctx.model.escapeChar });
-  if (!x.ok || x.read.some((n) => ctx.scope(i).get(n) === undefined)) return undefined;
+  const scope = ctx.scope(i);
+  const x = expandWord(w.value, scope, { escapeChar: ctx.model.escapeChar });
+  if (!x.ok) return undefined;
+  for (const n of x.read) if (scope.get(n) === undefined) return undefined;
   return x.value;
 }
 

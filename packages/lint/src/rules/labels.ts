@@ -22,9 +22,8 @@ function labels(ctx: RuleContext, finalOnly = false): readonly LabelUse[] {
   const cached = cache.get(finalOnly);
   if (cached) return cached;
   const out: LabelUse[] = [];
-  const last = ctx.model.stages[ctx.model.stages.length - 1];
   const inFinal = new Set<unknown>();
-  for (let s: StageModel | undefined = last; s; s = s.baseStage) for (const i of s.body) inFinal.add(i);
+  if (finalOnly) for (let s: StageModel | undefined = ctx.model.stages[ctx.model.stages.length - 1]; s; s = s.baseStage) for (const i of s.body) inFinal.add(i);
   for (const i of ctx.ofKind('LABEL')) {
     if (finalOnly && !inFinal.has(i)) continue;
     for (const p of i.pairs) out.push({ instr: i, key: p.key, value: p.value, name: known(ctx, i, p.key), text: known(ctx, i, p.value) });
