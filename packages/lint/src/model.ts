@@ -14,20 +14,36 @@ export class Scope {
     readonly args: ReadonlyMap<string, string | undefined>,
     /** True when the stage's base may set variables we cannot see (an image, not scratch). */
     readonly openBase: boolean,
+    /**
+     * The automatic platform ARGs are in scope beneath `args` (before the first FROM; a stage sees
+     * them only once it declares them). Kept apart: every global ARG would copy them.
+     */
+    readonly platformArgs = false,
   ) {}
 
   /** A known value, else undefined. ENV wins over ARG, as in a build. */
   get(name: string): string | undefined {
-    return this.env.has(name) ? this.env.get(name) : this.args.get(name);
+    if (this.env.has(name)) return this.env.get(name);
+    return this.args.has(name) || !this.platformArgs ? this.args.get(name) : PLATFORM_GLOBALS.get(name);
+  }
+
+  /** Whether an ARG of this name is in scope. */
+  hasArg(name: string): boolean {
+    return this.args.has(name) || (this.platformArgs && PLATFORM_GLOBALS.has(name));
+  }
+
+  /** The value of the ARG of this name, if known. */
+  arg(name: string): string | undefined {
+    return this.args.has(name) || !this.platformArgs ? this.args.get(name) : PLATFORM_GLOBALS.get(name);
   }
 
   declared(name: string): boolean {
-    return this.env.has(name) || this.args.has(name);
+    return this.env.has(name) || this.hasArg(name);
   }
 
   names(): readonly string[] {
     // Instructions share a scope, and rules ask it for names once per unknown variable.
-    this.#names ??= [...new Set([...this.env.keys(), ...this.args.keys()])];
+    this.#names ??= [...new Set([...this.env.keys(), ...(this.platformArgs ? PLATFORM_GLOBALS.keys() : []), ...this.args.keys()])];
     return this.#names;
   }
 
@@ -75,7 +91,7 @@ const PLATFORM_DEFAULTS: Record<string, string | undefined> = {
   TARGETPLATFORM: 'linux/amd64', TARGETOS: 'linux', TARGETARCH: 'amd64', TARGETVARIANT: '',
 };
 
-/** The global ARGs of every file before its first ARG: the platform ARGs (scopes are never changed, only replaced). */
+/** The ARGs of every file before its first ARG: the platform ARGs. */
 const PLATFORM_GLOBALS = new Map<string, string | undefined>(PLATFORM_ARGS.map((name) => [name, PLATFORM_DEFAULTS[name]]));
 
 const EMPTY = new Map<string, string | undefined>();
@@ -88,7 +104,7 @@ export function buildModel(ast: Dockerfile): FileModel {
   const beforeFrom: Instruction[] = [];
   const stages: StageModel[] = [];
   const scopeAt = new Map<Instruction, Scope>();
-  let globalScope = new Scope(EMPTY, PLATFORM_GLOBALS, false);
+  let globalScope = new Scope(EMPTY, EMPTY, false, true);
   let current: StageModel | undefined;
   let scope = globalScope;
 
@@ -156,13 +172,13 @@ function declareArgs(instr: ArgInstruction, scope: Scope, globals: Scope | undef
     if (d.value) {
       const x = expandWord(d.value.value, scope, { escapeChar });
       value = x.ok && x.read.every((n) => scope.get(n) !== undefined) ? x.value : undefined;
-    } else if (globals && globals.args.has(name)) {
+    } else if (globals && globals.hasArg(name)) {
       // `ARG NAME` inside a stage takes the global ARG's default.
-      value = globals.args.get(name);
+      value = globals.arg(name);
     }
     args.set(name, value);
   }
-  return new Scope(scope.env, args, scope.openBase);
+  return new Scope(scope.env, args, scope.openBase, scope.platformArgs);
 }
 
 function setEnv(instr: KeyValueInstruction, scope: Scope, escapeChar: EscapeChar): Scope {
@@ -173,7 +189,7 @@ function setEnv(instr: KeyValueInstruction, scope: Scope, escapeChar: EscapeChar
     const x = expandWord(p.value.value, scope, { escapeChar });
     env.set(key.value, x.ok && x.read.every((n) => scope.get(n) !== undefined) ? x.value : undefined);
   }
-  return new Scope(env, scope.args, scope.openBase);
+  return new Scope(env, scope.args, scope.openBase, scope.platformArgs);
 }
 
 /** The comment lines directly above each instruction (no blank line between). */
