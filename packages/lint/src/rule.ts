@@ -18,6 +18,7 @@ export class RuleContext {
   private shells = new Map<Instruction, ShellScript | undefined>();
   /** What shared() made, by the function that made it. */
   private derived = new Map<(ctx: RuleContext) => unknown, unknown>();
+  private kindIndex: KindIndex | undefined;
   /** Base images' platforms, when the caller can see them. */
   images: ImageLookup | undefined;
 
@@ -46,7 +47,8 @@ export class RuleContext {
    * alive, so every file's tree would outlive its lint).
    */
   shared<T>(make: (ctx: RuleContext) => T): T {
-    if (this.derived.has(make)) return this.derived.get(make) as T;
+    const made = this.derived.get(make);
+    if (made !== undefined || this.derived.has(make)) return made as T;
     const value = make(this);
     this.derived.set(make, value);
     return value;
@@ -57,7 +59,7 @@ export class RuleContext {
    * read one or two kinds: they visit those, not every instruction.
    */
   ofKind<N extends InstructionName>(name: N): readonly (Instruction & { name: N })[] {
-    return (this.shared(instructionsByKind).all.get(name) ?? NONE) as (Instruction & { name: N })[];
+    return (this.kinds().all.get(name) ?? NONE) as (Instruction & { name: N })[];
   }
 
   /**
@@ -65,7 +67,7 @@ export class RuleContext {
    * without ONBUILD triggers and without what comes before the first FROM.
    */
   inStages<N extends InstructionName>(name: N): readonly (Instruction & { name: N })[] {
-    const index = this.shared(instructionsByKind);
+    const index = this.kinds();
     const all = index.all.get(name) ?? NONE;
     if (!index.mixed.has(name)) return all as (Instruction & { name: N })[];
     let list = index.inStages.get(name);
@@ -74,6 +76,11 @@ export class RuleContext {
       index.inStages.set(name, list);
     }
     return list as (Instruction & { name: N })[];
+  }
+
+  /** The file's instructions by kind, made when a rule first asks (most rules ask: no shared() lookup). */
+  private kinds(): KindIndex {
+    return (this.kindIndex ??= instructionsByKind(this.ast));
   }
 
   scope(instr: Instruction): Scope {
@@ -168,10 +175,10 @@ interface KindIndex {
   inStages: Map<string, Instruction[]>;
 }
 
-function instructionsByKind(ctx: RuleContext): KindIndex {
+function instructionsByKind(ast: Dockerfile): KindIndex {
   const index: KindIndex = { all: new Map(), outside: new Set(), mixed: new Set(), inStages: new Map() };
   let inStage = false;
-  for (const i of ctx.ast.instructions) {
+  for (const i of ast.instructions) {
     if (i.name === 'FROM') inStage = true;
     else if (!inStage) outside(index, i);
     addToIndex(index.all, i);

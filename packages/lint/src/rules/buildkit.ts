@@ -302,11 +302,7 @@ export const BUILDKIT_RULES: Rule[] = [
     bad: 'FROM alpine\nARG GITHUB_TOKEN\n',
     good: 'FROM alpine\nRUN --mount=type=secret,id=github_token ./fetch.sh\n',
     check(ctx) {
-      const secret = (i: Instruction, n: Word) => {
-        if (looksSecret(n.value)) ctx.report('SecretsUsedInArgOrEnv', n.range, `Do not use ARG or ENV instructions for sensitive data (${i.name} "${n.value}")`);
-      };
-      for (const i of ctx.ofKind('ARG')) for (const d of i.declarations) secret(i, d.name);
-      for (const i of ctx.ofKind('ENV')) for (const p of i.pairs) secret(i, p.key);
+      for (const { instr, name } of secretNames(ctx)) ctx.report('SecretsUsedInArgOrEnv', name.range, `Do not use ARG or ENV instructions for sensitive data (${instr.name} "${name.value}")`);
     },
   }),
   buildkitRule({
@@ -511,7 +507,25 @@ const SECRET_SUBSTRING = new RegExp(SECRET_TOKENS.join('|'));
 /** The same in a name of any case (a name with other than ASCII is lower-cased to be sure: toLowerCase('K') is k). */
 const MAY_BE_SECRET = new RegExp(`${SECRET_TOKENS.join('|')}|[^\\x00-\\x7f]`, 'i');
 
-export function looksSecret(name: string): boolean {
+export interface SecretName {
+  instr: Instruction & { name: 'ARG' | 'ENV' };
+  name: Word;
+  value: Word | undefined;
+}
+
+/** The ARG and ENV names of the file that look like secrets (ARGs first), with their values: two rules read them. */
+export function secretNames(ctx: RuleContext): readonly SecretName[] {
+  return ctx.shared(listSecretNames);
+}
+
+function listSecretNames(ctx: RuleContext): SecretName[] {
+  const out: SecretName[] = [];
+  for (const i of ctx.ofKind('ARG')) for (const d of i.declarations) if (looksSecret(d.name.value)) out.push({ instr: i, name: d.name, value: d.value });
+  for (const i of ctx.ofKind('ENV')) for (const p of i.pairs) if (looksSecret(p.key.value)) out.push({ instr: i, name: p.key, value: p.value });
+  return out;
+}
+
+function looksSecret(name: string): boolean {
   if (!MAY_BE_SECRET.test(name)) return false;
   const lower = name.toLowerCase();
   if (!SECRET_SUBSTRING.test(lower)) return false;

@@ -4,7 +4,7 @@ import { expandWord, parseImageReference } from '@dfc/ir';
 import { stageOf, type StageModel } from '../model.js';
 import { firstLine, type Rule, type RuleContext } from '../rule.js';
 import { hadolintRule } from './define.js';
-import { flag, looksSecret } from './buildkit.js';
+import { flag, secretNames } from './buildkit.js';
 
 export const INSTRUCTION_RULES: Rule[] = [
   hadolintRule({
@@ -352,8 +352,7 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nENV DB_PASSWORD=hunter2\n',
     good: 'FROM alpine\nRUN --mount=type=secret,id=db_password ./setup.sh\n',
     check(ctx) {
-      for (const i of ctx.ofKind('ARG')) for (const d of i.declarations) if (d.value) secretValue(ctx, i, d.name, d.value);
-      for (const i of ctx.ofKind('ENV')) for (const p of i.pairs) secretValue(ctx, i, p.key, p.value);
+      for (const { instr, name, value } of secretNames(ctx)) if (value) secretValue(ctx, instr, name, value);
     },
   }),
   hadolintRule({
@@ -443,7 +442,6 @@ export const INSTRUCTION_RULES: Rule[] = [
 
 /** DL3064: a secret-looking name given a value that looks like one. */
 function secretValue(ctx: RuleContext, i: Instruction, k: Word, v: Word): void {
-  if (!looksSecret(k.value)) return;
   const value = v.value.replace(/^["']|["']$/g, '');
   // Public key fingerprints, file paths and on/off switches are not secrets.
   if (value === '' || value.startsWith('$') || /^[./~]/.test(value) || /^(0|1|true|false|yes|no|on|off)$/i.test(value)) return;
