@@ -1,9 +1,9 @@
 // What the rules read besides the AST: stages, the global ARGs, and the variables in scope at
 // each instruction (names declared, values known). Computed once per file, cheaply, with @dfc/ir's
 // word expansion, so that `FROM ${BASE}` and `apt-get install $PKG` are read the way a build reads them.
-import type { ArgInstruction, Comment, Dockerfile, FromInstruction, Instruction, KeyValueInstruction } from '@dfc/syntax';
+import type { ArgInstruction, Comment, Dockerfile, FromInstruction, Instruction, KeyValueInstruction, Word } from '@dfc/syntax';
 import { DEFAULT_PATH } from '@dfc/ir';
-import { expandWord, type EscapeChar } from '@dfc/ir';
+import { expandWord, type EscapeChar, type Expansion } from '@dfc/ir';
 
 /** The variables visible at one point. Immutable once built: instructions share it until ARG/ENV changes it. */
 export class Scope {
@@ -69,6 +69,11 @@ export interface StageModel {
 
 export interface FileModel {
   escapeChar: EscapeChar;
+  /**
+   * The expansions the model made of ENV keys and values and ARG defaults holding a `$`, with the
+   * scope before their instruction: a rule that expands one of those words reads it here.
+   */
+  expansions: Map<Word, Expansion<string>>;
   /** ARG instructions before the first FROM. */
   globalArgs: ArgInstruction[];
   /** Instructions other than ARG before the first FROM (a build rejects them). */
@@ -104,6 +109,13 @@ export function buildModel(ast: Dockerfile): FileModel {
   const beforeFrom: Instruction[] = [];
   const stages: StageModel[] = [];
   const scopeAt = new Map<Instruction, Scope>();
+  const expansions = new Map<Word, Expansion<string>>();
+  const options = { escapeChar };
+  const expand = (w: Word, scope: Scope) => {
+    const x = expandWord(w.value, scope, options);
+    if (w.value.includes('$')) expansions.set(w, x);
+    return x;
+  };
   let globalScope = new Scope(EMPTY, EMPTY, false, true);
   let current: StageModel | undefined;
   let scope = globalScope;
@@ -132,12 +144,12 @@ export function buildModel(ast: Dockerfile): FileModel {
     } else {
       beforeFrom.push(instr);
     }
-    if (instr.name === 'ARG') scope = declareArgs(instr, scope, current ? globalScope : undefined, escapeChar);
-    else if (instr.name === 'ENV') scope = setEnv(instr, scope, escapeChar);
+    if (instr.name === 'ARG') scope = declareArgs(instr, scope, current ? globalScope : undefined, expand);
+    else if (instr.name === 'ENV') scope = setEnv(instr, scope, expand);
   }
   finishStage();
   if (!current) globalScope = scope;
-  return { escapeChar, globalArgs, beforeFrom, globalScope, stages, scopeAt };
+  return { escapeChar, expansions, globalArgs, beforeFrom, globalScope, stages, scopeAt };
 }
 
 /**
@@ -164,13 +176,15 @@ function newStage(from: FromInstruction, stages: StageModel[], globals: Scope, e
   return stage;
 }
 
-function declareArgs(instr: ArgInstruction, scope: Scope, globals: Scope | undefined, escapeChar: EscapeChar): Scope {
+type Expand = (w: Word, scope: Scope) => Expansion<string>;
+
+function declareArgs(instr: ArgInstruction, scope: Scope, globals: Scope | undefined, expand: Expand): Scope {
   const args = new Map(scope.args);
   for (const d of instr.declarations) {
     const name = d.name.value;
     let value: string | undefined;
     if (d.value) {
-      const x = expandWord(d.value.value, scope, { escapeChar });
+      const x = expand(d.value, scope);
       value = x.ok && x.read.every((n) => scope.get(n) !== undefined) ? x.value : undefined;
     } else if (globals && globals.hasArg(name)) {
       // `ARG NAME` inside a stage takes the global ARG's default.
@@ -181,12 +195,12 @@ function declareArgs(instr: ArgInstruction, scope: Scope, globals: Scope | undef
   return new Scope(scope.env, args, scope.openBase, scope.platformArgs);
 }
 
-function setEnv(instr: KeyValueInstruction, scope: Scope, escapeChar: EscapeChar): Scope {
+function setEnv(instr: KeyValueInstruction, scope: Scope, expand: Expand): Scope {
   const env = new Map(scope.env);
   for (const p of instr.pairs) {
-    const key = expandWord(p.key.value, scope, { escapeChar });
+    const key = expand(p.key, scope);
     if (!key.ok) continue;
-    const x = expandWord(p.value.value, scope, { escapeChar });
+    const x = expand(p.value, scope);
     env.set(key.value, x.ok && x.read.every((n) => scope.get(n) !== undefined) ? x.value : undefined);
   }
   return new Scope(env, scope.args, scope.openBase, scope.platformArgs);

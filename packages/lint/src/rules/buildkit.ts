@@ -231,7 +231,7 @@ export const BUILDKIT_RULES: Rule[] = [
           if (words.length === 0) continue;
           const scope = ctx.scope(i);
           for (const w of words) {
-            const x = expandWord(w.value, scope, options);
+            const x = ctx.model.expansions.get(w) ?? expandWord(w.value, scope, options);
             for (const name of x.unset) {
               if (scope.declared(name) || !/^[A-Za-z_]\w*$/.test(name) || IGNORED_VARS.has(name)) continue;
               // The base image's own ENV is not known here: in a stage on an image, only a one-edit
