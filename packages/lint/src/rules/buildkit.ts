@@ -148,6 +148,7 @@ export const BUILDKIT_RULES: Rule[] = [
     bad: 'FROM alpine\nCMD nginx -g "daemon off;"\n',
     good: 'FROM alpine\nCMD ["nginx", "-g", "daemon off;"]\n',
     check(ctx) {
+      if (!ctx.inStages('CMD').some(shellForm) && !ctx.inStages('ENTRYPOINT').some(shellForm)) return;
       for (const s of ctx.model.stages) {
         let shellSet = hasShell(s.baseStage);
         for (const i of s.body) {
@@ -205,6 +206,7 @@ export const BUILDKIT_RULES: Rule[] = [
     bad: 'FROM alpine\nWORKDIR app\n',
     good: 'FROM alpine\nWORKDIR /app\n',
     check(ctx) {
+      if (ctx.inStages('WORKDIR').length === 0) return;
       for (const s of ctx.model.stages) {
         if (s.baseStage) continue;
         const first = s.body.find((i) => i.name === 'WORKDIR');
@@ -460,6 +462,10 @@ export function flag(instr: Instruction, name: string): Flag | undefined {
 function hasShell(stage: import('../model.js').StageModel | undefined): boolean {
   for (let s = stage; s; s = s.baseStage) if (s.body.some((i) => i.name === 'SHELL')) return true;
   return false;
+}
+
+function shellForm(i: CommandInstruction): boolean {
+  return i.command?.form === 'shell';
 }
 
 function isAbsolute(path: string): boolean {

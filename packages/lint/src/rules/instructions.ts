@@ -31,7 +31,7 @@ export const INSTRUCTION_RULES: Rule[] = [
     good: 'FROM alpine\nUSER root\nRUN apk add --no-cache curl\nUSER 10001\n',
     check(ctx) {
       const last = ctx.model.stages[ctx.model.stages.length - 1];
-      if (!last) return;
+      if (!last || ctx.inStages('USER').length === 0) return;
       const users = last.body.filter((i) => i.name === 'USER');
       const u = users[users.length - 1];
       if (!u || u.name !== 'USER' || !u.value) return;
@@ -243,6 +243,7 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nONBUILD FROM debian\n',
     good: 'FROM alpine\nONBUILD COPY . /src\n',
     check(ctx) {
+      if (ctx.ofKind('ONBUILD').length === 0) return;
       for (const i of ctx.ast.instructions)
         if (i.name === 'ONBUILD' && i.trigger && ['ONBUILD', 'FROM', 'MAINTAINER'].includes(i.trigger.name ?? ''))
           ctx.report('DL3043', i.trigger.keywordRange, `${i.trigger.name} is not allowed as an ONBUILD trigger`);
@@ -312,6 +313,7 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nRUN apk add --no-cache curl\nRUN apk add --no-cache git\n',
     good: 'FROM alpine\nRUN apk add --no-cache curl git\n',
     check(ctx) {
+      if (ctx.inStages('RUN').length < 2) return;
       for (const s of ctx.model.stages) {
         let prev: Instruction | undefined;
         for (const i of s.body) {
@@ -377,6 +379,7 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nUSER app\n',
     good: 'FROM alpine\nUSER 10001\n',
     check(ctx) {
+      if (ctx.inStages('USER').length === 0) return;
       const last = ctx.model.stages[ctx.model.stages.length - 1];
       const u = last?.body.filter((i) => i.name === 'USER').pop();
       if (!u || u.name !== 'USER' || !u.value) return;

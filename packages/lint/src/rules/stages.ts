@@ -68,6 +68,7 @@ export const STAGE_RULES: Rule[] = [
     good: 'ARG VERSION=1.0\nFROM alpine:3.20\nARG VERSION\nLABEL org.opencontainers.image.version=$VERSION\n',
     check(ctx) {
       const { stages, globalArgs } = ctx.model;
+      if (globalArgs.length === 0 && ctx.inStages('ARG').length === 0) return;
       for (const g of globalArgs) {
         for (const d of g.declarations) {
           const name = d.name.value;
