@@ -38,9 +38,10 @@ export function lintText(text: string, options: LintOptions = {}): LintResult {
   for (const d of syntax) if (!REPLACED_SYNTAX_CODES.has(d.code) && !suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
   if (options.ir !== false) for (const d of planDiagnostics(ast, model)) if (!suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
   // Where a DL rule and its BuildKit twin both fire, the BuildKit one is shown.
-  const fired = ctx.findings.some((f) => SAME_AS[f.rule] !== undefined) ? new Set(ctx.findings.map((f) => `${f.rule}@${f.range.start.offset}`)) : undefined;
+  let fired: Set<string> | undefined;
+  for (const f of ctx.findings) if (TWINS.has(f.rule)) (fired ??= new Set()).add(`${f.rule}@${f.range.start.offset}`);
   for (const f of ctx.findings) {
-    const twin = SAME_AS[f.rule];
+    const twin = fired && TWIN_OF.get(f.rule);
     if (twin && fired!.has(`${twin}@${f.range.start.offset}`)) continue;
     const d = toDiagnostic(f, config, sup);
     if (d) out.push(d);
@@ -61,6 +62,10 @@ function planDiagnostics(ast: LintResult['ast'], model: FileModel): Diagnostic[]
     return [];
   }
 }
+
+/** SAME_AS as a map, and the BuildKit checks in it. */
+const TWIN_OF = new Map(Object.entries(SAME_AS));
+const TWINS = new Set(TWIN_OF.values());
 
 /** IR codes a lint rule reports at the same place with more to say. */
 const IR_COVERED = new Set(['IR006', 'IR017']);

@@ -92,7 +92,8 @@ export class RuleContext {
    * Without `always`, a RUN that names no command any rule reads comes back with no commands.
    */
   shell(instr: CommandInstruction, always = false): ShellScript | undefined {
-    if (this.shells.has(instr) && (!always || this.shells.get(instr)?.commands.length)) return this.shells.get(instr);
+    const kept = this.shells.get(instr);
+    if (kept !== undefined ? !always || kept.commands.length > 0 : !always && this.shells.has(instr)) return kept;
     let script: ShellScript | undefined;
     const text = runScriptText(instr);
     if (text !== undefined && (always || mayMatter(text))) script = parseShell(text, this.scope(instr));
