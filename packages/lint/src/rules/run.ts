@@ -96,22 +96,27 @@ function toolCalls(ctx: RuleContext, tool: string): { step: RunStep; inv: Invoca
   let calls = byTool.get(tool);
   if (calls) return calls;
   calls = [];
-  for (const step of runSteps(ctx)) for (const c of step.commands) if (c.name === tool) calls.push({ step, inv: invocation(c, tool) });
+  for (const { step, cmd } of ctx.shared(commandsByName).get(tool) ?? []) calls.push({ step, inv: invocation(cmd, tool) });
   byTool.set(tool, calls);
   return calls;
 }
 
 /** Whether some RUN of the file runs a command of one of these names: most rules look for commands most files never run. */
 function runsAny(ctx: RuleContext, names: Iterable<string>): boolean {
-  const run = ctx.shared(commandNames);
+  const run = ctx.shared(commandsByName);
   for (const name of names) if (run.has(name)) return true;
   return false;
 }
 
-/** The names of the commands the file's RUNs run. */
-function commandNames(ctx: RuleContext): Set<string> {
-  const out = new Set<string>();
-  for (const step of runSteps(ctx)) for (const c of step.commands) out.add(c.name);
+/** The commands the file's RUNs run, by name, in order. */
+function commandsByName(ctx: RuleContext): Map<string, { step: RunStep; cmd: ShellCommand }[]> {
+  const out = new Map<string, { step: RunStep; cmd: ShellCommand }[]>();
+  for (const step of runSteps(ctx))
+    for (const cmd of step.commands) {
+      const list = out.get(cmd.name);
+      if (list) list.push({ step, cmd });
+      else out.set(cmd.name, [{ step, cmd }]);
+    }
   return out;
 }
 
