@@ -122,6 +122,7 @@ for (const [dl, bk] of Object.entries(SAME_AS)) {
 }
 
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  if (diagnostics.length < 2) return diagnostics;
   // A parser range works out its position on every read: read each diagnostic's offsets once.
   const keyed = diagnostics.map((d) => ({ d, start: d.range.start.offset, end: d.range.end.offset }));
   keyed.sort((a, b) => a.start - b.start || a.end - b.end || (a.d.code < b.d.code ? -1 : a.d.code > b.d.code ? 1 : 0));

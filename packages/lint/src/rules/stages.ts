@@ -41,12 +41,14 @@ export const STAGE_RULES: Rule[] = [
         if (/^\d+$/.test(lower)) used.add(Number(lower));
         for (const s of stages) if (s.index < before && s.name === lower) used.add(s.index);
       };
+      let variable = false;
       for (const s of stages) {
         if (s.baseStage) used.add(s.baseStage.index);
         for (const i of s.body) {
           if (i.flags.length === 0) continue;
           refer(flag(i, 'from')?.value, s.index + 1);
           for (const m of i.flags) {
+            if ((m.name === 'from' || m.name === 'mount') && m.value?.includes('$')) variable = true;
             if (m.name !== 'mount' || !m.value) continue;
             const from = /(?:^|,)from=([^,]+)/.exec(m.value);
             refer(from?.[1], s.index);
@@ -54,7 +56,7 @@ export const STAGE_RULES: Rule[] = [
         }
       }
       // A variable in --from or FROM may name any stage: then say nothing.
-      if (stages.some((s) => s.body.some((i) => i.flags.some((f) => (f.name === 'from' || f.name === 'mount') && f.value?.includes('$'))) || !s.imageKnown && s.from.image?.value.includes('$'))) return;
+      if (variable || stages.some((s) => !s.imageKnown && s.from.image?.value.includes('$'))) return;
       // A named stage may be built on its own with --target; an unnamed one cannot.
       for (const s of stages.slice(0, -1)) if (!used.has(s.index) && !s.name) ctx.report('UnusedStage', s.from.keywordRange, `Stage ${s.index} (FROM ${s.from.image?.value ?? ''}) is never used: no later stage refers to it, and without a name it cannot be a --target`);
     },
@@ -69,26 +71,29 @@ export const STAGE_RULES: Rule[] = [
     check(ctx) {
       const { stages, globalArgs } = ctx.model;
       if (globalArgs.length === 0 && ctx.inStages('ARG').length === 0) return;
-      for (const g of globalArgs) {
+      globalArgs.forEach((g, k) => {
         for (const d of g.declarations) {
           const name = d.name.value;
           if (name.startsWith('BUILDKIT_')) continue; // read by the builder itself
-          const inFrom = stages.some((s) => mentions(s.from, name)) || globalArgs.some((o) => o !== g && o.range.start.offset > g.range.start.offset && mentions(o, name));
-          const redeclared = stages.some((s) => s.body.some((i) => i.name === 'ARG' && i.declarations.some((x) => x.name.value === name)));
+          // globalArgs are in source order: a later global ARG's default may read it.
+          const inFrom = stages.some((s) => mentions(s.from, name)) || globalArgs.some((o, j) => j > k && mentions(o, name));
+          const redeclared = ctx.inStages('ARG').some((i) => i.declarations.some((x) => x.name.value === name));
           if (!inFrom && !redeclared) ctx.report('UnusedArg', d.name.range, `Global ARG '${name}' is not used by any FROM and not declared again in a stage`);
         }
-      }
+      });
       for (const s of stages) {
-        s.body.forEach((i, k) => {
-          if (i.name !== 'ARG') return;
+        // RUN processes see every ARG: only the ARGs after a stage's last RUN may go unread.
+        const lastRun = s.body.findLastIndex((x) => x.name === 'RUN' || (x.name === 'ONBUILD' && x.trigger?.name === 'RUN'));
+        for (let k = lastRun + 1; k < s.body.length; k++) {
+          const i = s.body[k]!;
+          if (i.name !== 'ARG') continue;
           const later = s.body.slice(k + 1);
-          if (later.some((x) => x.name === 'RUN' || (x.name === 'ONBUILD' && x.trigger?.name === 'RUN'))) return; // RUN processes see every ARG
           for (const d of i.declarations) {
             const name = d.name.value;
             if (name.startsWith('BUILDKIT_')) continue;
             if (!later.some((x) => mentions(x, name))) ctx.report('UnusedArg', d.name.range, `ARG '${name}' is not used in its stage`);
           }
-        });
+        }
       }
     },
   }),
