@@ -1,7 +1,7 @@
 // lintText: parse, build the model, run every enabled rule, then apply the config and the
 // suppressions. Pure and synchronous: the LSP calls it on every keystroke.
 import { parse } from '@dfc/syntax';
-import type { Diagnostic, Severity } from '@dfc/syntax';
+import type { Diagnostic, Range, Severity } from '@dfc/syntax';
 import { planBuild } from '@dfc/ir';
 import { buildModel, type FileModel } from './model.js';
 import { LineIndex } from './positions.js';
@@ -35,8 +35,8 @@ export function lintText(text: string, options: LintOptions = {}): LintResult {
   }
 
   const out: Diagnostic[] = [];
-  for (const d of syntax) if (!REPLACED_SYNTAX_CODES.has(d.code) && !suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
-  if (options.ir !== false) for (const d of planDiagnostics(ast, model)) if (!suppressed(d.code, d.range.start.offset, sup, config)) out.push(d);
+  for (const d of syntax) if (!REPLACED_SYNTAX_CODES.has(d.code) && !suppressed(d.code, d.range, sup, config)) out.push(d);
+  if (options.ir !== false) for (const d of planDiagnostics(ast, model)) if (!suppressed(d.code, d.range, sup, config)) out.push(d);
   // Where a DL rule and its BuildKit twin both fire, the BuildKit one is shown.
   let fired: Set<string> | undefined;
   for (const f of ctx.findings) if (TWINS.has(f.rule)) (fired ??= new Set()).add(`${f.rule}@${f.range.start.offset}`);
@@ -86,7 +86,7 @@ function enabled(meta: RuleMeta, config: LintConfig, check: CheckDirective): boo
 }
 
 function toDiagnostic(f: Finding, config: LintConfig, sup: Suppressions): Diagnostic | undefined {
-  if (suppressed(f.rule, f.range.start.offset, sup, config)) return undefined;
+  if (suppressed(f.rule, f.range, sup, config)) return undefined;
   const meta = ruleMeta(f.rule);
   let severity: Severity = meta?.severity ?? 'warning';
   const override = config.severities?.[f.rule];
@@ -98,10 +98,13 @@ function toDiagnostic(f: Finding, config: LintConfig, sup: Suppressions): Diagno
   return d;
 }
 
-function suppressed(code: string, offset: number, sup: Suppressions, config: LintConfig): boolean {
+/** Whether an ignore comment or the config turns off a finding at `range` (a range works out its offset when asked: most files ignore nothing). */
+function suppressed(code: string, range: Range, sup: Suppressions, config: LintConfig): boolean {
   if (sup.global.size === 0 && sup.ranges.length === 0 && !config.ignored?.length) return false;
   const ids = aliases(code);
   if (ids.some((id) => config.ignored?.includes(id) || sup.global.has(id))) return true;
+  if (sup.ranges.length === 0) return false;
+  const offset = range.start.offset;
   for (const r of sup.ranges) {
     if (offset < r.start || offset > r.end) continue;
     if (ids.some((id) => r.rules.has(id)) || (r.all && ruleMeta(code)?.source === 'buildkit')) return true;

@@ -125,7 +125,10 @@ export class RuleContext {
     const t = instr.text;
     const word = name.trim();
     for (let at = word ? t.indexOf(word) : -1; at >= 0; at = t.indexOf(word, at + 1)) {
-      if (standsAsWord(t, word, at) && startsCommand(t, at)) return this.range(instr.range.start.offset + at, instr.range.start.offset + at + word.length);
+      if (standsAsWord(t, word, at) && startsCommand(t, at)) {
+        const start = instr.range.start.offset;
+        return this.range(start + at, start + at + word.length);
+      }
     }
     return this.locate(instr, word);
   }
@@ -231,8 +234,9 @@ export function runScriptText(instr: CommandInstruction): string | undefined {
 export function firstLine(ctx: RuleContext, instr: Instruction): Range {
   const nl = instr.text.indexOf('\n');
   const start = instr.range.start.offset;
-  let end = nl >= 0 ? start + nl : instr.range.end.offset;
-  if (end > instr.range.end.offset) end = instr.range.end.offset;
+  const last = instr.range.end.offset;
+  let end = nl >= 0 ? start + nl : last;
+  if (end > last) end = last;
   if (instr.text[nl - 1] === '\r') end--;
   return ctx.range(start, end);
 }
