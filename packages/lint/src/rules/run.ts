@@ -101,7 +101,12 @@ function toolCalls(ctx: RuleContext, tool: string): { step: RunStep; inv: Invoca
   return calls;
 }
 
-/** Whether some RUN of the file runs a command of one of these names: most rules look for commands most files never run. */
+/** Whether some RUN of the file runs a command of this name: most rules look for commands most files never run. */
+function runs(ctx: RuleContext, name: string): boolean {
+  return ctx.shared(commandsByName).has(name);
+}
+
+/** Whether some RUN of the file runs a command of one of these names. */
 function runsAny(ctx: RuleContext, names: Iterable<string>): boolean {
   const run = ctx.shared(commandsByName);
   for (const name of names) if (run.has(name)) return true;
@@ -193,7 +198,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM alpine\nRUN cd /app && make\n',
     good: 'FROM alpine\nWORKDIR /app\nRUN make\n',
     check(ctx) {
-      if (!runsAny(ctx, ['cd'])) return;
+      if (!runs(ctx, 'cd')) return;
       for (const step of runSteps(ctx)) if (step.commands.some((c) => c.name === 'cd')) report(ctx, 'DL3003', step, 'cd ', 'Use WORKDIR to switch to a directory', 'command');
     },
   }),
@@ -205,7 +210,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN sudo apt-get update\n',
     good: 'FROM debian:12\nUSER root\nRUN apt-get update\n',
     check(ctx) {
-      if (!runsAny(ctx, ['sudo'])) return;
+      if (!runs(ctx, 'sudo')) return;
       for (const step of runSteps(ctx)) if (step.commands.some((c) => c.name === 'sudo')) report(ctx, 'DL3004', step, 'sudo', 'Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root', 'command');
     },
   }),
@@ -231,7 +236,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl\n',
     good: 'FROM debian:12\nRUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n',
     check(ctx) {
-      if (!runsAny(ctx, ['apt-get', 'apt'])) return;
+      if (!runs(ctx, 'apt-get') && !runs(ctx, 'apt')) return;
       const last = ctx.model.stages[ctx.model.stages.length - 1];
       for (const step of runSteps(ctx)) {
         if (step.stage !== last) continue; // only what ends up in the image matters
@@ -366,7 +371,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN apt install -y curl\n',
     good: 'FROM debian:12\nRUN apt-get install -y --no-install-recommends curl\n',
     check(ctx) {
-      if (!runsAny(ctx, ['apt'])) return;
+      if (!runs(ctx, 'apt')) return;
       for (const step of runSteps(ctx)) if (step.commands.some((c) => c.name === 'apt')) report(ctx, 'DL3027', step, 'apt ', 'Do not use apt as it is meant to be a end-user tool, use apt-get or apt-cache instead', 'command');
     },
   }),
@@ -408,7 +413,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM opensuse/leap:15.6\nRUN zypper -n dist-upgrade\n',
     good: 'FROM opensuse/leap:15.6\nRUN zypper -n install curl=8.0.1\n',
     check(ctx) {
-      if (!runsAny(ctx, ['zypper'])) return;
+      if (!runs(ctx, 'zypper')) return;
       for (const step of runSteps(ctx))
         for (const c of step.commands) if (c.name === 'zypper' && ['dist-upgrade', 'dup'].includes(invocation(c, 'zypper').sub)) report(ctx, 'DL3035', step, 'zypper', 'Do not use `zypper dist-upgrade`', 'command');
     },
@@ -421,7 +426,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM opensuse/leap:15.6\nRUN zypper -n install curl=8.0.1\n',
     good: 'FROM opensuse/leap:15.6\nRUN zypper -n install curl=8.0.1 && zypper clean\n',
     check(ctx) {
-      if (!runsAny(ctx, ['zypper'])) return;
+      if (!runs(ctx, 'zypper')) return;
       for (const step of runSteps(ctx)) {
         const installs = step.commands.some((c) => c.name === 'zypper' && ['install', 'in'].includes(invocation(c, 'zypper').sub));
         const cleans = step.commands.some((c) => c.name === 'zypper' && ['clean', 'cc'].includes(invocation(c, 'zypper').sub));
@@ -475,7 +480,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN useradd -u 123456 app\n',
     good: 'FROM debian:12\nRUN useradd -l -u 123456 app\n',
     check(ctx) {
-      if (!runsAny(ctx, ['useradd'])) return;
+      if (!runs(ctx, 'useradd')) return;
       for (const step of runSteps(ctx))
         for (const c of step.commands) {
           if (c.name !== 'useradd') continue;
@@ -495,7 +500,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN wget https://example.com/app.tar.gz\n',
     good: 'FROM debian:12\nRUN wget --progress=dot:giga https://example.com/app.tar.gz\n',
     check(ctx) {
-      if (!runsAny(ctx, ['wget'])) return;
+      if (!runs(ctx, 'wget')) return;
       for (const step of runSteps(ctx))
         for (const c of step.commands) {
           if (c.name !== 'wget') continue;
@@ -512,7 +517,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM node:20\nRUN yarn install --frozen-lockfile\n',
     good: 'FROM node:20\nRUN yarn install --frozen-lockfile && yarn cache clean\n',
     check(ctx) {
-      if (!runsAny(ctx, ['yarn'])) return;
+      if (!runs(ctx, 'yarn')) return;
       for (const step of runSteps(ctx)) {
         // A bare `yarn` installs too, but `yarn --version` or `yarn -h` does not.
         const installs = step.commands.some((c) => {
@@ -547,7 +552,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN wget -q https://example.com/a\nRUN curl -fsSLO https://example.com/b\n',
     good: 'FROM debian:12\nRUN curl -fsSLO https://example.com/a && curl -fsSLO https://example.com/b\n',
     check(ctx) {
-      if (!runsAny(ctx, ['wget'])) return;
+      if (!runs(ctx, 'wget')) return;
       for (const s of ctx.model.stages) {
         const steps = runSteps(ctx).filter((x) => x.stage === s);
         const usesWget = steps.filter((x) => x.commands.some((c) => c.name === 'wget'));
@@ -568,7 +573,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN ln -sf /bin/bash /bin/sh\n',
     good: 'FROM debian:12\nSHELL ["/bin/bash", "-c"]\n',
     check(ctx) {
-      if (!runsAny(ctx, ['ln'])) return;
+      if (!runs(ctx, 'ln')) return;
       for (const step of runSteps(ctx))
         for (const c of step.commands) if (c.name === 'ln' && c.args[c.args.length - 1]?.text === '/bin/sh') report(ctx, 'DL4005', step, 'ln', 'Use SHELL to change the default shell', 'command');
     },
