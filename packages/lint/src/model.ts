@@ -125,7 +125,9 @@ export function buildModel(ast: Dockerfile): FileModel {
   };
 
   for (const instr of ast.instructions) {
-    if (instr.name === 'FROM') {
+    // Read once: every kind of instruction has its own shape, so each read is a slow lookup.
+    const { name } = instr;
+    if (name === 'FROM') {
       finishStage();
       globalScope = current ? globalScope : scope;
       current = newStage(instr, stages, globalScope, escapeChar);
@@ -139,13 +141,13 @@ export function buildModel(ast: Dockerfile): FileModel {
     scopeAt.set(instr, scope);
     if (current) {
       current.body.push(instr);
-    } else if (instr.name === 'ARG') {
+    } else if (name === 'ARG') {
       globalArgs.push(instr);
     } else {
       beforeFrom.push(instr);
     }
-    if (instr.name === 'ARG') scope = declareArgs(instr, scope, current ? globalScope : undefined, expand);
-    else if (instr.name === 'ENV') scope = setEnv(instr, scope, expand);
+    if (name === 'ARG') scope = declareArgs(instr, scope, current ? globalScope : undefined, expand);
+    else if (name === 'ENV') scope = setEnv(instr, scope, expand);
   }
   finishStage();
   if (!current) globalScope = scope;
@@ -171,7 +173,8 @@ function newStage(from: FromInstruction, stages: StageModel[], globals: Scope, e
     imageKnown = x.ok && x.read.every((n) => globals.get(n) !== undefined);
   }
   const lower = image?.toLowerCase();
-  const baseStage = lower !== undefined ? [...stages].reverse().find((s) => s.name === lower) : undefined;
+  let baseStage: StageModel | undefined;
+  if (lower !== undefined) for (let k = stages.length - 1; k >= 0 && !baseStage; k--) if (stages[k]!.name === lower) baseStage = stages[k];
   const stage: StageModel = { index: stages.length, from, name, body: [], baseStage, image, imageKnown, finalScope: globals };
   return stage;
 }
