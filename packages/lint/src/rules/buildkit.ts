@@ -94,13 +94,16 @@ export const BUILDKIT_RULES: Rule[] = [
     check(ctx) {
       let upper = 0;
       let lower = 0;
+      let named = 0;
       const all = allInstructions(ctx);
       for (const i of all) {
         if (i.name === undefined) continue;
+        named++;
         if (isUpper(i.keyword)) upper++;
         else if (isLower(i.keyword)) lower++;
       }
       const wantLower = lower > upper;
+      if ((wantLower ? lower : upper) === named) return; // one casing throughout, as in most files
       for (const i of all) {
         if (i.name === undefined || (wantLower ? isLower(i.keyword) : isUpper(i.keyword))) continue;
         const want = wantLower ? i.keyword.toLowerCase() : i.keyword.toUpperCase();

@@ -189,8 +189,8 @@ export const INSTRUCTION_RULES: Rule[] = [
     bad: 'FROM alpine\nENTRYPOINT ./server --port 80\n',
     good: 'FROM alpine\nENTRYPOINT ["./server", "--port", "80"]\n',
     check(ctx) {
-      for (const i of [...ctx.ofKind('CMD'), ...ctx.ofKind('ENTRYPOINT')])
-        if (i.command?.form === 'shell') ctx.report('DL3025', i.command.range, `Use arguments JSON notation for ${i.name} arguments`);
+      for (const kind of ['CMD', 'ENTRYPOINT'] as const)
+        for (const i of ctx.ofKind(kind)) if (i.command?.form === 'shell') ctx.report('DL3025', i.command.range, `Use arguments JSON notation for ${i.name} arguments`);
     },
   }),
   hadolintRule({
