@@ -20,9 +20,12 @@ export interface ShellCommand {
 }
 
 export interface ShellScript {
-  /** Simple commands in source order (those in `sudo …`, `$(…)` and subshells included). */
+  /**
+   * Simple commands in the order they end (those in `sudo …`, subshells and every `$(…)`, backquote
+   * and `<(…)` included, wherever it stands: sh/script.ts says what is read).
+   */
   commands: ShellCommand[];
-  /** A `|` or `|&` pipeline appears. */
+  /** A `|` or `|&` pipeline appears (in a substitution too). */
   hasPipe: boolean;
 }
 

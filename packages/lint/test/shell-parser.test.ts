@@ -30,7 +30,6 @@ describe('shell parser', () => {
     expect(hasPipe('a | b')).to.equal(true);
     expect(hasPipe('a |& b')).to.equal(true);
     expect(hasPipe('a || b')).to.equal(false);
-    expect(hasPipe('x=$(a | b)')).to.equal(false);
     expect(hasPipe('echo $(a | b)')).to.equal(true);
     expect(commands('a |\n b | c')).to.deep.equal([['a'], ['b'], ['c']]);
   });
@@ -89,19 +88,82 @@ describe('shell parser', () => {
   });
 
   it('parses the words inside ${…}: nested quotes, expansions, blanks', () => {
-    expect(commands('echo "${X:-"a b"}" ${X:-$(b)} ${X:-\'}\'} ${X/"/"/x} ${X:-${Y:-z}}')).to.have.length(1);
+    expect(commands('echo "${X:-"a b"}" ${X:-$(b)} ${X:-\'}\'} ${X/"/"/x} ${X:-${Y:-z}}')).to.deep.equal([['b'], ['echo', '$(…)', '$(…)', '$(…)', '$(…)', '$(…)']]);
     rejected('echo ${X');
     rejected('echo ${}');
     rejected('echo ${X Y}');
   });
 
-  it('visits the commands of $(…) and backquotes first, not those of assignments or process substitutions', () => {
+  it('visits the commands of $(…), backquotes and process substitutions first', () => {
     expect(commands('echo $(apt-get update) `wget x` "$(curl y)"')).to.deep.equal([['apt-get', 'update'], ['wget', 'x'], ['curl', 'y'], ['echo', '$(…)', '$(…)', '$(…)']]);
     expect(commands('echo `a \\`b\\``')).to.deep.equal([['b'], ['a', '$(…)'], ['echo', '$(…)']]);
-    expect(commands('X=$(apt-get update) y')).to.deep.equal([['y']]);
-    expect(commands('diff <(sort a) >(tee b)')).to.deep.equal([['diff', '$(…)', '$(…)']]);
+    expect(commands('diff <(sort a) >(tee b)')).to.deep.equal([['sort', 'a'], ['tee', 'b'], ['diff', '$(…)', '$(…)']]);
+    expect(hasPipe('diff <(a | b) c')).to.equal(true);
     rejected('echo $(a');
     rejected('echo `a');
+  });
+
+  it('reads the commands of substitutions in assignments, before the command they prefix', () => {
+    expect(commands('X=$(apt-get update) y')).to.deep.equal([['apt-get', 'update'], ['y']]);
+    expect(commands('V=$(wget -O- https://x | sed s/a/b/) && echo $V')).to.deep.equal([['wget', '-O-', 'https://x'], ['sed', 's/a/b/'], ['echo', '1.0']]);
+    expect(hasPipe('V=$(wget -O- https://x | sed s/a/b/) && echo $V')).to.equal(true);
+    expect(commands('A=`a` B="$(b)" a[$(i)]=1 c=(x $(d) [2]=$(e))')).to.deep.equal([['a'], ['b'], ['i'], ['d'], ['e']]);
+  });
+
+  it('reads the commands of substitutions in redirections, not in a here-document delimiter', () => {
+    expect(commands('a >$(b) 2>`c`; { d; } <"$(e)"')).to.deep.equal([['b'], ['c'], ['a'], ['d'], ['e']]);
+    expect(commands('while read l; do e; done < <(find . | grep x)')).to.deep.equal([['read', 'l'], ['e'], ['find', '.'], ['grep', 'x']]);
+    expect(hasPipe('a < <(b | c)')).to.equal(true);
+    expect(commands('cat <<<$(a)')).to.deep.equal([['a'], ['cat']]);
+  });
+
+  it('puts a command after the substitutions of all its words, assignments and redirections, in the order they end', () => {
+    expect(commands('A=$(a) b >$(c) $(d)')).to.deep.equal([['a'], ['c'], ['d'], ['b', '$(…)']]);
+    expect(commands('x $(a $(b)) <(c)')).to.deep.equal([['b'], ['a', '$(…)'], ['c'], ['x', '$(…)', '$(…)']]);
+  });
+
+  it('reads the commands of substitutions in declarations, not the declarations', () => {
+    expect(commands('export P=$(go env GOPATH) Q=`a`')).to.deep.equal([['go', 'env', 'GOPATH'], ['a']]);
+    expect(commands('export $(grep -v ^# .env | xargs)')).to.deep.equal([['grep', '-v', '^#', '.env'], ['xargs']]);
+    expect(hasPipe('local x=$(a | b)')).to.equal(true);
+    expect(commands('declare -a x=($(a) [1]=$(b)); readonly r=$(c); let n=$(d)+1')).to.deep.equal([['a'], ['b'], ['c'], ['d']]);
+  });
+
+  it('reads the commands of substitutions in for lists, case words and patterns, [[ … ]]', () => {
+    expect(commands('for f in $(ls a) `b`; do c $f; done')).to.deep.equal([['ls', 'a'], ['b'], ['c', '${f}']]);
+    expect(commands('select x in $(a); do b; done')).to.deep.equal([['a'], ['b']]);
+    expect(commands('case $(a) in $(b)|x) c;; esac')).to.deep.equal([['a'], ['b'], ['c']]);
+    expect(commands('[[ -n $(a) && "$(b)" == $(c) || $x =~ $(d) ]] && e')).to.deep.equal([['a'], ['b'], ['c'], ['d'], ['e']]);
+    expect(hasPipe('[[ $(a | b) ]]')).to.equal(true);
+  });
+
+  it('reads the commands of substitutions inside ${…} and arithmetic', () => {
+    expect(commands('echo ${Y:-$(sudo id)} ${x#`a`} ${x/$(b)/"$(c)"} ${x[$(d)]} ${x:$(e):$(f)}')).to.deep.equal([
+      ['sudo', 'id'],
+      ['id'],
+      ['a'],
+      ['b'],
+      ['c'],
+      ['d'],
+      ['e'],
+      ['f'],
+      ['echo', '$(…)', '$(…)', '$(…)', '$(…)', '$(…)'],
+    ]);
+    expect(commands('echo $(( $(a) + b[`c`] )) $[$(d)]; (( $(e) )); for (( i = $(f); i < 2; i++ )); do g; done')).to.deep.equal([
+      ['a'],
+      ['c'],
+      ['d'],
+      ['echo', '$(…)', '$(…)'],
+      ['e'],
+      ['f'],
+      ['g'],
+    ]);
+    expect(hasPipe('echo ${x:-$(a | b)}')).to.equal(true);
+  });
+
+  it('does not read extended-glob patterns: their text is a pattern', () => {
+    expect(commands('echo @($(a)|b)')).to.deep.equal([['echo', '$(…)']]);
+    expect(hasPipe('echo +($(a | b))')).to.equal(false);
   });
 
   it('reads arithmetic: $((…)), $[…], ((…)) and for ((…)), rejecting malformed expressions', () => {
@@ -127,11 +189,15 @@ describe('shell parser', () => {
     rejected('a > # comment');
   });
 
-  it('reads here-documents, whose bodies follow on later lines and are not commands', () => {
+  it('reads here-documents, whose bodies follow on later lines and are not commands (but their substitutions are)', () => {
     expect(commands('cat <<EOF > f && echo after\napt-get install $x\nEOF\necho done')).to.deep.equal([['cat'], ['echo', 'after'], ['echo', 'done']]);
     expect(commands("cat <<-'EOF'\n\tapt-get $(\n\tEOF\nb")).to.deep.equal([['cat'], ['b']]);
     expect(commands('a <<A; b <<"B"\n1\nA\n2\nB\nc')).to.deep.equal([['a'], ['b'], ['c']]);
     expect(commands('echo $(cat <<EOF\nx\nEOF\n)')).to.deep.equal([['cat'], ['echo', '$(…)']]);
+    // The substitutions of an unquoted body run: their commands come where the body stands.
+    expect(commands('cat <<EOF > f && echo after\n$(a | b) `c` ${x:-$(d)}\nEOF\necho done')).to.deep.equal([['cat'], ['echo', 'after'], ['a'], ['b'], ['c'], ['d'], ['echo', 'done']]);
+    expect(hasPipe('cat <<EOF\n$(a | b)\nEOF')).to.equal(true);
+    expect(commands("cat <<'EOF'\n$(a)\nEOF\ncat <<\\E\n`b`\nE")).to.deep.equal([['cat'], ['cat']]);
     rejected('cat <<EOF\nno end');
     rejected('cat <<EOF\n$(unclosed\nEOF');
   });
@@ -172,6 +238,17 @@ describe('shell parser', () => {
     rejected('echo a(b)');
   });
 
+  it('reads as mvdan-sh does in corners: `<(…)` after a reserved word or `=`, `@()`, a glob in a function name, `time` and a comment', () => {
+    expect(commands('}<(a) b')).to.deep.equal([['a'], ['', 'b']]);
+    expect(commands('[[ <(a) ]]')).to.deep.equal([['a']]);
+    expect(commands('y=<(a) c')).to.deep.equal([['a'], ['c']]);
+    expect(commands('a@() b')).to.deep.equal([['b']]);
+    rejected('x@(a|b)f() c');
+    rejected('echo @()');
+    expect(commands('{ time #c\n}')).to.deep.equal([]);
+    rejected('time #c\n&& a');
+  });
+
   it('reads time and coproc', () => {
     expect(commands('time a | b; time -p c; time')).to.deep.equal([['a'], ['b'], ['c']]);
     expect(commands('coproc a; coproc NAME { b; }; coproc c d')).to.deep.equal([['a'], ['b'], ['c', 'd']]);
@@ -183,7 +260,7 @@ describe('shell parser', () => {
   });
 
   it('leaves declarations out: export, local, declare, readonly', () => {
-    expect(commands('export A=1 B; local x=$(a); declare -a y=(1 2); readonly z && b')).to.deep.equal([['b']]);
+    expect(commands('export A=1 B; local x=$(a); declare -a y=(1 2); readonly z && b')).to.deep.equal([['a'], ['b']]);
   });
 
   it('reads extended globs as one unknown word part', () => {

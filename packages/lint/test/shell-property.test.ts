@@ -10,6 +10,7 @@ const wordPieces = [
   'a', 'b', 'echo', 'apt-get', 'x=1', 'y=', '"a b"', "'c d'", '"', "'", '$x', '${x}', '${x:-y z}', '${#x}', '${x/a/b}',
   '${x%%.*}', '$(', ')', '`', '\\', '\\"', '$((1+2))', '$(( x * (2+3) ))', '$1', '$@', '$?', "$'x\\n'", '"$x"', '"$(a)"',
   '"`b`"', 'x@(a|b)', '*', '$[1]', ':', '-', '+', '%', '{', '}', '=', '$(a b)', '"${x:-"q"}"',
+  'x=$(a | b)', '${x:-$(a)}', '"${x/$(a)/`b`}"', '$(( $(a) + 1 ))', '${x[$(a)]}', '<(a|b)', '$(a <<E',
 ];
 
 /** Pieces that stand apart (a blank on each side): operators, reserved words, redirections, comments. */

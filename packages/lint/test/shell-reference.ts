@@ -23,7 +23,7 @@ export function referenceRawScript(text: string): RawScript | null {
     return null;
   }
   const raw: RawScript = { commands: [], hasPipe: false };
-  visit(file, raw);
+  collect(file, raw);
   return raw;
 }
 
@@ -64,65 +64,208 @@ function goString(value: unknown): string {
   return s;
 }
 
-// mvdan/sh's token numbers for `|` and `|&` (BinCmdOperator).
+// mvdan/sh's token numbers for `|` and `|&` (BinCmdOperator), `<<` and `<<-` (RedirOperator).
 const PIPE = 12;
 const PIPE_ALL = 13;
+const HEREDOC = 61;
+const DASH_HEREDOC = 62;
 
-/** Statements and commands in source order: simple commands (those in `$(…)` first) and pipes. */
-function visit(node: unknown, script: RawScript): void {
+/** A simple command read, with where it ends in the text (mvdan-sh's byte offset). */
+interface Found {
+  end: number;
+  words: RawWord[];
+}
+
+/** Where a node ends: the byte offset of its End() position. */
+function endOf(node: GoNode): number {
+  return (node as unknown as { End(): { offs: number } }).End().offs;
+}
+
+/**
+ * Every simple command of the tree, those of all substitutions included, and pipes. The commands
+ * are put in the order they end (script.ts), where a simple command ends with the last of its
+ * words, assignments and redirections.
+ */
+function collect(file: GoNode, script: RawScript): void {
+  const found: Found[] = [];
+  visit(file, found, script);
+  // A stable sort: no two commands end at the same place, but ties would keep the tree's order.
+  found.sort((a, b) => a.end - b.end);
+  for (const f of found) script.commands.push(f.words);
+}
+
+/** Statements and commands: simple commands and pipes, with the substitutions in all their words. */
+function visit(node: unknown, found: Found[], script: RawScript): void {
   if (isNil(node) || typeof node !== 'object') return;
   const n = node as GoNode;
+  const stmts = (list: unknown): void => {
+    for (const st of items(list)) visit(st, found, script);
+  };
   switch (typeOf(n)) {
     case '*syntax.File':
     case '*syntax.Block':
     case '*syntax.Subshell':
-      for (const st of items(n.Stmts)) visit(st, script);
+      stmts(n.Stmts);
       return;
-    case '*syntax.Stmt':
-      visit(n.Cmd, script);
+    case '*syntax.Stmt': {
+      const redirs = items(n.Redirs);
+      for (const r of redirs) {
+        // A here-document's delimiter is not expanded; its body (a word when unquoted) is.
+        const op = r.Op as number;
+        if (op !== HEREDOC && op !== DASH_HEREDOC) words([r.Word], found, script);
+        if (!isNil(r.Hdoc)) words([r.Hdoc], found, script);
+      }
+      if (typeOf(n.Cmd) === '*syntax.CallExpr') {
+        const call = n.Cmd as GoNode;
+        const args = items(call.Args);
+        for (const a of items(call.Assigns)) assign(a, found, script);
+        words(args, found, script);
+        let end = endOf(call);
+        for (const r of redirs) end = Math.max(end, endOf(r.Word as GoNode));
+        found.push({ end, words: args.map(rawWord) });
+      } else visit(n.Cmd, found, script);
       return;
+    }
     case '*syntax.BinaryCmd': {
       const op = n.Op as number;
       if (op === PIPE || op === PIPE_ALL) script.hasPipe = true;
-      visit(n.X, script);
-      visit(n.Y, script);
-      return;
-    }
-    case '*syntax.CallExpr': {
-      const words = items(n.Args);
-      for (const w of words) for (const p of items(w.Parts)) visitSubstitutions(p, script);
-      script.commands.push(words.map(rawWord));
+      visit(n.X, found, script);
+      visit(n.Y, found, script);
       return;
     }
     case '*syntax.IfClause':
-      for (const st of [...items(n.Cond), ...items(n.Then)]) visit(st, script);
-      visit(n.Else, script);
+      stmts(n.Cond);
+      stmts(n.Then);
+      visit(n.Else, found, script);
       return;
     case '*syntax.WhileClause':
-      for (const st of [...items(n.Cond), ...items(n.Do)]) visit(st, script);
+      stmts(n.Cond);
+      stmts(n.Do);
       return;
-    case '*syntax.ForClause':
-      for (const st of items(n.Do)) visit(st, script);
+    case '*syntax.ForClause': {
+      const loop = n.Loop as GoNode;
+      if (typeOf(loop) === '*syntax.WordIter') words(items(loop.Items), found, script);
+      else for (const x of [loop.Init, loop.Cond, loop.Post]) arith(x, found, script);
+      stmts(n.Do);
       return;
+    }
     case '*syntax.CaseClause':
-      for (const item of items(n.Items)) for (const st of items(item.Stmts)) visit(st, script);
+      words([n.Word], found, script);
+      for (const item of items(n.Items)) {
+        words(items(item.Patterns), found, script);
+        stmts(item.Stmts);
+      }
+      return;
+    case '*syntax.DeclClause':
+      for (const a of items(n.Args)) assign(a, found, script);
+      return;
+    case '*syntax.LetClause':
+      for (const x of items(n.Exprs)) arith(x, found, script);
+      return;
+    case '*syntax.ArithmCmd':
+      arith(n.X, found, script);
+      return;
+    case '*syntax.TestClause':
+      test(n.X, found, script);
       return;
     case '*syntax.FuncDecl':
-      visit(n.Body, script);
+      visit(n.Body, found, script);
       return;
     case '*syntax.TimeClause':
     case '*syntax.CoprocClause':
-      visit(n.Stmt, script);
+      visit(n.Stmt, found, script);
       return;
     default:
       return;
   }
 }
 
-function visitSubstitutions(part: GoNode, script: RawScript): void {
-  const t = typeOf(part);
-  if (t === '*syntax.CmdSubst') for (const st of items(part.Stmts)) visit(st, script);
-  else if (t === '*syntax.DblQuoted') for (const p of items(part.Parts)) visitSubstitutions(p, script);
+/** The substitutions of an assignment: in its index, its value, an array's indexes and values. */
+function assign(a: GoNode, found: Found[], script: RawScript): void {
+  arith(a.Index, found, script);
+  words([a.Value], found, script);
+  if (!isNil(a.Array)) {
+    for (const e of items((a.Array as GoNode).Elems)) {
+      arith(e.Index, found, script);
+      words([e.Value], found, script);
+    }
+  }
+}
+
+function words(list: unknown[], found: Found[], script: RawScript): void {
+  for (const w of list) if (!isNil(w)) for (const p of items((w as GoNode).Parts)) part(p, found, script);
+}
+
+/** The commands of the substitutions in a part of a word, at any depth (an extended glob's pattern is text). */
+function part(p: GoNode, found: Found[], script: RawScript): void {
+  switch (typeOf(p)) {
+    case '*syntax.CmdSubst':
+    case '*syntax.ProcSubst':
+      for (const st of items(p.Stmts)) visit(st, found, script);
+      return;
+    case '*syntax.DblQuoted':
+      for (const q of items(p.Parts)) part(q, found, script);
+      return;
+    case '*syntax.ArithmExp':
+      arith(p.X, found, script);
+      return;
+    case '*syntax.ParamExp': {
+      arith(p.Index, found, script);
+      if (!isNil(p.Slice)) {
+        const slice = p.Slice as GoNode;
+        arith(slice.Offset, found, script);
+        arith(slice.Length, found, script);
+      }
+      if (!isNil(p.Repl)) {
+        const repl = p.Repl as GoNode;
+        words([repl.Orig, repl.With], found, script);
+      }
+      if (!isNil(p.Exp)) words([(p.Exp as GoNode).Word], found, script);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+function arith(x: unknown, found: Found[], script: RawScript): void {
+  if (isNil(x)) return;
+  const n = x as GoNode;
+  switch (typeOf(n)) {
+    case '*syntax.Word':
+      words([n], found, script);
+      return;
+    case '*syntax.BinaryArithm':
+      arith(n.X, found, script);
+      arith(n.Y, found, script);
+      return;
+    case '*syntax.UnaryArithm':
+    case '*syntax.ParenArithm':
+      arith(n.X, found, script);
+      return;
+    default:
+      return;
+  }
+}
+
+function test(x: unknown, found: Found[], script: RawScript): void {
+  if (isNil(x)) return;
+  const n = x as GoNode;
+  switch (typeOf(n)) {
+    case '*syntax.Word':
+      words([n], found, script);
+      return;
+    case '*syntax.BinaryTest':
+      test(n.X, found, script);
+      test(n.Y, found, script);
+      return;
+    case '*syntax.UnaryTest':
+    case '*syntax.ParenTest':
+      test(n.X, found, script);
+      return;
+    default:
+      return;
+  }
 }
 
 function rawWord(word: GoNode): RawWord {

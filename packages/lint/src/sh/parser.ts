@@ -164,6 +164,8 @@ class Parser {
   private heredocs: PendingHeredoc[] = [];
   /** Inside the offset or length of `${a:1:2}`, where `}` ends the arithmetic. */
   private inSlice = false;
+  /** In the lists of an `if`, where `else` closes the list (list() says). */
+  private elseEnds = false;
   /** The last peekReserved: where, and what it found. */
   private peekedAt = -1;
   private peeked: string | undefined;
@@ -173,8 +175,9 @@ class Parser {
     /** Where the commands read go. */
     private readonly out: RawScript,
     /**
-     * Above zero in text whose commands are not read (script.ts says which): there the words are
-     * parsed to accept or reject the script, and the commands dropped.
+     * Above zero in text whose commands are not read (script.ts says which: extended-glob patterns
+     * and here-document delimiters, where nothing runs): there the words are parsed to accept or
+     * reject the script, and the commands and pipes dropped.
      */
     private hidden: number,
   ) {}
@@ -260,8 +263,9 @@ class Parser {
       }
       line = nl + 1;
     }
-    // An unquoted delimiter leaves $… and `…` live in the body: they must be well formed.
-    if (!h.quoted && body) new Parser(body, this.out, 1).heredocContent();
+    // An unquoted delimiter leaves $… and `…` live in the body: they must be well formed, and the
+    // commands of its substitutions run (the body's text is data).
+    if (!h.quoted && body) new Parser(body, this.out, this.hidden).heredocContent();
   }
 
   private heredocContent(): void {
@@ -288,7 +292,9 @@ class Parser {
       else break;
     }
     let found: string | undefined;
-    if (j - i < RESERVED_BY_LENGTH.length && isDelimiter(codeAt(s, j))) {
+    // A word goes on into `<(…)` and `>(…)`: `}<(a)` is not `}`.
+    const end = codeAt(s, j);
+    if (j - i < RESERVED_BY_LENGTH.length && isDelimiter(end) && !((end === LT || end === GT) && codeAt(s, j + 1) === LPAREN)) {
       const first = codeAt(s, i);
       for (const word of RESERVED_BY_LENGTH[j - i]!) {
         if (word.charCodeAt(0) === first && s.startsWith(word, i)) {
@@ -315,6 +321,14 @@ class Parser {
    * `else` closes only the lists of an `if` (elsewhere mvdan/sh reads it as a command name).
    */
   private list(elseEnds = false): number {
+    const outer = this.elseEnds;
+    this.elseEnds = elseEnds;
+    const count = this.statements(elseEnds);
+    this.elseEnds = outer;
+    return count;
+  }
+
+  private statements(elseEnds: boolean): number {
     const s = this.s;
     let count = 0;
     for (;;) {
@@ -438,8 +452,21 @@ class Parser {
         this.skipBlanks();
         if (this.s.startsWith('-p', this.i) && isDelimiter(this.at(2))) this.i += 2;
         this.skipBlanks();
-        // Like mvdan/sh, a comment after `time` leads to the next line's command.
-        if (this.at() === HASH) this.skipLines();
+        // Like mvdan/sh, a comment after `time` leads to the next line's command; an operator
+        // starting that line has no statement before it, and a word that closes a list ends it.
+        if (this.at() === HASH) {
+          this.skipLines();
+          const c = this.at();
+          const n = this.at(1);
+          if ((c === AMP && n !== GT) || c === PIPE || (c === SEMI && n !== SEMI && n !== AMP)) this.fail(`${String.fromCharCode(c)} cannot start a line after "time" and a comment`);
+          const closing = this.peekReserved();
+          if (closing !== undefined && TERMINATORS.has(closing) && (closing !== 'else' || this.elseEnds)) return true;
+          // There a negated pipeline may follow.
+          if (c === BANG) {
+            this.pipeline('time');
+            return true;
+          }
+        }
         if (this.at() === BANG && isDelimiter(this.at(1))) this.fail('"time" cannot time a negated command');
         const next = this.at();
         if (!(next === EOF || next === NL || next === SEMI || next === AMP || next === RPAREN || next === PIPE)) this.pipeline('time');
@@ -451,12 +478,10 @@ class Parser {
         if (!this.command()) this.fail('coproc must be followed by a command');
         return true;
       case '[[':
-        this.hidden++;
         this.testOr();
         this.skipLines();
         if (!(this.s.startsWith(']]', this.i) && isDelimiter(this.at(2)))) this.fail('reached the end without matching [[ with ]]');
         this.i += 2;
-        this.hidden--;
         break;
       default:
         // declare, local, export, readonly, typeset, nameref, let
@@ -513,15 +538,13 @@ class Parser {
       this.skipLines();
       if (this.peekReserved() === undefined && this.s.startsWith('in', this.i) && isDelimiter(this.at(2))) {
         this.i += 2;
-        this.hidden++;
         for (;;) {
           this.skipBlanks();
           const c = this.at();
           if (c === SEMI || c === NL || c === EOF || c === HASH) break;
-          if (isDelimiter(c)) this.fail('for words must be separated by ; or a newline');
+          if (!this.atWord()) this.fail('for words must be separated by ; or a newline');
           this.word();
         }
-        this.hidden--;
       }
     }
     this.skipBlanksAndComment();
@@ -543,10 +566,8 @@ class Parser {
 
   private caseClause(): void {
     this.skipBlanks();
-    if (isDelimiter(this.at())) this.fail('case must be followed by a word');
-    this.hidden++;
+    if (!this.atWord()) this.fail('case must be followed by a word');
     this.word();
-    this.hidden--;
     this.skipLines();
     if (!(this.s.startsWith('in', this.i) && isDelimiter(this.at(2)))) this.fail('case x must be followed by in');
     this.i += 2;
@@ -561,10 +582,9 @@ class Parser {
         this.i++;
         this.skipBlanks();
       }
-      this.hidden++;
       for (;;) {
         this.skipBlanks();
-        if (isDelimiter(this.at())) this.fail('case patterns must be words');
+        if (!this.atWord()) this.fail('case patterns must be words');
         this.word();
         this.skipBlanks();
         const c = this.at();
@@ -574,7 +594,6 @@ class Parser {
           break;
         } else this.fail('case patterns must be separated with |');
       }
-      this.hidden--;
       this.list();
       if (this.s.startsWith(';;&', this.i)) this.i += 3;
       else if (this.s.startsWith(';;', this.i) || this.s.startsWith(';&', this.i)) this.i += 2;
@@ -606,9 +625,8 @@ class Parser {
     this.pipeline(`${name}()`);
   }
 
-  /** `export a=1 b` and the like: checked, their words not read. */
+  /** `export a=1 b` and the like: checked; not a command read, but the commands of its substitutions are. */
   private declaration(variant: string): void {
-    this.hidden++;
     let words = 0;
     let redirects = 0;
     let afterValue = false;
@@ -623,6 +641,8 @@ class Parser {
       }
       // mvdan/sh takes no more words after a redirection of a declaration.
       if (c === LPAREN || redirects > 0) this.fail('statements must be separated by &, ; or a newline');
+      // `let <(a)`: an arithmetic expression does not start with a process substitution.
+      if (variant === 'let' && (c === LT || c === GT)) this.fail('"let" must be followed by an expression');
       // mvdan/sh wants the word after `a=1` (not after `a` or `a=(1)`) to start unquoted and unexpanded.
       if (afterValue && (c === DOLLAR || c === DQUOTE || c === SQUOTE || c === BACKQUOTE)) this.fail('invalid variable name');
       words++;
@@ -634,7 +654,6 @@ class Parser {
       }
     }
     if (variant === 'let' && words === 0) this.fail('"let" must be followed by an expression');
-    this.hidden--;
   }
 
   /** A command's words, its assignments and redirections; the words are read. */
@@ -656,7 +675,8 @@ class Parser {
       if (c === LPAREN) {
         if (args.length === 1 && assigns === 0 && redirects === 0) {
           const name = s.slice(nameStart, this.i).trimEnd();
-          if (isFunctionName(name)) {
+          // A name with an extended glob (an opaque part) is not a name: mvdan/sh rejects it.
+          if (isFunctionName(name) && typeof args[0] === 'string') {
             this.i++;
             this.skipBlanks();
             if (this.at() !== RPAREN) this.fail('function name must be followed by ()');
@@ -721,10 +741,11 @@ class Parser {
     const substitution = (t === LT || t === GT) && this.at(1) === LPAREN;
     if ((isDelimiter(t) && !substitution) || t === HASH || this.atRedirectWithFd()) this.fail(`${op} must be followed by a word`);
     const start = this.i;
-    this.hidden++;
-    this.word();
-    this.hidden--;
     if (op === '<<' || op === '<<-') {
+      // A here-document's delimiter is not expanded: nothing in it runs.
+      this.hidden++;
+      this.word();
+      this.hidden--;
       const raw = s.slice(start, this.i);
       let quoted = false;
       let delimiter = '';
@@ -737,7 +758,7 @@ class Parser {
         } else delimiter += ch;
       }
       this.heredocs.push({ delimiter, quoted, stripTabs: op === '<<-' });
-    }
+    } else this.word();
     return true;
   }
 
@@ -784,9 +805,11 @@ class Parser {
     return codeAt(s, j) === EQ;
   }
 
-  /** Past the assignment at the cursor (its words are not read): `a=1`, `a[i]=1` (indexed) or `a=(1 2)` (array). */
+  /**
+   * Past the assignment at the cursor (its words are not a command; the commands of their
+   * substitutions are read): `a=1`, `a[i]=1` (indexed) or `a=(1 2)` (array).
+   */
   private assignment(): 'scalar' | 'indexed' | 'array' {
-    this.hidden++;
     while (isNameChar(this.at())) this.i++;
     let kind: 'scalar' | 'indexed' | 'array' = 'scalar';
     if (this.at() === LBRACKET) {
@@ -806,16 +829,21 @@ class Parser {
           break;
         }
         if (c === EOF) this.fail('reached the end without matching ( with )');
-        if (isDelimiter(c)) this.fail('array elements must be words');
+        if (!this.atWord()) this.fail('array elements must be words');
         this.word();
       }
       kind = 'array';
-    } else if (!isDelimiter(this.at())) this.word();
-    this.hidden--;
+    } else if (this.atWord()) this.word();
     return kind;
   }
 
   // ---- words
+
+  /** A word starts at the cursor: not a blank or an operator, unless `<(…)` or `>(…)`. */
+  private atWord(): boolean {
+    const c = this.at();
+    return !isDelimiter(c) || ((c === LT || c === GT) && this.at(1) === LPAREN);
+  }
 
   /** An unquoted word; the caller has checked that one starts at the cursor. */
   private word(): RawWord {
@@ -853,9 +881,9 @@ class Parser {
         if (c === LPAREN) {
           // `@(…)` and its kind: an extended glob, when the character before is unquoted.
           const prev = i > start ? s.charCodeAt(i - 1) : EOF;
-          if (prev === AT || prev === BANG || prev === STAR || prev === PLUS || prev === QUESTION) {
+          // `@()` is no glob (as in mvdan/sh): the word ends before its `(`, which `a@() {…}` may follow.
+          if ((prev === AT || prev === BANG || prev === STAR || prev === PLUS || prev === QUESTION) && codeAt(s, i + 1) !== RPAREN) {
             lit = addPart(parts, lit + s.slice(start, i - 1), OPAQUE);
-            if (codeAt(s, i + 1) === RPAREN) this.fail('an extended glob needs a pattern');
             this.hidden++;
             this.skipParens();
             this.hidden--;
@@ -868,9 +896,7 @@ class Parser {
           // <(…), >(…)
           lit = addPart(parts, lit + s.slice(start, i), OPAQUE);
           this.i += 2;
-          this.hidden++;
           this.list();
-          this.hidden--;
           if (this.at() !== RPAREN) this.fail('reached the end without matching ( with )');
           this.i++;
           start = this.i;
@@ -1012,10 +1038,9 @@ class Parser {
     return lit + '$';
   }
 
-  /** `${…}` at the cursor: `$NAME` when it is `${NAME}`, else opaque (its words are not read). */
+  /** `${…}` at the cursor: `$NAME` when it is `${NAME}`, else opaque (the commands of its substitutions are read). */
   private braceParam(): RawPart {
     const s = this.s;
-    this.hidden++;
     this.i += 2;
     let plain = true;
     let c = this.at();
@@ -1070,7 +1095,6 @@ class Parser {
     }
     if (this.at() !== RBRACE) this.fail('reached the end without matching ${ with }');
     this.i++;
-    this.hidden--;
     return plain ? { param: name } : OPAQUE;
   }
 
@@ -1153,10 +1177,8 @@ class Parser {
   // ---- arithmetic: checked for shape, not kept
 
   private arithmetic(opener: '((' | '$((' | '$[' | 'for'): void {
-    this.hidden++;
     if (opener === 'for') this.arithmeticFor();
     else this.arithmeticExpression(opener);
-    this.hidden--;
   }
 
   /** `for ((a; b; c))`, the cursor after `((`. */
@@ -1418,8 +1440,7 @@ class Parser {
   }
 
   private testWord(): void {
-    const c = this.at();
-    if (isDelimiter(c)) this.fail('[[ expects a word here');
+    if (!this.atWord()) this.fail('[[ expects a word here');
     this.word();
   }
 
@@ -1429,6 +1450,14 @@ class Parser {
     const start = this.i;
     for (;;) {
       const c = this.at();
+      // `<(…)` outside the regular expression's own parentheses is a process substitution.
+      if ((c === LT || c === GT) && this.at(1) === LPAREN && depth === 0) {
+        this.i += 2;
+        this.list();
+        if (this.at() !== RPAREN) this.fail('reached the end without matching ( with )');
+        this.i++;
+        continue;
+      }
       if (c === EOF || c === NL || ((isBlank(c) || c === SEMI || c === AMP || c === PIPE || c === LT || c === GT) && depth === 0)) break;
       if (c === RPAREN && depth === 0) break;
       if (c === LPAREN) depth++;
@@ -1441,12 +1470,13 @@ class Parser {
   }
 }
 
-/** A name `name()` may define: written without quotes or expansions. */
+/** A name `name()` may define: written without quotes or expansions (a backslash-escaped character is text). */
 function isFunctionName(name: string): boolean {
   if (name === '') return false;
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    if (c === SQUOTE || c === DQUOTE || c === DOLLAR || c === BACKQUOTE || c === NL) return false;
+    if (c === BACKSLASH) i++;
+    else if (c === SQUOTE || c === DQUOTE || c === DOLLAR || c === BACKQUOTE || c === NL) return false;
   }
   return true;
 }

@@ -19,11 +19,21 @@ export type RawWord = string | RawPart[];
 export interface RawScript {
   /**
    * The words of each simple command (its assignments left out; `a=1` alone has none), in the
-   * order they end: a command comes after those of the `$(…)` and backquotes in its words. Commands
-   * in the words of assignments, redirections, declarations, `for`, `case` and `[[ … ]]`, inside
-   * `${…}`, arithmetic, `<(…)` and here-documents are not read.
+   * order they end. A simple command ends with the last of its words, assignments and
+   * redirections (a here-document's body is not part of it), so it comes after the commands of
+   * every `$(…)`, backquote and `<(…)`/`>(…)` in those, wherever they stand: `A=$(a) b >$(c) $(d)`
+   * gives a, c, d, b.
+   *
+   * Every command that runs is read, wherever its substitution stands: in a command's words, in
+   * assignments (`A=$(a)`), redirections, declarations (`export P=$(go env GOPATH)`), `for` lists,
+   * `case` words and patterns, `[[ … ]]`, inside `${…}` (`${x:-$(a)}`), arithmetic and `<(…)`.
+   * An unquoted here-document's body is data, but the commands of its substitutions run when the
+   * document is read: they come where the body stands, after the commands that end on the line
+   * of its `<<`. What is not a command is not read: declarations themselves (`export`, `local`…),
+   * the words of assignments and redirections (only their substitutions), a here-document's
+   * delimiter, extended-glob patterns (`@(…)`, whose text is a pattern) and quoted here-documents.
    */
   commands: RawWord[][];
-  /** A `|` or `|&` pipeline appears among the commands read. */
+  /** A `|` or `|&` pipeline appears among the commands read (in a substitution too). */
   hasPipe: boolean;
 }
