@@ -96,34 +96,36 @@ function toolCalls(ctx: RuleContext, tool: string): { step: RunStep; inv: Invoca
   let calls = byTool.get(tool);
   if (calls) return calls;
   calls = [];
-  for (const { step, cmd } of ctx.shared(commandsByName).get(tool) ?? []) calls.push({ step, inv: invocation(cmd, tool) });
+  for (const step of ctx.shared(stepsByCommand).get(tool) ?? NO_STEPS) for (const c of step.commands) if (c.name === tool) calls.push({ step, inv: invocation(c, tool) });
   byTool.set(tool, calls);
   return calls;
 }
 
 /** Whether some RUN of the file runs a command of this name: most rules look for commands most files never run. */
 function runs(ctx: RuleContext, name: string): boolean {
-  return ctx.shared(commandsByName).has(name);
+  return ctx.shared(stepsByCommand).has(name);
 }
 
 /** Whether some RUN of the file runs a command of one of these names. */
 function runsAny(ctx: RuleContext, names: Iterable<string>): boolean {
-  const run = ctx.shared(commandsByName);
+  const run = ctx.shared(stepsByCommand);
   for (const name of names) if (run.has(name)) return true;
   return false;
 }
 
-/** The commands the file's RUNs run, by name, in order. */
-function commandsByName(ctx: RuleContext): Map<string, { step: RunStep; cmd: ShellCommand }[]> {
-  const out = new Map<string, { step: RunStep; cmd: ShellCommand }[]>();
+/** The RUN steps of the file that run a command, by the command's name, in order. */
+function stepsByCommand(ctx: RuleContext): Map<string, RunStep[]> {
+  const out = new Map<string, RunStep[]>();
   for (const step of runSteps(ctx))
     for (const cmd of step.commands) {
       const list = out.get(cmd.name);
-      if (list) list.push({ step, cmd });
-      else out.set(cmd.name, [{ step, cmd }]);
+      if (!list) out.set(cmd.name, [step]);
+      else if (list[list.length - 1] !== step) list.push(step);
     }
   return out;
 }
+
+const NO_STEPS: readonly RunStep[] = [];
 
 /** toolCalls() of a file, by tool. */
 function toolCallLists(): Map<string, { step: RunStep; inv: Invocation }[]> {
