@@ -19,7 +19,7 @@ export function lintText(text: string, options: LintOptions = {}): LintResult {
   const model = buildModel(ast);
   const ctx = new RuleContext(text, ast, model, config, options.context, new LineIndex(text, ast));
   ctx.images = options.images;
-  const sup = readSuppressions(ast, model, !config.disableIgnorePragma);
+  const sup = readSuppressions(ast, model, !config.disableIgnorePragma, text);
 
   const plain = plainConfig(config, sup.check);
   const rules = plain ? (options.context ? DEFAULT_RULES_WITH_CONTEXT : DEFAULT_RULES) : ALL_RULES;

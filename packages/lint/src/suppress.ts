@@ -20,8 +20,10 @@ export interface Suppressions {
   check: CheckDirective;
 }
 
-export function readSuppressions(ast: Dockerfile, model: FileModel, usePragmas: boolean): Suppressions {
+/** `text` is the file's text: a file that never says hadolint, dfc or check has no pragma to look for. */
+export function readSuppressions(ast: Dockerfile, model: FileModel, usePragmas: boolean, text: string): Suppressions {
   const sup: Suppressions = { global: new Set(), ranges: [], check: parseCheck(ast.directives.find((d) => d.name === 'check')?.value ?? '') };
+  if (!text.includes('hadolint') && !text.includes('dfc') && !text.includes('check')) return sup;
   // Most files have no comment that may be a pragma or a check directive: nothing to read then.
   let marked = false;
   for (const node of ast.children) {
