@@ -82,7 +82,14 @@ describe('lint semantics', () => {
     expect(at('FROM debian:12\nRUN apt-get install -y --no-install-recommends wget=1 && wget http://example.com/x\n', 'DL3047')).to.equal('&& wget');
     expect(at('FROM debian:12\nRUN echo deb x > /etc/apt/sources.list && \\\n  apt update\n', 'DL3027')).to.equal('\n  apt');
     expect(at('FROM alpine:3.20\nRUN --mount=type=bind,target=/x sudo wget http://example.com/x\n', 'DL3047')).to.equal('do wget');
+    expect(at('FROM alpine:3.20\nRUN test -f /x || echo "a|b" \\\n  # x | y\n  && cat /x | sort\n', 'DL4006')).to.equal('/x |');
     expect(at('FROM debian:12\nRUN if true; then curl -o /x http://example.com/x; fi && wget http://example.com/y\n', 'DL4001')).to.equal('en curl');
+  });
+
+  it('DL3045 leaves alone a stage built FROM scratch: its working directory is /', () => {
+    expect(fired('FROM scratch\nCOPY app bin/\n', 'DL3045')).to.equal(false);
+    expect(fired('FROM scratch AS base\nCOPY app bin/\nFROM base\nCOPY conf etc/\n', 'DL3045')).to.equal(false);
+    expect(fired('FROM alpine:3.20 AS base\nFROM base\nCOPY conf etc/\n', 'DL3045')).to.equal(true);
   });
 
   it('DL3059 leaves alone a RUN that chains more than two commands, and the RUN after it', () => {

@@ -271,12 +271,13 @@ export const INSTRUCTION_RULES: Rule[] = [
     id: 'DL3045',
     title: 'COPY to a relative path needs a WORKDIR',
     severity: 'warning',
-    why: "Without a WORKDIR in the stage, a relative destination lands in the base image's working directory, which you do not control.",
+    why: "Without a WORKDIR in the stage, a relative destination lands in the base image's working directory, which you do not control. (A stage built FROM scratch has no base image: its working directory is /.)",
     bad: 'FROM node:20\nCOPY package.json .\n',
     good: 'FROM node:20\nWORKDIR /app\nCOPY package.json .\n',
     check(ctx) {
       if (ctx.inStages('COPY').length === 0) return;
       for (const s of ctx.model.stages) {
+        if (builtFromScratch(s)) continue;
         let workdir = hasWorkdir(s.baseStage);
         for (const i of s.body) {
           if (i.name === 'WORKDIR') workdir = true;

@@ -1,6 +1,6 @@
 // hadolint's rules about the commands a RUN runs: package managers, downloads, shell habits.
 // They read the commands lint's shell parser found (see shell.ts), with known ARG/ENV values substituted.
-import type { CommandInstruction, CopyInstruction, Instruction } from '@dfc/syntax';
+import type { CommandInstruction, CopyInstruction, Instruction, Range } from '@dfc/syntax';
 import type { StageModel } from '../model.js';
 import type { Rule, RuleContext } from '../rule.js';
 import type { ShellCommand, ShellWord } from '../shell.js';
@@ -598,12 +598,48 @@ export const RUN_RULES: Rule[] = [
           const script = ctx.shell(i as CommandInstruction);
           if (!script?.hasPipe) continue;
           if (script.commands.some((c) => c.name === 'set' && c.args.some((a) => a.text === 'pipefail'))) continue;
-          ctx.report('DL4006', ctx.locate(i, '|'), 'Set the SHELL option -o pipefail before RUN with a pipe in it. If you are using /bin/sh in an alpine image or if your shell is symlinked to busybox then consider explicitly setting your SHELL to /bin/ash, or disable this check');
+          ctx.report('DL4006', pipeRange(ctx, i), 'Set the SHELL option -o pipefail before RUN with a pipe in it. If you are using /bin/sh in an alpine image or if your shell is symlinked to busybox then consider explicitly setting your SHELL to /bin/ash, or disable this check');
         }
       }
     },
   }),
 ];
+
+/** The first `|` of a RUN that is a pipe: not half of `||`, not quoted or escaped, not on a comment line. */
+function pipeRange(ctx: RuleContext, run: Instruction): Range {
+  const t = run.text;
+  let quote = '';
+  let lineStart = true;
+  let comment = false;
+  for (let k = 0; k < t.length; k++) {
+    const c = t[k]!;
+    if (c === '\n') {
+      lineStart = true;
+      comment = false;
+      continue;
+    }
+    if (comment) continue;
+    if (lineStart && c !== ' ' && c !== '\t') {
+      lineStart = false;
+      if (c === '#' && k > 0 && quote === '') {
+        comment = true;
+        continue;
+      }
+    }
+    // A backslash escapes the next character, but a line it continues is a line (it may be a comment).
+    const escapes = c === '\\' && t[k + 1] !== '\n' && t[k + 1] !== '\r';
+    if (quote !== '') {
+      if (c === quote) quote = '';
+      else if (escapes && quote === '"') k++;
+    } else if (escapes) k++;
+    else if (c === "'" || c === '"') quote = c;
+    else if (c === '|') {
+      if (t[k + 1] === '|') k++;
+      else return ctx.range(run.range.start.offset + k, run.range.start.offset + k + 1);
+    }
+  }
+  return ctx.locate(run, '|');
+}
 
 /** yum and dnf share their rules: -y, clean all, and versions as `name-version`. */
 function rpmRules(tool: 'yum' | 'dnf', yesId: string, cleanId: string, pinId: string, cacheDir: string): Rule[] {
