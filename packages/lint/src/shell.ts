@@ -48,11 +48,6 @@ export function keepParsedScripts(on: boolean): void {
   if (!on) cache.clear();
 }
 
-/** Forgets every parsed script. */
-export function clearShellCache(): void {
-  cache.clear();
-}
-
 /** Parses a shell-form RUN command; undefined when it is not valid shell (rules then say nothing). */
 export function parseShell(text: string, scope: Scope): ShellScript | undefined {
   const raw = keep ? keptParse(text) : parseRaw(text);
