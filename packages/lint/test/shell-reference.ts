@@ -145,7 +145,7 @@ function visit(node: unknown, found: Found[], script: RawScript): void {
     case '*syntax.ForClause': {
       const loop = n.Loop as GoNode;
       if (typeOf(loop) === '*syntax.WordIter') words(items(loop.Items), found, script);
-      else for (const x of [loop.Init, loop.Cond, loop.Post]) arith(x, found, script);
+      else for (const x of [loop.Init, loop.Cond, loop.Post]) expression(x, found, script);
       stmts(n.Do);
       return;
     }
@@ -160,13 +160,13 @@ function visit(node: unknown, found: Found[], script: RawScript): void {
       for (const a of items(n.Args)) assign(a, found, script);
       return;
     case '*syntax.LetClause':
-      for (const x of items(n.Exprs)) arith(x, found, script);
+      for (const x of items(n.Exprs)) expression(x, found, script);
       return;
     case '*syntax.ArithmCmd':
-      arith(n.X, found, script);
+      expression(n.X, found, script);
       return;
     case '*syntax.TestClause':
-      test(n.X, found, script);
+      expression(n.X, found, script);
       return;
     case '*syntax.FuncDecl':
       visit(n.Body, found, script);
@@ -182,11 +182,11 @@ function visit(node: unknown, found: Found[], script: RawScript): void {
 
 /** The substitutions of an assignment: in its index, its value, an array's indexes and values. */
 function assign(a: GoNode, found: Found[], script: RawScript): void {
-  arith(a.Index, found, script);
+  expression(a.Index, found, script);
   words([a.Value], found, script);
   if (!isNil(a.Array)) {
     for (const e of items((a.Array as GoNode).Elems)) {
-      arith(e.Index, found, script);
+      expression(e.Index, found, script);
       words([e.Value], found, script);
     }
   }
@@ -207,14 +207,14 @@ function part(p: GoNode, found: Found[], script: RawScript): void {
       for (const q of items(p.Parts)) part(q, found, script);
       return;
     case '*syntax.ArithmExp':
-      arith(p.X, found, script);
+      expression(p.X, found, script);
       return;
     case '*syntax.ParamExp': {
-      arith(p.Index, found, script);
+      expression(p.Index, found, script);
       if (!isNil(p.Slice)) {
         const slice = p.Slice as GoNode;
-        arith(slice.Offset, found, script);
-        arith(slice.Length, found, script);
+        expression(slice.Offset, found, script);
+        expression(slice.Length, found, script);
       }
       if (!isNil(p.Repl)) {
         const repl = p.Repl as GoNode;
@@ -228,7 +228,8 @@ function part(p: GoNode, found: Found[], script: RawScript): void {
   }
 }
 
-function arith(x: unknown, found: Found[], script: RawScript): void {
+/** An arithmetic or `[[ … ]]` expression: the substitutions in its words. */
+function expression(x: unknown, found: Found[], script: RawScript): void {
   if (isNil(x)) return;
   const n = x as GoNode;
   switch (typeOf(n)) {
@@ -236,32 +237,15 @@ function arith(x: unknown, found: Found[], script: RawScript): void {
       words([n], found, script);
       return;
     case '*syntax.BinaryArithm':
-      arith(n.X, found, script);
-      arith(n.Y, found, script);
+    case '*syntax.BinaryTest':
+      expression(n.X, found, script);
+      expression(n.Y, found, script);
       return;
     case '*syntax.UnaryArithm':
     case '*syntax.ParenArithm':
-      arith(n.X, found, script);
-      return;
-    default:
-      return;
-  }
-}
-
-function test(x: unknown, found: Found[], script: RawScript): void {
-  if (isNil(x)) return;
-  const n = x as GoNode;
-  switch (typeOf(n)) {
-    case '*syntax.Word':
-      words([n], found, script);
-      return;
-    case '*syntax.BinaryTest':
-      test(n.X, found, script);
-      test(n.Y, found, script);
-      return;
     case '*syntax.UnaryTest':
     case '*syntax.ParenTest':
-      test(n.X, found, script);
+      expression(n.X, found, script);
       return;
     default:
       return;
