@@ -4,7 +4,6 @@ import { parse } from '@dfc/syntax';
 import type { Diagnostic, Range, Severity } from '@dfc/syntax';
 import { planBuild } from '@dfc/ir';
 import { buildModel, type FileModel } from './model.js';
-import { LineIndex } from './positions.js';
 import { RuleContext, type Finding } from './rule.js';
 import { ALL_RULES, SAME_AS, ruleMeta } from './registry.js';
 import { readSuppressions, type CheckDirective, type Suppressions } from './suppress.js';
@@ -17,7 +16,7 @@ export function lintText(text: string, options: LintOptions = {}): LintResult {
   const config = options.config ?? {};
   const { ast, diagnostics: syntax } = parse(text);
   const model = buildModel(ast);
-  const ctx = new RuleContext(text, ast, model, config, options.context, new LineIndex(text, ast));
+  const ctx = new RuleContext(text, ast, model, config, options.context);
   ctx.images = options.images;
   const sup = readSuppressions(ast, model, !config.disableIgnorePragma, text);
 

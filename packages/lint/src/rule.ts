@@ -1,8 +1,7 @@
 // What a rule is: its metadata and a check over one file. Rules report through the context;
 // lint.ts applies severities, suppressions and the config afterwards.
-import type { CommandInstruction, Dockerfile, Fix, Instruction, InstructionName, Range } from '@dfc/syntax';
+import { rangeIn, type CommandInstruction, type Dockerfile, type Fix, type Instruction, type InstructionName, type Range } from '@dfc/syntax';
 import type { FileModel, Scope } from './model.js';
-import type { LineIndex } from './positions.js';
 import { parseShell, type ShellScript } from './shell.js';
 import type { BuildContextView, ImageLookup, LintConfig, RuleMeta } from './types.js';
 
@@ -28,7 +27,6 @@ export class RuleContext {
     readonly model: FileModel,
     readonly config: LintConfig,
     readonly context: BuildContextView | undefined,
-    readonly lines: LineIndex,
   ) {}
 
   report(rule: string, range: Range, message: string, fix?: Fix): void {
@@ -37,8 +35,9 @@ export class RuleContext {
     this.findings.push(f);
   }
 
+  /** A range of the file by offsets (lines and columns from the parse's line map). */
   range(start: number, end: number): Range {
-    return this.lines.range(start, end);
+    return rangeIn(this.ast, start, end);
   }
 
   /**
@@ -97,7 +96,7 @@ export class RuleContext {
     let script: ShellScript | undefined;
     const text = runScriptText(instr);
     if (text !== undefined && (always || mayMatter(text))) script = parseShell(text, this.scope(instr));
-    else if (text !== undefined) script = { commands: [], hasPipe: false };
+    else if (text !== undefined) script = { commands: [], written: 0, hasPipe: false };
     this.shells.set(instr, script);
     return script;
   }
@@ -125,7 +124,7 @@ export class RuleContext {
     const t = instr.text;
     const word = name.trim();
     for (let at = word ? t.indexOf(word) : -1; at >= 0; at = t.indexOf(word, at + 1)) {
-      if (standsAsWord(t, word, at) && startsCommand(t, at)) {
+      if (standsAsWord(t, word, at) && startsCommand(t, at, this.model.escapeChar)) {
         const start = instr.range.start.offset;
         return this.range(start + at, start + at + word.length);
       }
@@ -146,14 +145,18 @@ function standsAsWord(t: string, word: string, at: number): boolean {
 /** Words after which the next word is a command. */
 const COMMAND_PREFIXES = new Set(['sudo', 'then', 'do', 'else', 'exec', 'time', 'nohup', 'env', 'xargs']);
 
-/** Whether a command starts at `at` of an instruction's text (what stands before it, blanks and line continuations skipped). */
-function startsCommand(t: string, at: number): boolean {
+/**
+ * Whether a command starts at `at` of an instruction's text (what stands before it, blanks and
+ * line continuations with the file's escape character skipped).
+ */
+function startsCommand(t: string, at: number, escape: string): boolean {
   let k = at;
   for (;;) {
     while (k > 0) {
       const c = t[k - 1];
       if (c === ' ' || c === '\t' || c === '\r') k--;
-      else if (c === '\n' && /\\\r?\n$/.test(t.slice(Math.max(0, k - 3), k))) k -= t[k - 2] === '\r' ? 3 : 2;
+      else if (c === '\n' && t[k - 2] === escape) k -= 2;
+      else if (c === '\n' && t[k - 2] === '\r' && t[k - 3] === escape) k -= 3;
       else break;
     }
     if (k === 0) return true;

@@ -25,6 +25,8 @@ export interface ShellScript {
    * and `<(…)` included, wherever it stands: sh/script.ts says what is read).
    */
   commands: ShellCommand[];
+  /** How many simple commands the script runs, as written: `sudo apt-get …` is one (commands lists it twice). */
+  written: number;
   /** A `|` or `|&` pipeline appears (in a substitution too). */
   hasPipe: boolean;
 }
@@ -52,8 +54,11 @@ export function keepParsedScripts(on: boolean): void {
 export function parseShell(text: string, scope: Scope): ShellScript | undefined {
   const raw = keep ? keptParse(text) : parseRaw(text);
   if (raw === null) return undefined;
-  const script: ShellScript = { commands: [], hasPipe: raw.hasPipe };
-  for (const words of raw.commands) pushCommand(script.commands, words.map((w) => resolveWord(w, scope)));
+  const script: ShellScript = { commands: [], written: 0, hasPipe: raw.hasPipe };
+  for (const words of raw.commands) {
+    if (words.length > 0) script.written++;
+    pushCommand(script.commands, words.map((w) => resolveWord(w, scope)));
+  }
   return script;
 }
 

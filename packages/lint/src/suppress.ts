@@ -2,7 +2,7 @@
 // optional reason may follow a second `#`), `# hadolint global ignore=…`, and BuildKit's
 // `# check=skip=…;error=…;experimental=…` directive with its per-instruction form.
 import type { Comment, Dockerfile, Instruction } from '@dfc/syntax';
-import { commentsAbove, type FileModel } from './model.js';
+import { commentsAbove, stageOf, type FileModel } from './model.js';
 
 export interface CheckDirective {
   skipAll: boolean;
@@ -92,7 +92,7 @@ export function parseCheck(value: string): CheckDirective {
 }
 
 function stageEnd(model: FileModel, from: Instruction): number {
-  const stage = model.stages.find((s) => s.from === from);
+  const stage = stageOf(model, from);
   const last = stage?.body[stage.body.length - 1];
   return (last ?? from).range.end.offset;
 }

@@ -70,6 +70,8 @@ describe('lint semantics', () => {
     // Images made to be copied whole, named directly or through a stage with no instructions.
     expect(fired('FROM tonistiigi/xx:1.6.1 AS xx\nFROM golang:1.23\nCOPY --from=xx / /\n', 'DL3067')).to.equal(false);
     expect(fired('FROM golang:1.23\nCOPY --from=docker/buildx-bin:0.17 / /usr/libexec/docker/cli-plugins/\n', 'DL3067')).to.equal(false);
+    // An ONBUILD trigger names the stages of the build that uses this image, not of this file.
+    expect(fired(build + 'FROM alpine:3.20\nONBUILD COPY --from=build / /\n', 'DL3067')).to.equal(false);
     // Squashing a stage into one layer.
     expect(fired(build + 'FROM scratch\nCOPY --from=build / /\n', 'DL3067')).to.equal(false);
   });
@@ -83,6 +85,9 @@ describe('lint semantics', () => {
     expect(at('FROM debian:12\nRUN echo deb x > /etc/apt/sources.list && \\\n  apt update\n', 'DL3027')).to.equal('\n  apt');
     expect(at('FROM alpine:3.20\nRUN --mount=type=bind,target=/x sudo wget http://example.com/x\n', 'DL3047')).to.equal('do wget');
     expect(at('FROM alpine:3.20\nRUN test -f /x || echo "a|b" \\\n  # x | y\n  && cat /x | sort\n', 'DL4006')).to.equal('/x |');
+    // A line continued with the file's escape character is not the start of a command.
+    expect(at('# escape=`\nFROM debian:12\nRUN apt-get install -y `\n    wget `\n && wget http://example.com/x\n', 'DL3047')).to.equal('&& wget');
+    expect(at('FROM debian:12\r\nRUN apt-get install -y \\\r\n    wget \\\r\n && wget http://example.com/x\r\n', 'DL3047')).to.equal('&& wget');
     expect(at('FROM debian:12\nRUN if true; then curl -o /x http://example.com/x; fi && wget http://example.com/y\n', 'DL4001')).to.equal('en curl');
   });
 
@@ -95,6 +100,8 @@ describe('lint semantics', () => {
   it('DL3059 leaves alone a RUN that chains more than two commands, and the RUN after it', () => {
     expect(fired('FROM alpine:3.20\nRUN a && b\n# a comment\nRUN c | d\n', 'DL3059')).to.equal(true);
     expect(fired('FROM alpine:3.20\nRUN a && b && c\nRUN d\n', 'DL3059')).to.equal(false);
+    // sudo apt-get is one command as written (the rules also see apt-get on its own).
+    expect(fired('FROM debian:12\nRUN sudo apt-get update && sudo apt-get install -y curl\nRUN env A=1 make\n', 'DL3059')).to.equal(true);
     expect(fired('FROM alpine:3.20\nRUN d\nRUN set -e; a; \\\n  b\n', 'DL3059')).to.equal(false);
     expect(fired('FROM alpine:3.20\nRUN --mount=type=cache,target=/root/.cache a\nRUN b\n', 'DL3059')).to.equal(false);
     expect(fired('FROM alpine:3.20\nRUN ["a"]\nRUN echo "x;y&z|w"\n', 'DL3059')).to.equal(true);

@@ -8,9 +8,9 @@
 //   heredoc.ts       `<<EOF` markers;  json-array.ts  the exec form;  words.ts  word splitting
 //   print.ts         the lossless printer;  dump.ts  BuildKit's AST dump format
 //   reference.ts     what each instruction looks like;  grammar-docs.ts  grammar/ for readers
-import type { Dockerfile, ParseResult, Range } from './ast.js';
+import type { ParseResult } from './ast.js';
 import { buildDockerfile } from './build.js';
-import { SourceRange } from './positions.js';
+import { LineMap } from './positions.js';
 
 export type * from './ast.js';
 export { INSTRUCTION_NAMES } from './ast.js';
@@ -19,18 +19,10 @@ export { INSTRUCTION_FLAGS } from './validate.js';
 export { print } from './print.js';
 export { dumpBuildkit, goQuote } from './dump.js';
 export { splitRawWords, type RawWord } from './words.js';
+export { rangeIn } from './positions.js';
 export { grammar } from './parser.js';
 export { grammarDocs } from './grammar-docs.js';
 export { INSTRUCTION_REFERENCE, type InstructionReference } from './reference.js';
-
-/**
- * A range of the text `ast` was parsed from, given by offsets, with lines and columns counted as
- * the AST counts them (by the parse's own line map: the text is not read again). Undefined for a
- * tree that `parse` did not make.
- */
-export function rangeIn(ast: Dockerfile, start: number, end: number): Range | undefined {
-  return ast.range instanceof SourceRange ? ast.range.within(start, end) : undefined;
-}
 
 /** Parses Dockerfile text. Never throws: problems come back as diagnostics. */
 export function parse(text: string): ParseResult {
@@ -43,7 +35,8 @@ export function parse(text: string): ParseResult {
     return {
       ast: {
         kind: 'dockerfile',
-        range: { start: end, end },
+        // On a line map like every tree parse makes, so that rangeIn() works on it too.
+        range: new LineMap(text).range(0, 0),
         escapeChar: '\\',
         bom: false,
         children: [{ kind: 'blank', range: { start: end, end }, text }],

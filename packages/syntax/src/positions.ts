@@ -1,6 +1,6 @@
 // Offsets to line/column positions. Lines and columns count from 1; a byte-order mark takes
 // no column, so columns match what an editor shows.
-import type { Position, Range } from './ast.js';
+import type { Dockerfile, Position, Range } from './ast.js';
 
 // lineStartsOf's list as it grows: the answer is a copy of exactly its length, and a list
 // grown by pushing would leave a copy behind at each doubling.
@@ -105,4 +105,14 @@ export class SourceRange implements Range {
     const e = this.end;
     return `${s.line}:${s.column}-${e.line}:${e.column}`;
   }
+}
+
+/**
+ * A range of the text `ast` was parsed from, given by offsets, with lines and columns counted as
+ * the AST counts them, by the parse's own line map (the text is not read again). For trees made by
+ * parse(); any other tree is an error.
+ */
+export function rangeIn(ast: Dockerfile, start: number, end: number): Range {
+  if (!(ast.range instanceof SourceRange)) throw new Error('rangeIn: the tree was not made by parse()');
+  return ast.range.within(start, end);
 }

@@ -399,10 +399,12 @@ export const INSTRUCTION_RULES: Rule[] = [
       for (const i of [...ctx.ofKind('COPY'), ...ctx.ofKind('ADD')]) {
         const from = flag(i, 'from');
         if (!from?.value) continue;
-        const stage = namedStage(ctx, i, from.value);
-        if (!stage || builtFromScratch(stage) || !buildsSomething(stage)) continue;
+        // An ONBUILD trigger runs in a build on this image: its --from names that build's stages.
         const into = stageOf(ctx.model, i);
-        if (into && builtFromScratch(into) && i.destination?.value === '/') continue; // squashing a stage
+        if (!into) continue;
+        const stage = namedStage(ctx, into, from.value);
+        if (!stage || builtFromScratch(stage) || !buildsSomething(stage)) continue;
+        if (builtFromScratch(into) && i.destination?.value === '/') continue; // squashing a stage
         for (const src of i.sources) if (src.value === '/' || src.value === '/.') ctx.report('DL3067', src.range, `${i.name} --from copies the whole file system of ${flag(i, 'from')!.value}`);
       }
     },
@@ -480,13 +482,13 @@ function imageRef(s: StageModel, stages: StageModel[]): BaseRef | undefined {
   return { tagWritten, digest };
 }
 
-/** The earlier stage `--from=` names (by name or by index), as a build finds it. */
-function namedStage(ctx: RuleContext, i: Instruction, value: string): StageModel | undefined {
+/** The stage before `here` that `--from=` names (by name or by index), as a build finds it. */
+function namedStage(ctx: RuleContext, here: StageModel, value: string): StageModel | undefined {
   const stages = ctx.model.stages;
-  const here = stageOf(ctx.model, i)?.index ?? stages.length;
-  if (/^\d+$/.test(value)) return Number(value) < here ? stages[Number(value)] : undefined;
+  const at = here.index;
+  if (/^\d+$/.test(value)) return Number(value) < at ? stages[Number(value)] : undefined;
   const lower = value.toLowerCase();
-  for (let k = here - 1; k >= 0; k--) if (stages[k]!.name === lower) return stages[k];
+  for (let k = at - 1; k >= 0; k--) if (stages[k]!.name === lower) return stages[k];
   return undefined;
 }
 
@@ -513,7 +515,7 @@ function chains(ctx: RuleContext, run: CommandInstruction): boolean {
   const text = run.command?.form === 'shell' ? run.command.text.value : '';
   // One command needs no parse: nothing separates a second one.
   if (!/[;&|\n`]|\$\(/.test(text)) return false;
-  return (ctx.shell(run, true)?.commands.length ?? 0) > 2;
+  return (ctx.shell(run, true)?.written ?? 0) > 2;
 }
 
 function hasWorkdir(stage: StageModel | undefined): boolean {
