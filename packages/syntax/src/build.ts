@@ -574,7 +574,6 @@ function keyValues(
 
 // --- heredocs ------------------------------------------------------------------------------
 
-/** Attaches the heredoc bodies, tokens [bodies, to) of the stream, to the markers of the line. */
 /** False when the line has no `<<`, so no heredocs (one search of the source for a line of one piece). */
 function mayHoldMarker(ctx: BuildContext, logical: LogicalLine): boolean {
   if (logical.pieceCount !== 1) return true;
@@ -586,6 +585,7 @@ function mayHoldMarker(ctx: BuildContext, logical: LogicalLine): boolean {
   return ctx.nextMarker + 2 <= start + logical.text.length;
 }
 
+/** Attaches the heredoc bodies, tokens [bodies, to) of the stream, to the markers of the line. */
 function attachHeredocs(ctx: BuildContext, node: Instruction, logical: LogicalLine, stream: TokenStream, bodies: number, to: number): void {
   const inner = node.name === 'ONBUILD' ? node.trigger : node;
   if (!inner || !mayHoldMarker(ctx, logical)) return;
