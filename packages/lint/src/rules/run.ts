@@ -96,14 +96,19 @@ function toolCalls(ctx: RuleContext, tool: string): { step: RunStep; inv: Invoca
   let calls = byTool.get(tool);
   if (calls) return calls;
   calls = [];
-  for (const step of ctx.shared(stepsByCommand).get(tool) ?? NO_STEPS) for (const c of step.commands) if (c.name === tool) calls.push({ step, inv: invocation(c, tool) });
+  for (const step of stepsRunning(ctx, tool)) for (const c of step.commands) if (c.name === tool) calls.push({ step, inv: invocation(c, tool) });
   byTool.set(tool, calls);
   return calls;
 }
 
-/** Whether some RUN of the file runs a command of this name: most rules look for commands most files never run. */
+/** The RUN steps that run a command of this name, in order: most rules look for commands most files never run. */
+function stepsRunning(ctx: RuleContext, name: string): readonly RunStep[] {
+  return ctx.shared(stepsByCommand).get(name) ?? NO_STEPS;
+}
+
+/** Whether some RUN of the file runs a command of this name. */
 function runs(ctx: RuleContext, name: string): boolean {
-  return ctx.shared(stepsByCommand).has(name);
+  return stepsRunning(ctx, name).length > 0;
 }
 
 /** Whether some RUN of the file runs a command of one of these names. */
@@ -200,8 +205,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM alpine\nRUN cd /app && make\n',
     good: 'FROM alpine\nWORKDIR /app\nRUN make\n',
     check(ctx) {
-      if (!runs(ctx, 'cd')) return;
-      for (const step of runSteps(ctx)) if (step.commands.some((c) => c.name === 'cd')) report(ctx, 'DL3003', step, 'cd ', 'Use WORKDIR to switch to a directory', 'command');
+      for (const step of stepsRunning(ctx, 'cd')) report(ctx, 'DL3003', step, 'cd ', 'Use WORKDIR to switch to a directory', 'command');
     },
   }),
   pkgRule({
@@ -212,8 +216,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN sudo apt-get update\n',
     good: 'FROM debian:12\nUSER root\nRUN apt-get update\n',
     check(ctx) {
-      if (!runs(ctx, 'sudo')) return;
-      for (const step of runSteps(ctx)) if (step.commands.some((c) => c.name === 'sudo')) report(ctx, 'DL3004', step, 'sudo', 'Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root', 'command');
+      for (const step of stepsRunning(ctx, 'sudo')) report(ctx, 'DL3004', step, 'sudo', 'Do not use sudo as it leads to unpredictable behavior. Use a tool like gosu to enforce root', 'command');
     },
   }),
   pkgRule({
@@ -373,8 +376,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN apt install -y curl\n',
     good: 'FROM debian:12\nRUN apt-get install -y --no-install-recommends curl\n',
     check(ctx) {
-      if (!runs(ctx, 'apt')) return;
-      for (const step of runSteps(ctx)) if (step.commands.some((c) => c.name === 'apt')) report(ctx, 'DL3027', step, 'apt ', 'Do not use apt as it is meant to be a end-user tool, use apt-get or apt-cache instead', 'command');
+      for (const step of stepsRunning(ctx, 'apt')) report(ctx, 'DL3027', step, 'apt ', 'Do not use apt as it is meant to be a end-user tool, use apt-get or apt-cache instead', 'command');
     },
   }),
   pkgRule({
@@ -415,8 +417,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM opensuse/leap:15.6\nRUN zypper -n dist-upgrade\n',
     good: 'FROM opensuse/leap:15.6\nRUN zypper -n install curl=8.0.1\n',
     check(ctx) {
-      if (!runs(ctx, 'zypper')) return;
-      for (const step of runSteps(ctx))
+      for (const step of stepsRunning(ctx, 'zypper'))
         for (const c of step.commands) if (c.name === 'zypper' && ['dist-upgrade', 'dup'].includes(invocation(c, 'zypper').sub)) report(ctx, 'DL3035', step, 'zypper', 'Do not use `zypper dist-upgrade`', 'command');
     },
   }),
@@ -428,8 +429,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM opensuse/leap:15.6\nRUN zypper -n install curl=8.0.1\n',
     good: 'FROM opensuse/leap:15.6\nRUN zypper -n install curl=8.0.1 && zypper clean\n',
     check(ctx) {
-      if (!runs(ctx, 'zypper')) return;
-      for (const step of runSteps(ctx)) {
+      for (const step of stepsRunning(ctx, 'zypper')) {
         const installs = step.commands.some((c) => c.name === 'zypper' && ['install', 'in'].includes(invocation(c, 'zypper').sub));
         const cleans = step.commands.some((c) => c.name === 'zypper' && ['clean', 'cc'].includes(invocation(c, 'zypper').sub));
         if (installs && !cleans && !cacheMounted(step.run, '/var/cache/zypp')) report(ctx, 'DL3036', step, 'zypper', '`zypper clean` missing after zypper use', 'command');
@@ -482,8 +482,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN useradd -u 123456 app\n',
     good: 'FROM debian:12\nRUN useradd -l -u 123456 app\n',
     check(ctx) {
-      if (!runs(ctx, 'useradd')) return;
-      for (const step of runSteps(ctx))
+      for (const step of stepsRunning(ctx, 'useradd'))
         for (const c of step.commands) {
           if (c.name !== 'useradd') continue;
           const idx = c.args.findIndex((a) => a.text === '-u' || a.text === '--uid');
@@ -502,8 +501,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN wget https://example.com/app.tar.gz\n',
     good: 'FROM debian:12\nRUN wget --progress=dot:giga https://example.com/app.tar.gz\n',
     check(ctx) {
-      if (!runs(ctx, 'wget')) return;
-      for (const step of runSteps(ctx))
+      for (const step of stepsRunning(ctx, 'wget'))
         for (const c of step.commands) {
           if (c.name !== 'wget') continue;
           if (c.args.some((a) => /^--progress(=|$)|^--quiet$|^--no-verbose$|^-[a-zA-Z]*[qo]|^-nv$|^--output-file(=|$)|^-a$|^--append-output(=|$)/.test(a.text))) continue;
@@ -519,8 +517,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM node:20\nRUN yarn install --frozen-lockfile\n',
     good: 'FROM node:20\nRUN yarn install --frozen-lockfile && yarn cache clean\n',
     check(ctx) {
-      if (!runs(ctx, 'yarn')) return;
-      for (const step of runSteps(ctx)) {
+      for (const step of stepsRunning(ctx, 'yarn')) {
         // A bare `yarn` installs too, but `yarn --version` or `yarn -h` does not.
         const installs = step.commands.some((c) => {
           if (c.name !== 'yarn') return false;
@@ -575,8 +572,7 @@ export const RUN_RULES: Rule[] = [
     bad: 'FROM debian:12\nRUN ln -sf /bin/bash /bin/sh\n',
     good: 'FROM debian:12\nSHELL ["/bin/bash", "-c"]\n',
     check(ctx) {
-      if (!runs(ctx, 'ln')) return;
-      for (const step of runSteps(ctx))
+      for (const step of stepsRunning(ctx, 'ln'))
         for (const c of step.commands) if (c.name === 'ln' && c.args[c.args.length - 1]?.text === '/bin/sh') report(ctx, 'DL4005', step, 'ln', 'Use SHELL to change the default shell', 'command');
     },
   }),
