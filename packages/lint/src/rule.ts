@@ -91,12 +91,14 @@ export class RuleContext {
    * Without `always`, a RUN that names no command any rule reads comes back with no commands.
    */
   shell(instr: CommandInstruction, always = false): ShellScript | undefined {
-    const kept = this.shells.get(instr);
-    if (kept !== undefined ? !always || kept.commands.length > 0 : !always && this.shells.has(instr)) return kept;
+    if (this.shells.has(instr)) {
+      const kept = this.shells.get(instr);
+      if (kept !== UNREAD || !always) return kept;
+    }
     let script: ShellScript | undefined;
     const text = runScriptText(instr);
     if (text !== undefined && (always || mayMatter(text))) script = parseShell(text, this.scope(instr));
-    else if (text !== undefined) script = { commands: [], written: 0, hasPipe: false };
+    else if (text !== undefined) script = UNREAD;
     this.shells.set(instr, script);
     return script;
   }
@@ -168,6 +170,9 @@ function startsCommand(t: string, at: number, escape: string): boolean {
     k = s; // a flag of RUN (--mount=…) or of the command before
   }
 }
+
+/** What shell() gives for a RUN no rule reads a command of: not parsed (shared; rules only read scripts). */
+const UNREAD: ShellScript = { commands: [], written: 0, hasPipe: false };
 
 const NONE: readonly Instruction[] = [];
 
